@@ -1,0 +1,62 @@
+"""The standalone shopmail application: its own login, SQLite in instance/, Flask-Migrate."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask import redirect
+from flask import url_for
+
+from . import config as _config
+from . import crypto
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and configure the standalone shopmail panel.
+
+    Settings come from ``config`` (tests), then the environment under exactly the documented names.
+    """
+    app = Flask("shopmail", instance_relative_config=True,
+                instance_path=os.environ.get("SHOPMAIL_INSTANCE_PATH") or None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(_config.from_environ())
+    app.config.from_mapping(config or {})
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", "sqlite:///" + str(Path(app.instance_path) / "shopmail.sqlite")
+    )
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    if not app.config.get(crypto.SETTING):
+        app.config[crypto.SETTING] = crypto.instance_key(app.instance_path)
+
+    from flask_migrate import Migrate
+    from flask_sqlalchemy import SQLAlchemy
+
+    from .extension import ShopMail
+    from .migrate import migrations_dir
+
+    db = SQLAlchemy()
+    db.init_app(app)
+    ShopMail(app, db=db, standalone_login=True)
+    # `flask db` for the standalone app; shopmail's own migrations keep their own version table.
+    Migrate(app, db, directory=str(migrations_dir()))
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("shopmail.home"))
+
+    return app
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A random SECRET_KEY kept in ``instance/secret_key`` so sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,12 @@
+"""The login form."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField
+from wtforms import PasswordField
+from wtforms.validators import InputRequired
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Correo electrónico"), validators=[InputRequired(_l("Escriba su correo electrónico."))])
+    password = PasswordField(_l("Contraseña"), validators=[InputRequired(_l("Escriba su contraseña."))])

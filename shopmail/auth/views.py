@@ -1,0 +1,46 @@
+"""Login and logout pages of the standalone panel."""
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import login_user
+from flask_login import logout_user
+
+from . import service
+from .forms import LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = service.authenticate(form.email.data, form.password.data)
+        if result.admin is not None:
+            login_user(result.admin)
+            return redirect(_safe_next(request.args.get("next")))
+        if result.locked:
+            form.password.errors.append(
+                _("Demasiados intentos fallidos. Espere unos minutos antes de volver a intentarlo."))
+        else:
+            form.password.errors.append(_("Correo electrónico o contraseña incorrectos."))
+    return render_template("shopmail/auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("Ha cerrado la sesión."), "info")
+    return redirect(url_for("shopmail.auth.login"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow local paths after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("shopmail.home")

@@ -1,0 +1,91 @@
+"""shopmail's screens: one parent blueprint guarding every admin route, with a blueprint per feature."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import redirect
+from flask import request
+from flask import url_for
+from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from .extension import state
+
+# Routes anyone may reach: the login page and the stylesheets it needs.
+PUBLIC_ENDPOINTS = {"shopmail.auth.login", "shopmail.static"}
+
+#: The feature screens, each a module with a blueprint ``bp``.
+FEATURE_VIEWS: list[str] = []
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'self'; object-src 'none'")
+
+
+def make_blueprint(standalone_login: bool) -> Blueprint:
+    """Build the parent blueprint for one app (the features are nested in it)."""
+    import importlib
+
+    parent = Blueprint("shopmail", __name__, template_folder="templates",
+                       static_folder="static", static_url_path="/static")
+    parent.before_request(require_admin)
+    parent.after_request(security_headers)
+    parent.register_error_handler(CSRFError, _csrf_error)
+    from . import home
+
+    home.register(parent)
+    for module in FEATURE_VIEWS:
+        parent.register_blueprint(importlib.import_module(module, __package__).bp)
+    if standalone_login:
+        from .auth.views import bp as auth_bp
+
+        parent.register_blueprint(auth_bp)
+    return parent
+
+
+def require_admin():
+    """Admins only: anonymous visitors go to the login page, other users get 403; POSTs need CSRF."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return _check_csrf()
+    guard = state().admin_guard
+    if guard is None:
+        abort(403)
+    verdict = guard()
+    if verdict is None:
+        endpoint = current_app.config.get("SHOPMAIL_LOGIN_ENDPOINT") or "shopmail.auth.login"
+        return redirect(url_for(endpoint, next=request.full_path.rstrip("?")))
+    if not verdict:
+        abort(403)
+    return _check_csrf()
+
+
+def _check_csrf():
+    """Every POST carries a valid CSRF token (form field or X-CSRFToken header)."""
+    if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
+        return None
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None
+    token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
+    try:
+        validate_csrf(token)
+    except ValidationError as exc:
+        raise CSRFError(str(exc)) from None
+    return None
+
+
+def _csrf_error(error):
+    from flask import render_template
+
+    return render_template("shopmail/error.html", code=400,
+                           message="La sesión del formulario ha caducado. Vuelva a la página e inténtelo de nuevo."), 400
+
+
+def security_headers(response):
+    """Headers for shopmail's own responses (a host's pages keep their own policy)."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

@@ -1,0 +1,143 @@
+"""`flask shopmail …`: a thin shell over the same services the screens use.
+
+Exit 0 on success, 1 when the operation failed, 2 on usage errors (click's own).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+
+shopmail_cli = AppGroup("shopmail", help="Correo de la tienda: cuentas, ajustes, envíos.")
+
+
+def emit(data, as_json: bool, text: str | None = None) -> None:
+    """Print one JSON document, or the human text."""
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2))
+    elif text is not None:
+        click.echo(text)
+
+
+def fail(message: str, code: int = 1):
+    """Say what went wrong on stderr and exit with ``code``."""
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def read_password(value: str | None) -> str | None:
+    """``--password -`` reads the password from stdin, so it never lands in the shell history."""
+    if value == "-":
+        return sys.stdin.readline().rstrip("\r\n")
+    return value
+
+
+@shopmail_cli.command("db-upgrade")
+def db_upgrade():
+    """Create or upgrade shopmail's tables."""
+    from . import migrate
+
+    migrate.upgrade()
+    click.echo("Base de datos de shopmail al día.")
+
+
+@shopmail_cli.command("create-admin")
+@click.argument("email")
+@click.option("--password", help="Contraseña ('-' la lee de stdin); sin ella se genera una.")
+def create_admin(email, password):
+    """Create an admin of the standalone panel."""
+    from .auth.service import AdminError
+    from .auth.service import create_admin as create
+
+    try:
+        admin, generated = create(email, read_password(password))
+    except AdminError as exc:
+        fail(str(exc))
+    click.echo(f"Administrador creado: {admin.email}")
+    if password is None:
+        click.echo(f"Contraseña: {generated}")
+
+
+@shopmail_cli.command("ensure-admin")
+def ensure_admin():
+    """Make sure an admin exists (SHOPMAIL_ADMIN_EMAIL / SHOPMAIL_ADMIN_PASSWORD, or a generated one)."""
+    import os
+
+    from sqlalchemy import select
+
+    from .auth.service import AdminError
+    from .auth.service import create_admin as create
+    from .auth.service import find
+    from .extension import session
+    from .models import Admin
+
+    email = os.environ.get("SHOPMAIL_ADMIN_EMAIL")
+    if email:
+        if find(email) is None:
+            try:
+                create(email, os.environ.get("SHOPMAIL_ADMIN_PASSWORD"))
+            except AdminError as exc:
+                fail(str(exc))
+            click.echo(f"Administrador creado: {email}")
+        return
+    if session().scalars(select(Admin).limit(1)).first() is not None:
+        return
+    admin, password = create("admin@example.com")
+    click.echo("=" * 60)
+    click.echo(f"  Administrador: {admin.email}")
+    click.echo(f"  Contraseña:    {password}")
+    click.echo("  (se muestra solo esta vez; guárdela ahora)")
+    click.echo("=" * 60)
+
+
+@shopmail_cli.command("rotate-key")
+def rotate_key():
+    """Re-encrypt every stored secret with the first key of SHOPMAIL_ENCRYPTION_KEYS."""
+    from .crypto import SecretKeyError
+    from .crypto import rotate_all
+
+    try:
+        count = rotate_all()
+    except SecretKeyError as exc:
+        fail(str(exc))
+    click.echo(f"Secretos recifrados con la primera clave: {count}")
+
+
+@shopmail_cli.group("cache")
+def cache_group():
+    """shopmail's cache."""
+
+
+@cache_group.command("clear")
+def cache_clear():
+    """Empty shopmail's cache namespace."""
+    from .extension import clear_cache
+
+    clear_cache()
+    click.echo("Caché de shopmail vaciada.")
+
+
+@shopmail_cli.command("dev-smtp")
+@click.option("--port", default=2525, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True)
+def dev_smtp(port, host):
+    """A local capture SMTP server to try the panel without a real mailbox."""
+    from .devsmtp import serve
+
+    serve(host, port)
+
+
+def register_feature_commands() -> None:
+    """Attach each feature's commands (kept beside the feature)."""
+    import importlib
+
+    for module in FEATURE_CLI_MODULES:
+        for command in importlib.import_module(module, __package__).COMMANDS:
+            shopmail_cli.add_command(command)
+
+
+#: Feature modules whose ``COMMANDS`` join ``flask shopmail``.
+FEATURE_CLI_MODULES: list[str] = []

@@ -1,0 +1,29 @@
+"""The panel's home page: the e-mail set-up at a glance."""
+
+from flask import Blueprint
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+
+from .babel import LANGUAGES
+
+def register(parent: Blueprint) -> None:
+    """The home page and the language switch live on the parent blueprint (``shopmail.home``)."""
+    parent.add_url_rule("/", "home", home)
+    parent.add_url_rule("/idioma", "language", language, methods=["POST"])
+
+
+def home():
+    from .overview import overview
+
+    return render_template("shopmail/home.html", overview=overview())
+
+
+def language():
+    """The language switch: remembered in the session."""
+    lang = request.form.get("lang")
+    if lang in LANGUAGES:
+        session["shopmail_lang"] = lang
+    return redirect(url_for("shopmail.home"))

@@ -1,0 +1,157 @@
+"""shopmail's tables, on its own declarative base so any Flask-SQLAlchemy session can use them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON
+from sqlalchemy import Boolean
+from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import LargeBinary
+from sqlalchemy import MetaData
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A DateTime that always comes back timezone-aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    """shopmail's own base: its tables never mix with the host's metadata."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Admin(Base):
+    """A person who may use the standalone panel (embedded shops use their own users)."""
+
+    __tablename__ = "shopmail_admin"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    # Flask-Login's user protocol.
+    is_active = True
+    is_anonymous = False
+    is_authenticated = True
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Account(Base):
+    """An e-mail account of the library: where and how to log in to send mail."""
+
+    __tablename__ = "shopmail_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(254), index=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    username: Mapped[str] = mapped_column(String(254), default="")
+    # Fernet token of the password; None means the account logs in with no password (a relay).
+    password_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int] = mapped_column(Integer)
+    security: Mapped[str] = mapped_column(String(10))
+    verify_cert: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_test_ok: Mapped[bool | None] = mapped_column(Boolean)
+    last_test_reason: Mapped[str | None] = mapped_column(String(40))
+    last_test_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_test_summary: Mapped[str | None] = mapped_column(Text)
+    # Set when sending failed for a reason of the account (login, TLS, sender): its mail waits.
+    held_reason: Mapped[str | None] = mapped_column(String(40))
+    held_detail: Mapped[str | None] = mapped_column(Text)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Settings(Base):
+    """The one row of Ajustes generales → Comunicaciones."""
+
+    __tablename__ = "shopmail_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sending_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shopmail_account.id", ondelete="RESTRICT")
+    )
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    admin_emails: Mapped[list] = mapped_column(JSON, default=list)
+    simulation: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    sending_account: Mapped[Account | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class OutboxMessage(Base):
+    """One e-mail on its way out: written in the caller's transaction, delivered by a worker."""
+
+    __tablename__ = "shopmail_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    # Makes notifying one order twice a no-op (unique; None for one-off mails).
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    recipients: Mapped[list] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(String(998))
+    message_id: Mapped[str] = mapped_column(String(255))
+    # The message without From/Sender: those come from the sending account when it is sent.
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shopmail_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_shopmail_outbox_due", "status", "next_attempt_at"),)
