@@ -1,0 +1,162 @@
+"""Ajustes generales → Comunicaciones: an immutable, cached snapshot, and the one way to save it.
+
+The cached value lives under a key that includes a *generation* token. ``save()`` commits, then
+installs a new random generation; a reader that loaded the old row before the commit can only write it
+under the old generation, which nobody reads any more, so a stale value is never served after a save.
+Within one request the snapshot is kept in ``g`` (no cache round trip).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from dataclasses import dataclass
+
+from flask import current_app
+from flask import g
+from flask import has_app_context
+from sqlalchemy import select
+
+from .extension import session
+from .extension import state
+from .models import Account
+from .models import Settings
+
+_GENERATION = "settings:generation"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the shop and the services read. ``simulation`` already applies the lock."""
+
+    sending_account_id: int | None
+    contact_email: str
+    admin_emails: tuple[str, ...]
+    simulation: bool
+    simulation_saved: bool
+    simulation_locked: bool
+    version: int
+
+    def to_dict(self) -> dict:
+        """The JSON shape of CONTRACTS.md."""
+        return {
+            "sending_account_id": self.sending_account_id,
+            "contact_email": self.contact_email,
+            "admin_emails": list(self.admin_emails),
+            "simulation": self.simulation,
+            "simulation_locked": self.simulation_locked,
+        }
+
+
+class Conflict(Exception):
+    """Someone saved the settings since this form was loaded."""
+
+
+class SettingsError(ValueError):
+    """A value was refused; ``field`` says which one."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _locked() -> bool:
+    return bool(current_app.config.get("SHOPMAIL_SIMULATION_LOCK"))
+
+
+def _row() -> Settings:
+    """The settings row, created on first use."""
+    row = session().scalars(select(Settings).order_by(Settings.id).limit(1)).first()
+    if row is None:
+        row = Settings(contact_email="", admin_emails=[], simulation=False)
+        session().add(row)
+        session().flush()
+    return row
+
+
+def _snapshot(row: Settings) -> Snapshot:
+    locked = _locked()
+    return Snapshot(
+        sending_account_id=row.sending_account_id,
+        contact_email=row.contact_email or "",
+        admin_emails=tuple(row.admin_emails or ()),
+        simulation=bool(row.simulation) or locked,
+        simulation_saved=bool(row.simulation),
+        simulation_locked=locked,
+        version=row.version or 0,
+    )
+
+
+def _generation(cache) -> str:
+    token = cache.get(_GENERATION)
+    if token is None:
+        cache.add(_GENERATION, uuid.uuid4().hex, timeout=0)
+        token = cache.get(_GENERATION)
+    return token
+
+
+def get() -> Snapshot:
+    """The current settings: from ``g``, else the cache, else the database."""
+    if has_app_context() and "shopmail_settings" in g:
+        return g.shopmail_settings
+    cache = state().cache
+    token = _generation(cache)
+    data = cache.get(f"settings:{token}") if token else None
+    if data is None:
+        row = session().scalars(select(Settings).order_by(Settings.id).limit(1)).first()
+        snap = _snapshot(row) if row is not None else Snapshot(None, "", (), _locked(), False, _locked(), 0)
+        if token:
+            cache.set(f"settings:{token}", {**asdict(snap), "simulation_saved": snap.simulation_saved}, timeout=0)
+    else:
+        data["admin_emails"] = tuple(data["admin_emails"])
+        data["simulation_locked"] = _locked()
+        data["simulation"] = data["simulation_saved"] or data["simulation_locked"]
+        snap = Snapshot(**data)
+    g.shopmail_settings = snap
+    return snap
+
+
+def invalidate() -> None:
+    """Make every process read the settings afresh (a new generation)."""
+    state().cache.set(_GENERATION, uuid.uuid4().hex, timeout=0)
+    g.pop("shopmail_settings", None)
+
+
+def save(expected_version: int | None = None, **changes) -> Snapshot:
+    """Validate and store ``changes`` (any of sending_account_id, contact_email, admin_emails,
+    simulation), commit, then invalidate the cache. ``expected_version`` guards against stale forms."""
+    row = _row()
+    if expected_version is not None and (row.version or 0) != expected_version:
+        session().rollback()
+        raise Conflict()
+    if "sending_account_id" in changes:
+        _check_sending_account(changes["sending_account_id"])
+    if changes.get("simulation") is False and _locked():
+        changes.pop("simulation")
+    for field, value in changes.items():
+        setattr(row, field, list(value) if field == "admin_emails" else value)
+    session().commit()
+    invalidate()
+    return get()
+
+
+def _check_sending_account(account_id: int | None) -> None:
+    from flask_babel import gettext as _
+
+    if account_id is None:
+        return
+    account = session().get(Account, account_id)
+    if account is None:
+        raise SettingsError("sending_account_id", _("La cuenta elegida ya no existe."))
+    if not account.last_test_ok:
+        raise SettingsError("sending_account_id",
+                            _("La cuenta %(a)s no ha superado la prueba SMTP: pruébela antes de elegirla.",
+                              a=account.address))
+
+
+def clear_cache() -> None:
+    """Vaciar caché: empty shopmail's whole cache namespace."""
+    from .extension import clear_cache as clear
+
+    clear()
+    g.pop("shopmail_settings", None)

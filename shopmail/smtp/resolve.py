@@ -1,0 +1,141 @@
+"""DNS for everything shopmail connects to, bounded by the caller's deadline.
+
+With ``SHOPMAIL_DNS_NAMESERVERS`` set, every lookup (host addresses, MX, SRV, TXT) goes through those
+servers. Unset, host names go through the system resolver (so /etc/hosts and ``localhost`` work) and
+MX/SRV/TXT through dnspython with the system's servers. IP literals skip DNS.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+import dns.exception
+import dns.nameserver
+import dns.rdatatype
+import dns.resolver
+
+_SYSTEM_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="shopmail-getaddrinfo")
+
+
+class DNSFailure(Exception):
+    """The name does not exist or has no usable record."""
+
+
+class DNSTimeout(Exception):
+    """No answer before the deadline."""
+
+
+@dataclass(frozen=True)
+class SRVRecord:
+    priority: int
+    weight: int
+    port: int
+    target: str
+
+
+def parse_nameservers(entries) -> list[tuple[str, int]]:
+    """``["127.0.0.1:5353", "10.0.0.1", "[::1]:53"]`` → ``[(ip, port), ...]``."""
+    servers = []
+    for entry in entries or []:
+        entry = entry.strip()
+        if entry.startswith("["):
+            host, _, port = entry[1:].partition("]")
+            port = port.lstrip(":")
+        elif entry.count(":") == 1:
+            host, port = entry.split(":")
+        else:
+            host, port = entry, ""
+        servers.append((host, int(port) if port else 53))
+    return servers
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+class Resolver:
+    """Lookups for one operation; ``deadline`` is a ``time.monotonic()`` instant."""
+
+    def __init__(self, nameservers=None, deadline: float | None = None):
+        self.servers = parse_nameservers(nameservers)
+        self.deadline = deadline if deadline is not None else time.monotonic() + 10
+
+    def remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DNSTimeout("sin tiempo para resolver")
+        return left
+
+    def _dnspython(self) -> dns.resolver.Resolver:
+        if self.servers:
+            resolver = dns.resolver.Resolver(configure=False)
+            resolver.nameservers = [dns.nameserver.Do53Nameserver(ip, port) for ip, port in self.servers]
+        else:
+            resolver = dns.resolver.Resolver()
+        resolver.timeout = min(2.0, self.remaining())
+        resolver.lifetime = self.remaining()
+        resolver.retry_servfail = False
+        return resolver
+
+    def query(self, name: str, rdtype: str):
+        """Answer records of one type; [] when the name exists without them."""
+        try:
+            return list(self._dnspython().resolve(name, rdtype, search=False))
+        except dns.resolver.NXDOMAIN:
+            raise DNSFailure(f"{name} no existe") from None
+        except (dns.resolver.NoAnswer, dns.resolver.NoNameservers):
+            return []
+        except dns.exception.Timeout:
+            raise DNSTimeout(f"sin respuesta DNS para {name}") from None
+        except dns.exception.DNSException as exc:
+            raise DNSFailure(f"{name}: {exc}") from None
+
+    def addresses(self, host: str, port: int = 0) -> list[str]:
+        """The IP addresses to try for ``host``, IPv4 first."""
+        host = host.strip().rstrip(".")
+        if is_ip(host):
+            return [host.strip("[]")]
+        if self.servers:
+            found = [r.address for r in self.query(host, "A")]
+            if not found:
+                found = [r.address for r in self.query(host, "AAAA")]
+            if not found:
+                raise DNSFailure(f"{host} no tiene dirección")
+            return found
+        future = _SYSTEM_POOL.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
+        try:
+            infos = future.result(timeout=self.remaining())
+        except FutureTimeout:
+            raise DNSTimeout(f"sin respuesta DNS para {host}") from None
+        except socket.gaierror:
+            raise DNSFailure(f"{host} no existe") from None
+        ordered = sorted({info[4][0] for info in infos}, key=lambda ip: ":" in ip)
+        return ordered
+
+    def mx(self, domain: str) -> list[tuple[int, str]]:
+        """MX hosts by preference; a null MX ("." ) means the domain takes no mail."""
+        records = [(r.preference, r.exchange.to_text().rstrip(".").lower()) for r in self.query(domain, "MX")]
+        return sorted(r for r in records if r[1])
+
+    def srv(self, name: str) -> list[SRVRecord]:
+        """SRV records by priority, then heaviest weight; a "." target means the service is absent."""
+        records = [SRVRecord(r.priority, r.weight, r.port, r.target.to_text().rstrip(".").lower())
+                   for r in self.query(name, "SRV")]
+        return sorted((r for r in records if r.target), key=lambda r: (r.priority, -r.weight))
+
+    def txt(self, name: str) -> list[str]:
+        return [b"".join(r.strings).decode("utf-8", "replace") for r in self.query(name, "TXT")]
+
+
+def resolver_for(config, deadline: float | None = None) -> Resolver:
+    """A resolver configured from a Flask config mapping."""
+    return Resolver(config.get("SHOPMAIL_DNS_NAMESERVERS"), deadline)
