@@ -18,7 +18,7 @@ from .extension import state
 PUBLIC_ENDPOINTS = {"shopmail.auth.login", "shopmail.static"}
 
 #: The feature screens, each a module with a blueprint ``bp``.
-FEATURE_VIEWS: list[str] = []
+FEATURE_VIEWS: list[str] = [".accounts.views", ".communications.views"]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'self'; object-src 'none'")

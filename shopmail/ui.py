@@ -19,7 +19,7 @@ NAV = [
 ]
 
 #: Modules with a ``banners()`` function returning the banners every admin page shows.
-BANNERS: list[str] = []
+BANNERS: list[str] = [".communications.status"]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from shopmail import ShopMail
+from shopmail.models import Base
 from tests.conftest import ADMIN_EMAIL
 from tests.conftest import login
 
@@ -52,7 +53,10 @@ def test_embedded_guard_non_admin_403_and_anonymous_redirect(tmp_path):
                        SHOPMAIL_ENCRYPTION_KEYS="ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=")
     who = {"verdict": None}
     host.add_url_rule("/signin", "signin", lambda: "login page")
-    ShopMail(host, db=SQLAlchemy(host), admin_guard=lambda: who["verdict"])
+    db = SQLAlchemy(host)
+    ShopMail(host, db=db, admin_guard=lambda: who["verdict"])
+    with host.app_context():
+        Base.metadata.create_all(db.engine)
     client = host.test_client()
     response = client.get("/admin/correo/")
     assert response.status_code == 302

@@ -1,0 +1,147 @@
+"""The account form: every check gives a Spanish message on its field."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms import HiddenField
+from wtforms import IntegerField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import ValidationError
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+
+from .. import addresses
+from .service import Values
+
+SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", _l("Ninguna"))]
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def check_host(host: str) -> str:
+    """A server name or IP address: not a URL, no spaces or line breaks. Returns it normalised."""
+    host = (host or "").strip()
+    if any(ch in host for ch in "\r\n\t\0 "):
+        raise ValueError(_l("El servidor no puede contener espacios ni saltos de línea."))
+    if "://" in host or "/" in host:
+        raise ValueError(_l("Escriba solo el nombre del servidor (p. ej. smtp.gmail.com), sin «smtp://» ni rutas."))
+    if ":" in host and not _is_ip(host):
+        raise ValueError(_l("Escriba el puerto en su campo, no junto al servidor."))
+    if _is_ip(host):
+        return host.strip("[]")
+    labels = host.rstrip(".").split(".")
+    if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise ValueError(_l("«%(h)s» no es un nombre de servidor válido.", h=host))
+    return host.rstrip(".").lower()
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses, where a password may travel unencrypted."""
+    host = (host or "").strip().strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    return _is_ip(host) and ipaddress.ip_address(host).is_loopback
+
+
+def combination_warning(security: str, port: int | None) -> str | None:
+    """A warning (not an error) for unusual port/security pairs."""
+    if security == "ssl" and port in (25, 587):
+        return str(_l("El puerto %(p)s suele usar STARTTLS, no SSL/TLS.", p=port))
+    if security == "starttls" and port == 465:
+        return str(_l("El puerto 465 suele usar SSL/TLS, no STARTTLS."))
+    if security == "none" and port in (465, 587):
+        return str(_l("El puerto %(p)s suele ir cifrado; «Ninguna» rara vez funciona.", p=port))
+    return None
+
+
+class AccountForm(FlaskForm):
+    """Create or edit an account of the library."""
+
+    address = StringField(_l("Dirección de correo"), validators=[InputRequired(_l("Escriba la dirección de correo."))])
+    display_name = StringField(_l("Nombre visible"), validators=[Optional(), Length(max=200)])
+    username = StringField(_l("Usuario"), validators=[Optional(), Length(max=254)])
+    password = PasswordField(_l("Contraseña"), validators=[Optional(), Length(max=1000)])
+    host = StringField(_l("Servidor SMTP"), validators=[Optional(), Length(max=253)])
+    port = IntegerField(_l("Puerto"), default=587, validators=[
+        Optional(), NumberRange(1, 65535, _l("El puerto va de 1 a 65535."))])
+    security = SelectField(_l("Seguridad"), choices=SECURITY_CHOICES, default="starttls")
+    verify_cert = BooleanField(_l("Verificar certificado"), default=True)
+    version = HiddenField()
+    ticket = HiddenField()
+
+    # With no JavaScript, the admin must not retype the password after a passing test: the ticket keeps it.
+    def __init__(self, *args, has_stored_password=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_stored_password = has_stored_password
+
+    def validate_address(self, field):
+        if not field.data:
+            return
+        try:
+            field.data = addresses.normalize(field.data)
+        except addresses.AddressError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_display_name(self, field):
+        if field.data and any(ch in field.data for ch in "\r\n\0"):
+            raise ValidationError(_l("El nombre no puede contener saltos de línea."))
+
+    def validate_username(self, field):
+        if field.data and any(ch in field.data for ch in "\r\n\0"):
+            raise ValidationError(_l("El usuario no puede contener saltos de línea."))
+
+    def validate_host(self, field):
+        if not field.data:
+            return
+        try:
+            field.data = check_host(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_security(self, field):
+        has_password = bool(self.password.data) or self.has_stored_password or bool(self.ticket.data)
+        if field.data == "none" and has_password and self.host.data and not is_loopback(self.host.data):
+            raise ValidationError(_l("Sin cifrado la contraseña viajaría en claro: elija STARTTLS o SSL/TLS "
+                                     "(solo se admite «Ninguna» con usuario y contraseña en un servidor local)."))
+
+    def require_connection(self) -> bool:
+        """Server and port are needed to test or save (not to auto-configure)."""
+        ok = True
+        self.host.errors, self.port.errors = list(self.host.errors), list(self.port.errors)
+        if not self.host.data:
+            self.host.errors.append(_l("Escriba el servidor SMTP o pulse «Intentar configuración automática»."))
+            ok = False
+        if not self.port.data and not self.port.errors:
+            self.port.errors.append(_l("Escriba el puerto (normalmente 587 o 465)."))
+            ok = False
+        return ok
+
+    def values(self) -> Values:
+        return Values(
+            address=self.address.data or "", display_name=(self.display_name.data or "").strip(),
+            username=(self.username.data or "").strip(), password=self.password.data or None,
+            host=self.host.data or "", port=self.port.data or 0, security=self.security.data,
+            verify_cert=bool(self.verify_cert.data))
+
+    def warning(self) -> str | None:
+        return combination_warning(self.security.data, self.port.data)
+
+
+class ConfirmForm(FlaskForm):
+    """A POST with only its CSRF token (delete, test a saved account)."""

@@ -1,0 +1,61 @@
+"""What every admin page and the home page say about Comunicaciones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from .. import settings
+from ..extension import session
+from ..models import Account
+from ..ui import Banner
+
+
+@dataclass(frozen=True)
+class Glance:
+    level: str
+    title: str
+    lines: list
+    link: str | None = None
+    link_text: str | None = None
+
+
+def banners() -> list[Banner]:
+    """The simulation banner, on every admin page while it is on."""
+    snap = settings.get()
+    if not snap.simulation:
+        return []
+    if snap.simulation_locked:
+        return [Banner("warning", _("Modo simulación activo (bloqueado por SHOPMAIL_SIMULATION_LOCK): "
+                                    "ningún correo llega a sus destinatarios."))]
+    return [Banner("warning", _("Modo simulación activo: el correo se queda en el servidor y no llega a "
+                                "los destinatarios."))]
+
+
+def glance() -> Glance:
+    """The home page's card for Comunicaciones."""
+    snap = settings.get()
+    lines = []
+    level = "ok"
+    account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
+    if account is None:
+        level = "error"
+        lines.append(_("No hay cuenta de envío: los correos a clientes esperan (retenidos) hasta que elija una."))
+    else:
+        lines.append(_("Cuenta de envío: %(a)s", a=account.address))
+        if account.held_reason:
+            level = "error"
+            lines.append(_("La cuenta necesita atención (%(r)s): su correo está retenido.", r=account.held_reason))
+    lines.append(_("Correo público de contacto: %(a)s", a=snap.contact_email or "—"))
+    if snap.admin_emails:
+        lines.append(_("Avisos de pedido a: %(a)s", a=", ".join(snap.admin_emails)))
+    else:
+        lines.append(_("Sin correos de administrador: nadie recibe el aviso de pedido."))
+        level = "warning" if level == "ok" else level
+    if snap.simulation:
+        lines.append(_("Modo simulación activo."))
+        level = "warning" if level == "ok" else level
+    return Glance(level, _("Comunicaciones"), lines, url_for("shopmail.communications.edit"),
+                  _("Ir a Comunicaciones"))

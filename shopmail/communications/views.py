@@ -1,0 +1,75 @@
+"""Ajustes generales → Comunicaciones."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_babel import gettext as _
+
+from .. import settings
+from ..accounts import service as accounts
+from .forms import CacheForm
+from .forms import CommunicationsForm
+from .forms import TestMailForm
+
+bp = Blueprint("communications", __name__, url_prefix="/generales/comunicaciones")
+
+
+def _render(form, test_form=None, outcome=None):
+    return render_template("shopmail/communications/edit.html", form=form, snap=settings.get(),
+                           test_form=test_form or TestMailForm(prefix="test"), cache_form=CacheForm(prefix="cache"),
+                           outcome=outcome)
+
+
+def _current_form():
+    """The form filled with the saved settings."""
+    snap = settings.get()
+    return CommunicationsForm(accounts=accounts.all_accounts(), data={
+        "sending_account_id": str(snap.sending_account_id or ""), "contact_email": snap.contact_email,
+        "admin_emails": ", ".join(snap.admin_emails), "simulation": snap.simulation_saved,
+        "version": snap.version})
+
+
+@bp.get("/", endpoint="edit")
+def edit():
+    return _render(_current_form())
+
+
+@bp.post("/", endpoint="save")
+def save():
+    form = CommunicationsForm(accounts=accounts.all_accounts())
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            settings.save(expected_version=version, **form.changes())
+        except settings.Conflict:
+            form.form_errors.append(_("Otra persona ha guardado estos ajustes mientras los editaba. "
+                                      "Se muestran abajo sus cambios sin guardar; recargue la página para ver los actuales."))
+        except settings.SettingsError as exc:
+            getattr(form, exc.field).errors = [str(exc)]
+        else:
+            flash(_("Ajustes guardados. La caché se ha vaciado: la tienda ya usa los nuevos valores."), "success")
+            return redirect(url_for(".edit"))
+    return _render(form)
+
+
+@bp.post("/cache", endpoint="clear_cache")
+def clear_cache():
+    if CacheForm(prefix="cache").validate_on_submit():
+        settings.clear_cache()
+        flash(_("Caché de shopmail vaciada."), "success")
+    return redirect(url_for(".edit"))
+
+
+@bp.post("/prueba", endpoint="send_test")
+def send_test():
+    from ..delivery.outbox import send_test as deliver_test
+
+    test_form = TestMailForm(prefix="test")
+    outcome = None
+    if test_form.validate_on_submit():
+        outcome = deliver_test(test_form.recipient.data)
+    return _render(_current_form(), test_form, outcome)
