@@ -153,5 +153,9 @@ class OutboxMessage(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the status last changed: the day a message counts for in the 14-day chart.
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+    # The From header the message went out with (the sending account at the time it was sent).
+    sent_from: Mapped[str | None] = mapped_column(String(400))
 
     __table_args__ = (Index("ix_shopmail_outbox_due", "status", "next_attempt_at"),)
