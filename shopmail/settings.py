@@ -64,14 +64,14 @@ def _locked() -> bool:
     return bool(current_app.config.get("SHOPMAIL_SIMULATION_LOCK"))
 
 
-def _row() -> Settings:
-    """The settings row, created on first use."""
+def _row() -> tuple[Settings, int]:
+    """The settings row (created on first use) and the version a form would have seen (0 before)."""
     row = session().scalars(select(Settings).order_by(Settings.id).limit(1)).first()
     if row is None:
         row = Settings(contact_email="", admin_emails=[], simulation=False)
         session().add(row)
-        session().flush()
-    return row
+        return row, 0
+    return row, row.version
 
 
 def _snapshot(row: Settings) -> Snapshot:
@@ -125,8 +125,8 @@ def invalidate() -> None:
 def save(expected_version: int | None = None, **changes) -> Snapshot:
     """Validate and store ``changes`` (any of sending_account_id, contact_email, admin_emails,
     simulation), commit, then invalidate the cache. ``expected_version`` guards against stale forms."""
-    row = _row()
-    if expected_version is not None and (row.version or 0) != expected_version:
+    row, seen_version = _row()
+    if expected_version is not None and seen_version != expected_version:
         session().rollback()
         raise Conflict()
     if "sending_account_id" in changes:

@@ -23,15 +23,30 @@ ADMIN_PASSWORD = "correcto-caballo-bateria"
 TEST_KEY = "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg="
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: database-independent test; run it once, on SQLite")
+    config.addinivalue_line("markers", "app_config(**kw): extra Flask config for the app fixture")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Without SHOPMAIL_TEST_DATABASE_URL the PostgreSQL variants are skipped, and say so."""
+    """Without SHOPMAIL_TEST_DATABASE_URL the PostgreSQL variants are skipped, and say so.
+    Tests marked sqlite_only (form checks and the like) are not repeated on PostgreSQL."""
+    kept = [item for item in items
+            if not (item.get_closest_marker("sqlite_only") and _backend(item) == "postgresql")]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
     if PG_URL:
         return
     skip = pytest.mark.skip(reason="SHOPMAIL_TEST_DATABASE_URL not set (PostgreSQL)")
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec and callspec.params.get("db_backend") == "postgresql":
+        if _backend(item) == "postgresql":
             item.add_marker(skip)
+
+
+def _backend(item):
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("db_backend") if callspec else None
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from flask import current_app
 
 from .. import addresses
@@ -16,7 +18,7 @@ from .forms import is_loopback
 SECURITY = click.Choice(["starttls", "ssl", "none"])
 
 
-@click.group("account")
+@click.group("account", cls=AppGroup)
 def account_group():
     """The library of e-mail accounts."""
 
@@ -173,6 +175,7 @@ def test(account_id, as_json):
 
 
 @click.command("smtp-test")
+@with_appcontext
 @click.option("--host", required=True)
 @click.option("--port", required=True, type=click.IntRange(1, 65535))
 @click.option("--security", required=True, type=SECURITY)
@@ -194,6 +197,7 @@ def smtp_test(host, port, security, username, password, from_address, rcpt_to, n
 
 
 @click.command("autoconfig")
+@with_appcontext
 @click.argument("address")
 @click.option("--username")
 @click.option("--password")

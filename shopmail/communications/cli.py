@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from .. import addresses
 from .. import settings
@@ -10,7 +11,7 @@ from ..cli import emit
 from ..cli import fail
 
 
-@click.group("settings")
+@click.group("settings", cls=AppGroup)
 def settings_group():
     """Ajustes generales → Comunicaciones."""
 

@@ -1,0 +1,49 @@
+"""Small helpers shared by tests."""
+
+import re
+
+import sqlalchemy as sa
+
+from shopmail import crypto
+from shopmail.extension import session
+from shopmail.models import Account
+from shopmail.models import utcnow
+
+
+def make_account(app, address="tienda@example.com", *, tested=True, password="clave-secreta", **fields):
+    """Store an account directly (as if it had been tested and saved); return its id."""
+    with app.app_context():
+        account = Account(
+            address=address, display_name=fields.pop("display_name", "Tienda"),
+            username=fields.pop("username", address), host=fields.pop("host", "smtp.example.com"),
+            port=fields.pop("port", 587), security=fields.pop("security", "starttls"),
+            password_sealed=crypto.seal(password) if password else None, **fields)
+        if tested:
+            account.last_test_ok, account.last_test_reason, account.last_test_at = True, "ok", utcnow()
+        session().add(account)
+        session().commit()
+        return account.id
+
+
+def field_error(page: str, field_id: str) -> str | None:
+    """The error shown under one field (``<p class="error" id="FIELD-error">``), or None."""
+    match = re.search(rf'<p class="error" id="{field_id}-error">([^<]*)</p>', page)
+    return match.group(1) if match else None
+
+
+class QueryCounter:
+    """Counts SQL statements run on an engine while active."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+
+    def _count(self, *args, **kwargs):
+        self.count += 1
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
