@@ -166,3 +166,10 @@ def test_cached_get_sees_other_process_save(app, app_config):
         settings.save(contact_email="nuevo@tienda.example")
     with app.app_context():
         assert settings.get().contact_email == "nuevo@tienda.example"
+
+
+def test_empty_admin_list_saves(admin, app):
+    response = admin.post(URL, data=form(admin_emails="", contact_email=""))
+    assert response.status_code == 302
+    with app.app_context():
+        assert settings.get().admin_emails == ()

@@ -18,12 +18,14 @@ from .. import addresses
 class CommunicationsForm(FlaskForm):
     sending_account_id = SelectField(_l("Cuenta de envío"), coerce=str, validate_choice=False)
     contact_email = StringField(_l("Correo público de contacto"), validators=[Optional()])
-    admin_emails = TextAreaField(_l("Correos de administrador"), validators=[Optional()])
+    # No Optional() here: it would skip validate_admin_emails for an empty list.
+    admin_emails = TextAreaField(_l("Correos de administrador"))
     simulation = BooleanField(_l("Modo simulación"))
     version = HiddenField()
 
     def __init__(self, *args, accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.admin_list: list[str] = []
         self.eligible = {str(a.id) for a in accounts if a.last_test_ok}
         self.sending_account_id.choices = [("", _l("— Ninguna (el correo espera) —"))] + [
             (str(a.id), a.address if a.last_test_ok else f"{a.address} — {_l('sin prueba correcta')}")
