@@ -23,6 +23,8 @@ from .models import Account
 from .models import Settings
 
 _GENERATION = "settings:generation"
+# Snapshots already fetched by this process, by (app, generation): a hit costs one cache read.
+_MEMO: dict[tuple[int, str], Snapshot] = {}
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,11 @@ def get() -> Snapshot:
         return g.shopmail_settings
     cache = state().cache
     token = _generation(cache)
+    memo_key = (id(current_app._get_current_object()), token)
+    if memo_key in _MEMO:
+        snap = _MEMO[memo_key]
+        g.shopmail_settings = snap
+        return snap
     data = cache.get(f"settings:{token}") if token else None
     if data is None:
         row = session().scalars(select(Settings).order_by(Settings.id).limit(1)).first()
@@ -112,6 +119,9 @@ def get() -> Snapshot:
         data["simulation_locked"] = _locked()
         data["simulation"] = data["simulation_saved"] or data["simulation_locked"]
         snap = Snapshot(**data)
+    if token:
+        _MEMO.clear()  # only the newest generation is worth keeping
+        _MEMO[memo_key] = snap
     g.shopmail_settings = snap
     return snap
 

@@ -173,3 +173,18 @@ def test_empty_admin_list_saves(admin, app):
     assert response.status_code == 302
     with app.app_context():
         assert settings.get().admin_emails == ()
+
+
+def test_page_query_count_constant(admin, app):
+    from tests.helpers import QueryCounter
+
+    make_account(app, "uno@example.com")
+    with app.app_context():
+        engine = app.extensions["shopmail"].db.engine
+    with QueryCounter(engine) as one:
+        admin.get(URL)
+    for n in range(60):
+        make_account(app, f"c{n}@example.com", tested=n % 2 == 0)
+    with QueryCounter(engine) as many:
+        assert admin.get(URL).status_code == 200
+    assert many.count == one.count
