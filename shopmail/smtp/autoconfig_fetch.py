@@ -1,0 +1,168 @@
+"""Bounded fetches for auto-configuration, and the rule on which addresses it may connect to.
+
+Every host is resolved through shopmail's resolver and the connection goes to an address that passed the
+rule (so a later DNS answer cannot swap in a private one). https only — except the operator's own ISPDB URL —
+with a size cap, a redirect cap and every step bounded by the caller's deadline.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+from urllib.parse import urljoin
+from urllib.parse import urlsplit
+
+from .resolve import Resolver
+
+MAX_BYTES = 256 * 1024
+MAX_REDIRECTS = 3
+#: Longest wait for a TCP connection: a live server accepts in well under this; a black hole never does.
+CONNECT_CAP = 3.0
+USER_AGENT = "shopmail-autoconfig/1"
+
+
+class FetchError(Exception):
+    """The document could not be fetched (no answer, wrong status, too big, ...)."""
+
+
+class AddressRefused(FetchError):
+    """The host resolves only to private, loopback or link-local addresses, and those are not allowed."""
+
+
+def is_public(ip: str) -> bool:
+    """True for a globally routable unicast address (IPv4-mapped IPv6 judged by its IPv4)."""
+    address = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def allowed_addresses(resolver: Resolver, host: str, allow_private: bool) -> list[str]:
+    """The addresses of ``host`` shopmail may connect to; ``AddressRefused`` when none is allowed."""
+    addresses = resolver.addresses(host)
+    if allow_private:
+        return addresses
+    public = [ip for ip in addresses if is_public(ip)]
+    if not public:
+        raise AddressRefused(f"{host} solo tiene direcciones privadas o locales")
+    return public
+
+
+def remaining(deadline: float) -> float:
+    """Seconds left before ``deadline``; ``TimeoutError`` when none."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("sin tiempo")
+    return left
+
+
+def connect(resolver: Resolver, host: str, port: int, deadline: float, allow_private: bool) -> socket.socket:
+    """A TCP connection to the first allowed address of ``host`` that answers before the deadline."""
+    last: Exception = FetchError(f"{host} no tiene direcciones")
+    for ip in allowed_addresses(resolver, host, allow_private):
+        try:
+            return socket.create_connection((ip, port), timeout=min(CONNECT_CAP, remaining(deadline)))
+        except OSError as exc:
+            last = exc
+    raise last
+
+
+class DeadlineGuard:
+    """Shuts the connection down at the deadline, so no read, however slow the trickle, outlives it."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self.sock = sock
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Stop the timer and close the (possibly TLS-wrapped) connection."""
+        self._timer.cancel()
+        self.sock.close()
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """The system's CAs plus ``SHOPMAIL_SMTP_CA_FILE``; host names and certificates always checked."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def fetch(url: str, *, resolver: Resolver, deadline: float, context: ssl.SSLContext,
+          allow_private: bool, trusted_origin: bool = False) -> bytes | None:
+    """GET ``url``; the body on 200, None on 404/410. Raises ``FetchError`` or ``OSError`` otherwise.
+
+    ``trusted_origin`` is for the operator's configured ISPDB URL: its first hop may be http or private.
+    Redirects, at most ``MAX_REDIRECTS``, must be https to allowed addresses.
+    """
+    for hop in range(MAX_REDIRECTS + 1):
+        trusted = trusted_origin and hop == 0
+        status, location, body = _get(url, resolver, deadline, context, allow_private or trusted, trusted)
+        if status in (301, 302, 303, 307, 308) and location:
+            url = urljoin(url, location)
+            continue
+        if status == 200:
+            return body
+        if status in (404, 410):
+            return None
+        raise FetchError(f"respuesta HTTP {status}")
+    raise FetchError("demasiadas redirecciones")
+
+
+def _get(url, resolver, deadline, context, allow_private, allow_http):
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
+        raise FetchError("solo se consultan direcciones https")
+    host = parts.hostname
+    if not host:
+        raise FetchError("URL sin servidor")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    guard = DeadlineGuard(connect(resolver, host, port, deadline, allow_private), deadline)
+    try:
+        sock = guard.sock
+        if parts.scheme == "https":
+            sock.settimeout(remaining(deadline))
+            sock = guard.sock = context.wrap_socket(sock, server_hostname=host)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        default_port = 443 if parts.scheme == "https" else 80
+        host_header = host if port == default_port else f"{host}:{port}"
+        request = (f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: {USER_AGENT}\r\n"
+                   "Accept: application/xml, text/xml\r\nConnection: close\r\n\r\n")
+        sock.settimeout(remaining(deadline))
+        sock.sendall(request.encode("ascii"))
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        if response.status != 200:
+            return response.status, response.getheader("Location"), b""
+        length = response.getheader("Content-Length")
+        if length and length.isdigit() and int(length) > MAX_BYTES:
+            raise FetchError("documento demasiado grande")
+        return 200, None, _read_capped(response, sock, deadline)
+    finally:
+        guard.close()
+
+
+def _read_capped(response, sock, deadline) -> bytes:
+    """The body, read in chunks so a slow trickle cannot outlast the deadline nor a flood the cap."""
+    chunks, size = [], 0
+    while True:
+        sock.settimeout(remaining(deadline))
+        chunk = response.read1(16384) if hasattr(response, "read1") else response.read(16384)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise FetchError("documento demasiado grande")
+        chunks.append(chunk)

@@ -1,0 +1,178 @@
+"""Guessing: smtp.DOMAIN, mail.DOMAIN and DOMAIN on the configured ports, checked in parallel.
+
+Each guess is a real handshake, not a look at the EHLO words: on implicit-TLS ports a TLS handshake with the
+certificate checked against the guessed name; elsewhere the greeting, EHLO, a real STARTTLS upgrade with the
+same check, and EHLO again. No AUTH: that is for verification. A server without STARTTLS is offered as plain.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from concurrent.futures import FIRST_COMPLETED
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait
+
+from .autoconfig_fetch import DeadlineGuard
+from .autoconfig_fetch import allowed_addresses
+from .autoconfig_fetch import connect
+from .autoconfig_fetch import remaining
+from .autoconfig_model import IMPLICIT_TLS_PORTS
+from .autoconfig_model import SECURITY_RANK
+from .autoconfig_model import TRUST
+from .autoconfig_model import Lead
+
+#: Once a guess works, how long better-ranked guesses still running are waited for.
+GRACE = 1.0
+_MAX_LINES = 64
+
+
+class SMTPCheckFailed(Exception):
+    """The server did not complete the exchange as an SMTP submission server should."""
+
+
+def guess(domain: str, ports, *, resolver, deadline: float, context: ssl.SSLContext, allow_private: bool,
+          local_hostname: str) -> list[Lead]:
+    """Probe every host × port at once; return the ones that worked, best first.
+
+    Returns as soon as the best working guess has no better-ranked guess still running, or ``GRACE``
+    seconds after the first success, or at the deadline.
+    """
+    hosts = [f"smtp.{domain}", f"mail.{domain}", domain]
+    tries = [(host, int(port)) for host in hosts for port in ports]
+    ranked = sorted(range(len(tries)), key=lambda i: (-SECURITY_RANK[_security(tries[i][1])], i))
+    pool = ThreadPoolExecutor(max_workers=len(tries) + len(hosts), thread_name_prefix="shopmail-guess")
+    resolved = {host: pool.submit(allowed_addresses, resolver, host, allow_private) for host in hosts}
+    futures = {pool.submit(_try, host, port, resolved[host], deadline, context, local_hostname): i
+               for i, (host, port) in enumerate(tries)}
+    pending = set(futures)
+    results: dict[int, str | None] = {}
+    first_success = None
+    try:
+        while pending:
+            timeout = deadline - time.monotonic()
+            if first_success is not None:
+                timeout = min(timeout, first_success + GRACE - time.monotonic())
+            if timeout <= 0:
+                break
+            done, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[futures[future]] = future.result()
+            if first_success is None and any(results.values()):
+                first_success = time.monotonic()
+            if _settled(ranked, results):
+                break
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    leads = []
+    for order, index in enumerate(ranked):
+        found = results.get(index)
+        if found:
+            host, port = tries[index]
+            leads.append(Lead(host=host, port=port, security=found, username=None, source="guess",
+                              trust=TRUST["guess"], order=order))
+    return leads
+
+
+def _settled(ranked, results) -> bool:
+    """The best working guess so far has no better-ranked guess still unanswered."""
+    for index in ranked:
+        if index not in results:
+            return False
+        if results[index]:
+            return True
+    return True
+
+
+def _security(port: int) -> str:
+    return "ssl" if port in IMPLICIT_TLS_PORTS else "starttls"
+
+
+def _try(host, port, resolved, deadline, context, local_hostname) -> str | None:
+    """The security that worked for ``host:port``, or None."""
+    try:
+        addresses = resolved.result(timeout=remaining(deadline))
+        return check(host, port, addresses, deadline=deadline, context=context, local_hostname=local_hostname)
+    except Exception:  # noqa: BLE001 - any failure just means this guess does not work
+        return None
+
+
+def check(host: str, port: int, addresses, *, deadline: float, context: ssl.SSLContext,
+          local_hostname: str) -> str:
+    """Handshake with ``host:port`` at the first address that answers; the security that worked.
+
+    Raises ``SMTPCheckFailed``, ``ssl.SSLError`` (certificate included) or ``OSError`` on failure.
+    """
+    sock = connect(_Fixed(addresses), host, port, deadline, allow_private=True)
+    guard = DeadlineGuard(sock, deadline)
+    try:
+        if port in IMPLICIT_TLS_PORTS:
+            sock.settimeout(remaining(deadline))
+            guard.sock = context.wrap_socket(sock, server_hostname=host)
+            _exchange(guard.sock, deadline, b"", 220)
+            _exchange(guard.sock, deadline, f"EHLO {local_hostname}\r\n".encode(), 250)
+            security = "ssl"
+        else:
+            _exchange(sock, deadline, b"", 220)
+            words = _exchange(sock, deadline, f"EHLO {local_hostname}\r\n".encode(), 250)
+            if "STARTTLS" not in words:
+                _quit(sock)
+                return "none"
+            _exchange(sock, deadline, b"STARTTLS\r\n", 220)
+            sock.settimeout(remaining(deadline))
+            guard.sock = context.wrap_socket(sock, server_hostname=host)
+            _exchange(guard.sock, deadline, f"EHLO {local_hostname}\r\n".encode(), 250)
+            security = "starttls"
+        _quit(guard.sock)
+        return security
+    finally:
+        guard.close()
+
+
+class _Fixed:
+    """A stand-in resolver that hands back addresses already resolved and vetted."""
+
+    def __init__(self, addresses):
+        self._addresses = list(addresses)
+
+    def addresses(self, host):
+        return self._addresses
+
+
+def _exchange(sock, deadline, command: bytes, expect: int) -> set[str]:
+    """Send ``command`` (if any), read one reply; its capability words, or ``SMTPCheckFailed``."""
+    sock.settimeout(remaining(deadline))
+    if command:
+        sock.sendall(command)
+    words, buffer = set(), b""
+    for _ in range(_MAX_LINES):
+        while b"\n" not in buffer:
+            sock.settimeout(remaining(deadline))
+            chunk = sock.recv(4096)
+            if not chunk:
+                raise SMTPCheckFailed("conexión cerrada")
+            buffer += chunk
+            if len(buffer) > 16384:
+                raise SMTPCheckFailed("respuesta demasiado larga")
+        line, _, buffer = buffer.partition(b"\n")
+        text = line.decode("latin-1").rstrip("\r")
+        if len(text) < 3 or not text[:3].isdigit() or int(text[:3]) != expect:
+            raise SMTPCheckFailed(text[:200])
+        words.add(text[4:].split(" ")[0].upper())
+        if text[3:4] != "-":
+            return words
+    raise SMTPCheckFailed("respuesta demasiado larga")
+
+
+def _quit(sock) -> None:
+    try:
+        sock.sendall(b"QUIT\r\n")
+    except OSError:
+        pass
+
+
+def local_name(configured: str | None) -> str:
+    """The EHLO name for guesses: the configured one, else this machine's name (no DNS lookup)."""
+    name = (configured or socket.gethostname() or "localhost").strip()
+    return name if name.isascii() and " " not in name else "localhost"
