@@ -159,3 +159,46 @@ class OutboxMessage(Base):
     sent_from: Mapped[str | None] = mapped_column(String(400))
 
     __table_args__ = (Index("ix_shopmail_outbox_due", "status", "next_attempt_at"),)
+
+
+class AuditEvent(Base):
+    """Who did what to the e-mail set-up, and when. Never holds a secret."""
+
+    __tablename__ = "shopmail_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(100), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Alert(Base):
+    """Something admins must see (a held account, a customer mail that failed) until acknowledged."""
+
+    __tablename__ = "shopmail_alert"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # One open alert per key (e.g. "account-held:3"); repeats only bump the count.
+    key: Mapped[str] = mapped_column(String(120), index=True)
+    level: Mapped[str] = mapped_column(String(10), default="error")
+    message: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(254))
+
+
+class WorkerHeartbeat(Base):
+    """The last sign of life of each delivery worker (for status and doctor)."""
+
+    __tablename__ = "shopmail_worker"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
