@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
 from flask import abort
+from flask import Blueprint
 from flask import current_app
+from flask import g
 from flask import redirect
 from flask import request
 from flask import url_for
@@ -18,7 +19,7 @@ from .extension import state
 PUBLIC_ENDPOINTS = {"shopmail.auth.login", "shopmail.static"}
 
 #: The feature screens, each a module with a blueprint ``bp``.
-FEATURE_VIEWS: list[str] = [".accounts.views", ".communications.views"]
+FEATURE_VIEWS: list[str] = [".accounts.views", ".communications.views", ".audit_views"]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'self'; object-src 'none'")
@@ -53,6 +54,9 @@ def require_admin():
     if guard is None:
         abort(403)
     verdict = guard()
+    if verdict:
+        who = state().current_admin
+        g.shopmail_actor = str((who() if who else None) or "admin")
     if verdict is None:
         endpoint = current_app.config.get("SHOPMAIL_LOGIN_ENDPOINT") or "shopmail.auth.login"
         return redirect(url_for(endpoint, next=request.full_path.rstrip("?")))

@@ -96,8 +96,8 @@ def ensure_admin():
 @shopmail_cli.command("rotate-key")
 def rotate_key():
     """Re-encrypt every stored secret with the first key of SHOPMAIL_ENCRYPTION_KEYS."""
-    from .crypto import SecretKeyError
     from .crypto import rotate_all
+    from .crypto import SecretKeyError
 
     try:
         count = rotate_all()
@@ -140,4 +140,4 @@ def register_feature_commands() -> None:
 
 
 #: Feature modules whose ``COMMANDS`` join ``flask shopmail``.
-FEATURE_CLI_MODULES: list[str] = [".accounts.cli", ".communications.cli"]
+FEATURE_CLI_MODULES: list[str] = [".accounts.cli", ".communications.cli", ".outbox.cli"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask
 from flask import current_app
+from flask import Flask
 from flask_caching import Cache
 
 from . import config as _config

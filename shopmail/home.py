@@ -9,6 +9,7 @@ from flask import url_for
 
 from .babel import LANGUAGES
 
+
 def register(parent: Blueprint) -> None:
     """The home page and the language switch live on the parent blueprint (``shopmail.home``)."""
     parent.add_url_rule("/", "home", home)

@@ -143,11 +143,27 @@ def save(expected_version: int | None = None, **changes) -> Snapshot:
         _check_sending_account(changes["sending_account_id"])
     if changes.get("simulation") is False and _locked():
         changes.pop("simulation")
+    _audit(row, changes)
     for field, value in changes.items():
         setattr(row, field, list(value) if field == "admin_emails" else value)
     session().commit()
     invalidate()
     return get()
+
+
+def _audit(row: Settings, changes: dict) -> None:
+    """Record what changes, field by field (old → new), in the same transaction."""
+    from . import audit
+
+    changed = {f: [getattr(row, f), list(v) if f == "admin_emails" else v] for f, v in changes.items()
+               if (list(getattr(row, f) or []) if f == "admin_emails" else getattr(row, f)) != v}
+    simulation = changed.pop("simulation", None)
+    if simulation is not None:
+        audit.record("simulation.on" if simulation[1] else "simulation.off", "comunicaciones",
+                     "Modo simulación activado" if simulation[1] else "Modo simulación desactivado")
+    if changed:
+        audit.record("settings.changed", "comunicaciones",
+                     "; ".join(f"{f}: {old!r} → {new!r}" for f, (old, new) in changed.items()), changes=changed)
 
 
 def _check_sending_account(account_id: int | None) -> None:

@@ -8,13 +8,13 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-
 from shopmail import create_app
 from shopmail.models import Base
 
 pytest_plugins = [
     "tests.fixtures.smtp_server",
     "tests.fixtures.dns_server",
+    "tests.fixtures.https_server",
 ]
 
 PG_URL = os.environ.get("SHOPMAIL_TEST_DATABASE_URL")

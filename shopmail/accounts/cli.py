@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
-from flask import current_app
 
 from .. import addresses
 from ..cli import emit
 from ..cli import fail
 from ..cli import read_password
+from . import describe
 from . import service
 from .forms import check_host
 from .forms import is_loopback
@@ -24,7 +25,7 @@ def account_group():
 
 
 def _line(account) -> str:
-    level, words = service.status(account)
+    level, words = describe.status(account)
     in_use = " [en uso]" if service.in_use(account) else ""
     return f"{account.id:>4}  {account.address}  {account.host}:{account.port} {account.security}  {words}{in_use}"
 
@@ -34,7 +35,7 @@ def _line(account) -> str:
 def list_accounts(as_json):
     """List the accounts."""
     accounts = service.all_accounts()
-    emit([service.to_dict(a) for a in accounts], as_json,
+    emit([describe.to_dict(a) for a in accounts], as_json,
          "\n".join(_line(a) for a in accounts) or "No hay cuentas.")
 
 
@@ -44,7 +45,7 @@ def list_accounts(as_json):
 def show(account_id, as_json):
     """Show one account (never its password)."""
     account = _get(account_id)
-    data = service.to_dict(account)
+    data = describe.to_dict(account)
     emit(data, as_json, "\n".join(f"{k}: {v}" for k, v in data.items()))
 
 
@@ -121,7 +122,7 @@ def _save(values, account_id, skip_test, as_json):
         account = service.save(values, account_id=account_id, ticket=ticket, skip_test=skip_test, result=result)
     except service.AccountError as exc:
         fail(str(exc))
-    emit({"saved": True, "account": service.to_dict(account), "test": result.to_dict() if result else None},
+    emit({"saved": True, "account": describe.to_dict(account), "test": result.to_dict() if result else None},
          as_json, f"Cuenta guardada: {account.id} {account.address}")
 
 

@@ -7,7 +7,6 @@ for forms without JavaScript, the password sealed with Fernet, so the admin need
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -19,6 +18,7 @@ from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 
+from .. import audit
 from .. import crypto
 from ..extension import session
 from ..extension import state
@@ -105,20 +105,6 @@ def in_use(account: Account) -> bool:
     from .. import settings
 
     return settings.get().sending_account_id == account.id
-
-
-def to_dict(account: Account) -> dict:
-    """The JSON shape of CONTRACTS.md — never the password."""
-    last = None
-    if account.last_test_at is not None:
-        last = {"ok": bool(account.last_test_ok), "reason": account.last_test_reason,
-                "at": account.last_test_at.isoformat()}
-    return {
-        "id": account.id, "address": account.address, "display_name": account.display_name,
-        "username": account.username, "host": account.host, "port": account.port,
-        "security": account.security, "verify_cert": account.verify_cert,
-        "in_use": in_use(account), "last_test": last,
-    }
 
 
 # Testing ---------------------------------------------------------------------------------------
@@ -247,6 +233,9 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
         password = _password_for(values, account, None)
     else:
         password = _require_passing_test(values, account, ticket)
+    from .describe import audit_save
+
+    audit_save(account, values, bool(password) and bool(values.password))
     if account is None:
         account = Account()
         session().add(account)
@@ -280,17 +269,6 @@ def delete(account_id: int) -> None:
     if in_use(account):
         raise AccountError(_("No se puede eliminar %(a)s: es la cuenta de envío. Elija otra en "
                              "Ajustes generales → Comunicaciones antes de eliminarla.", a=account.address))
+    audit.record("account.deleted", f"cuenta {account.id}", account.address)
     session().delete(account)
     session().commit()
-
-
-def status(account: Account) -> tuple[str, str]:
-    """(badge level, Spanish words) for the library's status column."""
-    if account.held_reason:
-        return "bad", _("Retenida: %(r)s", r=account.held_reason)
-    if account.last_test_at is None:
-        return "muted", _("Sin probar")
-    when = account.last_test_at.astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M")
-    if account.last_test_ok:
-        return "ok", _("Prueba correcta · %(w)s", w=when)
-    return "bad", _("Prueba fallida (%(r)s) · %(w)s", r=account.last_test_reason, w=when)

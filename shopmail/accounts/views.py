@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
 from flask import abort
+from flask import Blueprint
 from flask import flash
 from flask import jsonify
 from flask import redirect
@@ -12,6 +12,7 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 
+from . import describe
 from . import service
 from .forms import AccountForm
 from .forms import ConfirmForm
@@ -23,7 +24,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/cuentas")
 def index():
     page = service.library(request.args.get("q", ""), request.args.get("page", 1, type=int))
     return render_template("shopmail/accounts/index.html", page=page, q=request.args.get("q", ""),
-                           status=service.status, confirm=ConfirmForm())
+                           status=describe.status, confirm=ConfirmForm())
 
 
 @bp.route("/nueva", methods=["GET", "POST"])
@@ -40,7 +41,7 @@ def edit(account_id):
 def show(account_id):
     account = _load(account_id)
     return render_template("shopmail/accounts/show.html", account=account, in_use=service.in_use(account),
-                           status=service.status(account), confirm=ConfirmForm(), result=None)
+                           status=describe.status(account), confirm=ConfirmForm(), result=None)
 
 
 @bp.post("/<int:account_id>/probar")
@@ -50,7 +51,7 @@ def test(account_id):
     if request.accept_mimetypes.best == "application/json":
         return jsonify(result.to_dict())
     return render_template("shopmail/accounts/show.html", account=account, in_use=service.in_use(account),
-                           status=service.status(account), confirm=ConfirmForm(), result=result)
+                           status=describe.status(account), confirm=ConfirmForm(), result=result)
 
 
 @bp.route("/<int:account_id>/eliminar", methods=["GET", "POST"])

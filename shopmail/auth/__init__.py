@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask_login import LoginManager
 from flask_login import current_user
+from flask_login import LoginManager
 
 
 def init_app(app):

@@ -1,0 +1,17 @@
+"""Registro de auditoría: the audit log page."""
+
+from flask import Blueprint
+from flask import render_template
+from flask import request
+
+from . import audit
+
+bp = Blueprint("audit", __name__, url_prefix="/auditoria")
+
+
+@bp.get("/")
+def index():
+    page = request.args.get("page", 1, type=int)
+    events, pages = audit.recent(page)
+    return render_template("shopmail/audit/index.html", events=events, page=min(max(page, 1), pages),
+                           pages=pages)
