@@ -24,7 +24,7 @@ _MESSAGES = {
     ("dns_failure", "timeout"): _l("Los servidores DNS no respondieron a tiempo al buscar «%(host)s»."),
     "connection_refused": _l("El servidor %(host)s no acepta conexiones en el puerto %(port)s."),
     ("connection_refused", "unreachable"): _l("No se puede llegar a %(host)s, puerto %(port)s (%(detail)s)."),
-    "timeout": _l("El servidor %(host)s:%(port)s no respondió en %(seconds)s segundos."),
+    "timeout": _l("El servidor %(host)s:%(port)s no respondió a tiempo (límite: %(seconds)s s)."),
     ("timeout", "send"): _l("El servidor dejó de responder durante el envío."),
     "use_starttls": _l("Ha elegido SSL/TLS, pero el servidor habla SMTP sin cifrar al conectar "
                        "(espera STARTTLS)."),
@@ -167,7 +167,10 @@ def reason_for_reply(step: str, code: int, text: str) -> str:
             return "auth_unavailable"
         return "auth_failed" if code == 535 or (enhanced or "").startswith("5.7.") else "server_error"
     if enhanced == "5.7.1" and code in (550, 553, 554):
-        return "sender_not_allowed" if code == 553 or step == "mail_from" else "relay_denied"
+        if code == 553 or step == "mail_from":
+            return "sender_not_allowed"
+        if step == "rcpt_to":
+            return "relay_denied"
     if code == 553 and step == "mail_from":
         return "sender_not_allowed"
     return "server_error"
@@ -203,13 +206,13 @@ def certificate_problem(exc: ssl.SSLCertVerificationError) -> tuple[str | None, 
     text = exc.verify_message or exc.reason or str(exc)
     low = text.lower()
     if "mismatch" in low:
-        return "hostname", f"es para otro nombre; {text}"
+        return "hostname", text
     if "expired" in low:
         return "expired", text
     if "self-signed" in low or "self signed" in low:
-        return None, f"certificado autofirmado; {text}"
+        return None, f"certificado autofirmado: {text}"
     if "local issuer" in low:
-        return None, f"emitido por una autoridad desconocida; {text}"
+        return None, f"emitido por una autoridad desconocida: {text}"
     return None, text
 
 
