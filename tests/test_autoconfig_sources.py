@@ -1,0 +1,179 @@
+"""Each network source of auto-configuration found on its own, against real local DNS and web servers."""
+
+import pytest
+from shopmail.smtp.autoconfig import discover
+
+from tests.test_autoconfig_support import ADDRESS
+from tests.test_autoconfig_support import config_xml
+from tests.test_autoconfig_support import DOMAIN
+from tests.test_autoconfig_support import emptied
+from tests.test_autoconfig_support import make_config
+from tests.test_autoconfig_support import serve_dns
+
+AUTOCONFIG_PATH = "/mail/config-v1.1.xml"
+WELL_KNOWN_PATH = "/.well-known/autoconfig/mail/config-v1.1.xml"
+
+
+@pytest.fixture(scope="module")
+def module_dns():
+    yield from serve_dns()
+
+
+@pytest.fixture
+def dns_server(module_dns):
+    """This module's DNS server, empty for each test."""
+    return emptied(module_dns)
+
+
+@pytest.fixture
+def site(https_server, dns_server):
+    """The domain's own https server (autoconfig.DOMAIN and DOMAIN → 127.0.0.1), certificate from the test CA."""
+    dns_server.add(f"autoconfig.{DOMAIN}", "A", "127.0.0.1")
+    dns_server.add(DOMAIN, "A", "127.0.0.1")
+    return https_server(f"autoconfig.{DOMAIN}", DOMAIN)
+
+
+def site_config(dns_server, site, **extra):
+    extra = {"SHOPMAIL_AUTOCONFIG_HTTPS_PORT": site.port, "SHOPMAIL_SMTP_CA_FILE": site.ca_file, **extra}
+    return make_config(dns_server.address, **extra)
+
+
+def test_own_autoconfig_at_the_autoconfig_host(dns_server, site):
+    site.route(AUTOCONFIG_PATH, (200, config_xml(("smtp.%EMAILDOMAIN%", 587, "STARTTLS", "%EMAILLOCALPART%")), {}))
+    result = discover(ADDRESS, config=site_config(dns_server, site))
+    assert (result.found, result.source) == (True, "autoconfig")
+    assert (result.host, result.port, result.security, result.username) == (
+        f"smtp.{DOMAIN}", 587, "starttls", "ana")
+    assert result.provider == "Tienda"
+    host, path = next(r for r in site.requests if r[1].startswith(AUTOCONFIG_PATH))
+    assert host == f"autoconfig.{DOMAIN}:{site.port}"
+    assert "emailaddress=ana%40tienda.example" in path
+
+
+def test_own_autoconfig_at_the_well_known_path(dns_server, site):
+    site.route(WELL_KNOWN_PATH, (200, config_xml(("mail.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
+    result = discover(ADDRESS, config=site_config(dns_server, site))
+    assert (result.source, result.host, result.port, result.security, result.username) == (
+        "autoconfig", "mail.tienda.example", 465, "ssl", ADDRESS)
+
+
+def test_own_autoconfig_needs_a_trusted_certificate(dns_server, site):
+    site.route(AUTOCONFIG_PATH, (200, config_xml(("smtp.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
+    config = site_config(dns_server, site, SHOPMAIL_SMTP_CA_FILE=None)
+    result = discover(ADDRESS, config=config)
+    assert not result.found
+    assert "a mano" in result.message
+
+
+def test_private_addresses_are_refused_unless_allowed(dns_server, site):
+    site.route(AUTOCONFIG_PATH, (200, config_xml(("smtp.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
+    site.route(WELL_KNOWN_PATH, (200, config_xml(("smtp.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
+    result = discover(ADDRESS, config=site_config(dns_server, site, SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE=False))
+    assert not result.found
+    assert site.requests == []  # not even a connection was made to 127.0.0.1
+
+    assert discover(ADDRESS, config=site_config(dns_server, site)).found
+
+
+@pytest.mark.parametrize("location", [
+    "http://autoconfig.tienda.example/mail/config-v1.1.xml",  # https only
+    "https://169.254.169.254/latest/meta-data/",  # link-local metadata service
+])
+def test_redirects_to_plain_http_or_forbidden_addresses_are_not_followed(dns_server, site, location):
+    site.route(AUTOCONFIG_PATH, (302, b"", {"Location": location}))
+    result = discover(ADDRESS, config=site_config(dns_server, site, SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE=False,
+                                                  SHOPMAIL_AUTOCONFIG_DEADLINE=1.0))
+    assert not result.found
+
+
+def test_a_redirect_loop_ends(dns_server, site):
+    site.route(AUTOCONFIG_PATH, (302, b"", {"Location": AUTOCONFIG_PATH}))
+    result = discover(ADDRESS, config=site_config(dns_server, site))
+    assert not result.found
+    assert len([r for r in site.requests if r[1].startswith(AUTOCONFIG_PATH)]) == 4  # first + 3 redirects
+
+
+def test_https_redirect_within_the_limit_is_followed(dns_server, site):
+    site.route(AUTOCONFIG_PATH, (301, b"", {"Location": "/moved.xml"}))
+    site.route("/moved.xml", (200, config_xml(("smtp.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
+    assert discover(ADDRESS, config=site_config(dns_server, site)).host == "smtp.tienda.example"
+
+
+def test_ispdb_by_domain(dns_server, ispdb_server):
+    result = discover("ana@posteo.de", config=make_config(dns_server.address, SHOPMAIL_ISPDB_URL=ispdb_server.url))
+    assert (result.found, result.source) == (True, "ispdb")
+    assert (result.host, result.port, result.security) == ("posteo.de", 465, "ssl")
+    assert (f"127.0.0.1:{ispdb_server.port}", "/v1.1/posteo.de") in ispdb_server.requests
+
+
+def test_mx_to_provider_table(dns_server):
+    dns_server.add(DOMAIN, "MX", (10, "alt1.aspmx.l.google.com"))
+    dns_server.add(DOMAIN, "MX", (1, "aspmx.l.google.com"))
+    result = discover(ADDRESS, config=make_config(dns_server.address))
+    assert (result.source, result.host, result.port, result.provider) == (
+        "mx", "smtp.gmail.com", 465, "Gmail / Google Workspace")
+    assert any("contraseña de aplicación" in note for note in result.notes)
+
+
+def test_mx_base_domain_in_the_ispdb(dns_server, ispdb_server):
+    dns_server.add(DOMAIN, "MX", (10, "mx00.kundenserver.de"))  # 1&1's hosting MX, listed in the ISPDB
+    result = discover(ADDRESS, config=make_config(dns_server.address, SHOPMAIL_ISPDB_URL=ispdb_server.url))
+    assert (result.source, result.host, result.port, result.security) == ("mx", "smtp.1und1.de", 465, "ssl")
+
+
+def test_mx_host_minus_first_label_then_registrable_domain(dns_server, ispdb_server):
+    dns_server.add(DOMAIN, "MX", (10, "in1.mx.proveedor.example"))
+    ispdb_server.route("/v1.1/mx.proveedor.example", (200, config_xml(("smtp.mx.proveedor.example", 587, "STARTTLS", "%EMAILADDRESS%")), {}))
+    ispdb_server.route("/v1.1/proveedor.example", (200, config_xml(("smtp.proveedor.example", 465, "SSL", "%EMAILADDRESS%")), {}))
+    config = make_config(dns_server.address, SHOPMAIL_ISPDB_URL=ispdb_server.url)
+    assert discover(ADDRESS, config=config).host == "smtp.mx.proveedor.example"
+    paths = {path for _, path in ispdb_server.requests}
+    assert {"/v1.1/mx.proveedor.example", "/v1.1/proveedor.example", f"/v1.1/{DOMAIN}"} <= paths
+
+    del ispdb_server.routes["/v1.1/mx.proveedor.example"]
+    assert discover("luis@tienda.example", config=config).host == "smtp.proveedor.example"
+
+
+def test_srv_records_priority_and_weight(dns_server):
+    dns_server.add(f"_submission._tcp.{DOMAIN}", "SRV", (20, 0, 587, f"backup.{DOMAIN}"))
+    dns_server.add(f"_submission._tcp.{DOMAIN}", "SRV", (10, 1, 587, f"light.{DOMAIN}"))
+    dns_server.add(f"_submission._tcp.{DOMAIN}", "SRV", (10, 50, 587, f"heavy.{DOMAIN}"))
+    result = discover(ADDRESS, config=make_config(dns_server.address))
+    assert (result.source, result.security) == ("srv", "starttls")
+    assert [c.host for c in result.candidates] == [f"heavy.{DOMAIN}", f"light.{DOMAIN}", f"backup.{DOMAIN}"]
+    assert result.username == ADDRESS
+
+
+def test_srv_submissions_before_submission(dns_server):
+    dns_server.add(f"_submission._tcp.{DOMAIN}", "SRV", (0, 0, 587, f"smtp.{DOMAIN}"))
+    dns_server.add(f"_submissions._tcp.{DOMAIN}", "SRV", (0, 0, 465, f"smtp.{DOMAIN}"))
+    result = discover(ADDRESS, config=make_config(dns_server.address))
+    assert [(c.port, c.security) for c in result.candidates] == [(465, "ssl"), (587, "starttls")]
+
+
+def test_srv_dot_target_means_no_service(dns_server):
+    dns_server.add(f"_submissions._tcp.{DOMAIN}", "SRV", (0, 0, 0, "."))
+    dns_server.add(f"_submission._tcp.{DOMAIN}", "SRV", (0, 0, 0, "."))
+    result = discover(ADDRESS, config=make_config(dns_server.address))
+    assert not result.found and result.candidates == ()
+
+
+def test_srv_target_outside_the_domain_is_trusted_less(dns_server):
+    dns_server.add(f"_submissions._tcp.{DOMAIN}", "SRV", (0, 0, 465, "smtp.elsewhere.example"))
+    dns_server.add(f"_submission._tcp.{DOMAIN}", "SRV", (10, 0, 587, f"smtp.{DOMAIN}"))
+    result = discover(ADDRESS, config=make_config(dns_server.address))
+    assert [c.host for c in result.candidates] == [f"smtp.{DOMAIN}", "smtp.elsewhere.example"]
+
+
+def test_nothing_anywhere_says_so_plainly(dns_server, ispdb_server):
+    result = discover(ADDRESS, config=make_config(dns_server.address, SHOPMAIL_ISPDB_URL=ispdb_server.url))
+    data = result.to_dict()
+    assert data["found"] is False and data["host"] is None and data["candidates"] == []
+    assert "No se ha encontrado la configuración de tienda.example" in data["message"]
+    assert result.elapsed_ms < 1000
+
+
+def test_invalid_address(dns_server):
+    result = discover("ana@", config=make_config(dns_server.address))
+    assert not result.found and "no es una dirección de correo válida" in result.message
+    assert dns_server.zone.queries == []
