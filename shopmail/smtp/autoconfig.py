@@ -24,12 +24,12 @@ from . import autoconfig_verify
 from . import providers
 from .autoconfig_guess import local_name
 from .autoconfig_model import Candidate
-from .autoconfig_model import Lead
 from .autoconfig_model import candidate_for
+from .autoconfig_model import Lead
 from .autoconfig_model import split_address
 from .autoconfig_model import valid_hostname
-from .autoconfig_sources import SOURCES
 from .autoconfig_sources import Context
+from .autoconfig_sources import SOURCES
 from .resolve import Resolver
 
 __all__ = ["Candidate", "Discovery", "SOURCE_LABELS", "discover"]

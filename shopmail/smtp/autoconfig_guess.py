@@ -2,7 +2,8 @@
 
 Each guess is a real handshake, not a look at the EHLO words: on implicit-TLS ports a TLS handshake with the
 certificate checked against the guessed name; elsewhere the greeting, EHLO, a real STARTTLS upgrade with the
-same check, and EHLO again. No AUTH: that is for verification. A server without STARTTLS is offered as plain.
+same check, and EHLO again. No AUTH: that is for verification. A server without STARTTLS is offered as plain
+(ranked below every encrypted finding).
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ from concurrent.futures import FIRST_COMPLETED
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait
 
-from .autoconfig_fetch import DeadlineGuard
 from .autoconfig_fetch import allowed_addresses
 from .autoconfig_fetch import connect
+from .autoconfig_fetch import DeadlineGuard
 from .autoconfig_fetch import remaining
 from .autoconfig_model import IMPLICIT_TLS_PORTS
+from .autoconfig_model import Lead
 from .autoconfig_model import SECURITY_RANK
 from .autoconfig_model import TRUST
-from .autoconfig_model import Lead
 
 #: Once a guess works, how long better-ranked guesses still running are waited for.
 GRACE = 1.0
+#: Seconds a server may stay silent before it is taken for one that waits for a TLS hello.
+GREETING_PATIENCE = 2.0
 _MAX_LINES = 64
 
 
@@ -41,7 +44,7 @@ def guess(domain: str, ports, *, resolver, deadline: float, context: ssl.SSLCont
     """
     hosts = [f"smtp.{domain}", f"mail.{domain}", domain]
     tries = [(host, int(port)) for host in hosts for port in ports]
-    ranked = sorted(range(len(tries)), key=lambda i: (-SECURITY_RANK[_security(tries[i][1])], i))
+    ranked = sorted(range(len(tries)), key=lambda i: (tries[i][1] not in IMPLICIT_TLS_PORTS, i))
     pool = ThreadPoolExecutor(max_workers=len(tries) + len(hosts), thread_name_prefix="shopmail-guess")
     resolved = {host: pool.submit(allowed_addresses, resolver, host, allow_private) for host in hosts}
     futures = {pool.submit(_try, host, port, resolved[host], deadline, context, local_hostname): i
@@ -65,14 +68,10 @@ def guess(domain: str, ports, *, resolver, deadline: float, context: ssl.SSLCont
                 break
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-    leads = []
-    for order, index in enumerate(ranked):
-        found = results.get(index)
-        if found:
-            host, port = tries[index]
-            leads.append(Lead(host=host, port=port, security=found, username=None, source="guess",
-                              trust=TRUST["guess"], order=order))
-    return leads
+    working = [i for i in ranked if results.get(i)]
+    working.sort(key=lambda i: -SECURITY_RANK[results[i]])
+    return [Lead(host=tries[i][0], port=tries[i][1], security=results[i], username=None, source="guess",
+                 trust=TRUST["guess"], order=order) for order, i in enumerate(working)]
 
 
 def _settled(ranked, results) -> bool:
@@ -83,10 +82,6 @@ def _settled(ranked, results) -> bool:
         if results[index]:
             return True
     return True
-
-
-def _security(port: int) -> str:
-    return "ssl" if port in IMPLICIT_TLS_PORTS else "starttls"
 
 
 def _try(host, port, resolved, deadline, context, local_hostname) -> str | None:
@@ -102,32 +97,42 @@ def check(host: str, port: int, addresses, *, deadline: float, context: ssl.SSLC
           local_hostname: str) -> str:
     """Handshake with ``host:port`` at the first address that answers; the security that worked.
 
+    Implicit-TLS ports start TLS at once; on other ports a server that stays silent for
+    ``GREETING_PATIENCE`` is waiting for a TLS hello (e.g. 2465), so TLS starts on the same connection.
     Raises ``SMTPCheckFailed``, ``ssl.SSLError`` (certificate included) or ``OSError`` on failure.
     """
     sock = connect(_Fixed(addresses), host, port, deadline, allow_private=True)
     guard = DeadlineGuard(sock, deadline)
     try:
-        if port in IMPLICIT_TLS_PORTS:
-            sock.settimeout(remaining(deadline))
-            guard.sock = context.wrap_socket(sock, server_hostname=host)
-            _exchange(guard.sock, deadline, b"", 220)
-            _exchange(guard.sock, deadline, f"EHLO {local_hostname}\r\n".encode(), 250)
-            security = "ssl"
-        else:
+        if port not in IMPLICIT_TLS_PORTS and _greets(sock, deadline):
             _exchange(sock, deadline, b"", 220)
             words = _exchange(sock, deadline, f"EHLO {local_hostname}\r\n".encode(), 250)
             if "STARTTLS" not in words:
                 _quit(sock)
                 return "none"
             _exchange(sock, deadline, b"STARTTLS\r\n", 220)
-            sock.settimeout(remaining(deadline))
-            guard.sock = context.wrap_socket(sock, server_hostname=host)
-            _exchange(guard.sock, deadline, f"EHLO {local_hostname}\r\n".encode(), 250)
             security = "starttls"
+        else:
+            security = "ssl"
+        sock.settimeout(remaining(deadline))
+        guard.sock = context.wrap_socket(sock, server_hostname=host)
+        if security == "ssl":
+            _exchange(guard.sock, deadline, b"", 220)
+        _exchange(guard.sock, deadline, f"EHLO {local_hostname}\r\n".encode(), 250)
         _quit(guard.sock)
         return security
     finally:
         guard.close()
+
+
+def _greets(sock: socket.socket, deadline: float) -> bool:
+    """Whether the server speaks first, in plain text, within ``GREETING_PATIENCE``."""
+    sock.settimeout(min(GREETING_PATIENCE, remaining(deadline)))
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+    except TimeoutError:
+        return False
+    return True
 
 
 class _Fixed:

@@ -22,8 +22,8 @@ from . import providers
 from .autoconfig_fetch import fetch
 from .autoconfig_fetch import tls_context
 from .autoconfig_guess import guess as _guess
-from .autoconfig_model import TRUST
 from .autoconfig_model import Lead
+from .autoconfig_model import TRUST
 from .resolve import Resolver
 
 log = logging.getLogger(__name__)

@@ -38,8 +38,8 @@ class Outcome:
 
 def verify(candidates: tuple[Candidate, ...], password: str, *, settings, resolver, deadline: float) -> Outcome:
     """Log in to the best candidates in turn until one accepts, refuses the account, or time runs out."""
-    from .probe import Target
     from .probe import probe
+    from .probe import Target
 
     first: tuple[Candidate, str, str] | None = None
     for candidate in candidates[:MAX_SERVERS]:
@@ -79,12 +79,17 @@ def _try(candidate, password, settings, resolver, deadline, Target, probe) -> tu
                               password=password, verify_cert=True,
                               timeout=min(settings.smtp_timeout, left), ca_file=settings.ca_file,
                               local_hostname=settings.local_hostname, nameservers=tuple(settings.nameservers)))
-        if result.ok:
-            return "ok", str(result.message), user
+        if result.ok or _logged_in(result):
+            return "ok", "", user
         reason, message = result.reason, _sentence(result)
         if reason != "auth_failed":
             break
     return reason, message, ""
+
+
+def _logged_in(result) -> bool:
+    """The AUTH step passed (what comes after it, the envelope, is not auto-configuration's business)."""
+    return any(step.step == "auth" and step.ok for step in result.steps)
 
 
 def _sentence(result) -> str:

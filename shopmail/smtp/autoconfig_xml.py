@@ -14,8 +14,8 @@ from xml.etree.ElementTree import ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from .autoconfig_model import PLACEHOLDERS
 from .autoconfig_model import Lead
+from .autoconfig_model import PLACEHOLDERS
 from .autoconfig_model import valid_hostname
 
 #: Larger than any real config-v1.1.xml (the ISPDB's biggest is under 10 KB).
