@@ -14,11 +14,13 @@ _TRANSLATIONS = str(Path(__file__).parent / "translations")
 
 
 def select_locale() -> str:
-    """The language the admin chose, else the shop's default (Spanish)."""
-    chosen = session.get("shopmail_lang") if request else None
+    """The language the admin chose, else the browser's (Accept-Language), else the default (Spanish)."""
+    if not request:
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
+    chosen = session.get("shopmail_lang")
     if chosen in LANGUAGES:
         return chosen
-    return current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
+    return request.accept_languages.best_match(LANGUAGES) or current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
 
 
 def init_app(app):

@@ -23,8 +23,10 @@ def home():
 
 
 def language():
-    """The language switch: remembered in the session."""
+    """The language switch: remembered in the session; back to the page it was pressed on."""
     lang = request.form.get("lang")
     if lang in LANGUAGES:
         session["shopmail_lang"] = lang
-    return redirect(url_for("shopmail.home"))
+    back = request.form.get("next") or ""
+    local = back.startswith("/") and not back.startswith("//") and "\\" not in back
+    return redirect(back if local else url_for("shopmail.home"))
