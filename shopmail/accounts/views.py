@@ -109,6 +109,7 @@ def _autoconfigure(form, values):
     discovery = discover(values.address, values.username or None, values.password)
     if discovery.found:
         form.host.data, form.port.data = discovery.host, discovery.port
+        form.port.raw_data = None  # else the empty submitted value would be rendered again
         form.security.data = discovery.security
         form.username.data = discovery.username or form.username.data
         form.ticket.data = ""
