@@ -87,11 +87,12 @@ class TLSInfo:
 def _describe(sock: ssl.SSLSocket) -> TLSInfo:
     """TLS details of an established connection (also when the certificate was not verified)."""
     subject = issuer = not_after = ""
-    der = sock.getpeercert(binary_form=True)
-    if der:
-        cert = x509.load_der_x509_certificate(der)
+    try:
+        cert = x509.load_der_x509_certificate(sock.getpeercert(binary_form=True))
         subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
         not_after = cert.not_valid_after_utc.isoformat()
+    except (TypeError, ValueError):  # no certificate, or one we cannot parse: the TLS facts still stand
+        pass
     cipher = sock.cipher()
     return TLSInfo(sock.version() or "", cipher[0] if cipher else "", subject, issuer, not_after)
 
@@ -110,23 +111,18 @@ def _readable(sock: socket.socket, seconds: float) -> bool:
     return True
 
 
-def _speaks_tls(address: str, port: int, host: str, budget: float) -> bool:
-    """Whether a fresh connection to ``address`` answers a TLS handshake (an implicit-TLS port)."""
+def _sniff(address: str, port: int, until: float, host: str | None = None) -> bool:
+    """On a fresh connection, open before ``until``: does the port answer a TLS handshake (``host``
+    given), or greet in plain text ("220 ...") when we say nothing?"""
     try:
-        with socket.create_connection((address, port), timeout=budget) as raw, \
-                client_context(None, False).wrap_socket(raw, server_hostname=host):
-            return True
+        with socket.create_connection((address, port), timeout=max(0.01, until - time.monotonic())) as raw:
+            raw.settimeout(max(0.01, until - time.monotonic()))
+            if host is None:
+                return re.match(rb"[2-5][0-9][0-9][ -]", raw.recv(64)) is not None
+            with client_context(None, False).wrap_socket(raw, server_hostname=host):
+                return True
     except ssl.SSLError as exc:
         return "alert" in str(exc).lower()  # it spoke TLS, if only to refuse us
-    except OSError:
-        return False
-
-
-def _speaks_plain_smtp(address: str, port: int, budget: float) -> bool:
-    """Whether a fresh connection to ``address`` is greeted in plain text ("220 ...")."""
-    try:
-        with socket.create_connection((address, port), timeout=budget) as raw:
-            return re.match(rb"[2-5][0-9][0-9][ -]", raw.recv(64)) is not None
     except OSError:
         return False
 
@@ -157,7 +153,7 @@ class Conversation:
 
     def __init__(self, target: Target):
         self.target = target
-        self.host = target.host.strip().rstrip(".")
+        self.host = target.host.strip().rstrip(".").strip("[]")  # "[::1]" → "::1"
         self.started = time.monotonic()
         self.deadline = self.started + float(target.timeout)
         self.steps: list[Step] = []
@@ -209,7 +205,7 @@ class Conversation:
         if isinstance(exc, ssl.SSLCertVerificationError):
             variant, detail = reasons.certificate_problem(exc)
             return self.fail(step, "certificate_invalid", since, variant=variant, detail=detail)
-        if isinstance(exc, TimeoutError) or time.monotonic() >= self.deadline - 0.01:
+        if isinstance(exc, TimeoutError) or self._watchdog.fired or time.monotonic() >= self.deadline - 0.01:
             return self.fail(step, "timeout", since, detail=str(exc) or "timeout")
         if isinstance(exc, ConnectionRefusedError):
             return self.fail(step, "connection_refused", since, detail=str(exc))
@@ -229,6 +225,8 @@ class Conversation:
             code, message = send()
         except Exception as exc:  # every failure is reported as a reason, never as a crash
             raise self.fail_exception(step, since, exc) from None
+        if self._watchdog.fired:  # the deadline cut the reply short: whatever arrived is not an answer
+            raise self.fail(step, "timeout", since, detail="sin respuesta completa a tiempo")
         if code not in accept:
             raise self.fail_reply(step, since, code, message)
         self.record(step, True, since, reasons.reply_text(code, message))
@@ -288,8 +286,8 @@ class Conversation:
         except Exception as exc:
             sock.close()
             plain = isinstance(exc, (ssl.SSLError, ConnectionError)) and not isinstance(
-                exc, ssl.SSLCertVerificationError) and _speaks_plain_smtp(
-                self.address, self.target.port, min(2.0, self.remaining()))
+                exc, ssl.SSLCertVerificationError) and _sniff(
+                self.address, self.target.port, min(self.deadline, time.monotonic() + 2.0))
             if plain:
                 raise self.fail("tls", "use_starttls", since, detail=str(exc)) from None
             raise self.fail_exception("tls", since, exc) from None
@@ -302,7 +300,8 @@ class Conversation:
         if not isinstance(sock, ssl.SSLSocket) and not _readable(
                 sock, min(GREETING_PATIENCE, self.remaining() / 2)):
             # Silence: a port that expects TLS first (465) waits for us just like a dead server does.
-            if _speaks_tls(self.address, self.target.port, self.host, min(2.0, self.remaining())):
+            until = min(self.deadline, time.monotonic() + 2.0)
+            if _sniff(self.address, self.target.port, until, host=self.host):
                 sock.close()
                 raise self.fail("greeting", "use_ssl", since, detail="el puerto espera TLS desde el inicio")
             if not _readable(sock, self.deadline - time.monotonic()):
@@ -409,6 +408,7 @@ class _Watchdog:
         self._lock = threading.Lock()
         self._guard: socket.socket | None = None
         self._timer: threading.Timer | None = None
+        self.fired = False
 
     def watch(self, sock: socket.socket) -> None:
         self._guard = sock.dup()  # survives the TLS wrapping, which detaches the original object
@@ -419,6 +419,7 @@ class _Watchdog:
     def _fire(self) -> None:
         with self._lock:
             if self._guard is not None:
+                self.fired = True
                 try:
                     self._guard.shutdown(socket.SHUT_RDWR)
                 except OSError:

@@ -93,6 +93,10 @@ def probe(target: Target) -> ProbeResult:
         _envelope(conversation)
     except SMTPFailure as exc:
         failure = exc
+    except Exception:  # a bug must not turn the admin's test into an error page
+        log.exception("SMTP test %s:%s crashed", conversation.host, target.port)
+        message, hint = reasons.describe("server_error", "closed")
+        failure = SMTPFailure("server_error", message, hint=hint)
     finally:
         # After DATA's 354 a QUIT would be message text: close without a word. Before it, say goodbye.
         reached_data = any(step.step == "data" and step.ok for step in conversation.steps)
