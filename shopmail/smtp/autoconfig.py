@@ -105,7 +105,7 @@ def discover(address: str, username: str | None = None, password: str | None = N
         leads = _cached(domain)
         if leads is None:
             search_until = started + settings.deadline * (SEARCH_SHARE if password else 1.0)
-            leads = _gather(_context(settings, address, domain, resolver, search_until))
+            leads = _gather(_context(settings, address, domain, resolver, deadline), search_until)
             _store(domain, leads)
 
     candidates = rank(leads, address, username)
@@ -161,8 +161,11 @@ def _context(settings: _Settings, address, domain, resolver, until) -> Context:
                    local_hostname=local_name(settings.local_hostname))
 
 
-def _gather(ctx: Context) -> list[Lead]:
-    """Run every network source at once; stop when the best finding cannot be beaten, or at the deadline."""
+def _gather(ctx: Context, search_until: float) -> list[Lead]:
+    """Run every network source at once; stop when the best finding cannot be beaten, or at the deadline.
+
+    Past ``search_until`` (the time kept for a login) the search stops as soon as it has found something.
+    """
     reports: queue.Queue = queue.Queue()
     pending = {}
     for name, (source, most_trust) in SOURCES.items():
@@ -173,7 +176,7 @@ def _gather(ctx: Context) -> list[Lead]:
                          name=f"shopmail-autoconfig-{name}").start()
     leads: list[Lead] = []
     while pending and not _settled(leads, pending):
-        left = ctx.deadline - time.monotonic()
+        left = (search_until if leads else ctx.deadline) - time.monotonic()
         if left <= 0:
             break
         try:
