@@ -19,7 +19,7 @@ from .extension import state
 PUBLIC_ENDPOINTS = {"shopmail.auth.login", "shopmail.static"}
 
 #: The feature screens, each a module with a blueprint ``bp``.
-FEATURE_VIEWS: list[str] = [".accounts.views", ".communications.views", ".audit_views"]
+FEATURE_VIEWS: list[str] = [".accounts.views", ".accounts.live", ".communications.views", ".audit_views", ".outbox.views"]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'self'; object-src 'none'")
@@ -34,6 +34,7 @@ def make_blueprint(standalone_login: bool) -> Blueprint:
     parent.before_request(require_admin)
     parent.after_request(security_headers)
     parent.register_error_handler(CSRFError, _csrf_error)
+    parent.register_error_handler(429, _too_many)
     from . import home
 
     home.register(parent)
@@ -84,6 +85,17 @@ def _csrf_error(error):
 
     return render_template("shopmail/error.html", code=400,
                            message="La sesión del formulario ha caducado. Vuelva a la página e inténtelo de nuevo."), 400
+
+
+def _too_many(error):
+    from flask import jsonify
+    from flask import render_template
+
+    message = ("Demasiadas pruebas seguidas. Espere un poco antes de volver a probar "
+               "(límite por administrador para no saturar el servidor de correo).")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"ok": False, "reason": "rate_limited", "message": message}), 429
+    return render_template("shopmail/error.html", code=429, message=message), 429
 
 
 def security_headers(response):

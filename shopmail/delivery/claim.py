@@ -1,0 +1,149 @@
+"""Claiming due messages with a lease, and recording each outcome.
+
+PostgreSQL: ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)``, so workers on many machines
+take disjoint rows without waiting for each other. SQLite: the same single ``UPDATE … RETURNING``;
+SQLite takes its write lock when the statement starts, so two processes cannot claim one row.
+A lease that runs out (a worker died) makes its rows claimable again. Every record is conditional
+on still holding the lease, and commits at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import and_
+from sqlalchemy import case
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
+
+from ..extension import session
+from ..models import OutboxMessage
+from ..models import utcnow
+from .outbox import FAILED
+from .outbox import HELD
+from .outbox import QUEUED
+from .outbox import RETRY
+from .outbox import SENDING
+from .outbox import SENT
+from .outbox import SIMULATED
+
+T = OutboxMessage.__table__
+
+
+def new_owner() -> str:
+    """A lease owner name that says which process holds a row (shown when debugging)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _due(now: dt.datetime):
+    return or_(and_(T.c.status.in_((QUEUED, RETRY)), T.c.next_attempt_at <= now),
+               and_(T.c.status == SENDING, T.c.lease_until < now))
+
+
+def _dialect() -> str:
+    return session().get_bind(mapper=OutboxMessage.__mapper__).dialect.name
+
+
+def claim(owner: str, limit: int, lease_seconds: float, now: dt.datetime | None = None,
+          ids: list[int] | None = None) -> list[int]:
+    """Take up to ``limit`` due messages (or just ``ids``, if due) for ``owner``; committed."""
+    now = now or utcnow()
+    pick = select(T.c.id).where(_due(now))
+    if ids is not None:
+        pick = pick.where(T.c.id.in_(ids))
+    pick = pick.order_by(T.c.next_attempt_at, T.c.id).limit(limit)
+    dialect = _dialect()
+    if dialect == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    values = dict(status=SENDING, lease_owner=owner, attempts=T.c.attempts + 1,
+                  lease_until=now + dt.timedelta(seconds=lease_seconds), updated_at=now)
+    sess = session()
+    sess.commit()  # start from a fresh transaction: on SQLite the UPDATE below then takes the write lock first
+    if dialect in {"postgresql", "sqlite"}:
+        stmt = update(T).where(T.c.id.in_(pick.scalar_subquery())).values(**values).returning(T.c.id)
+        claimed = list(sess.execute(stmt).scalars())
+    else:
+        claimed = []
+        for id_ in sess.execute(pick).scalars().all():
+            result = sess.execute(update(T).where(T.c.id == id_, _due(now)).values(**values))
+            if result.rowcount == 1:
+                claimed.append(id_)
+    sess.commit()
+    return sorted(claimed)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What sending a claimed message needs (plain values: they outlive every commit)."""
+
+    id: int
+    recipients: tuple[str, ...]
+    body: bytes
+    attempts: int
+    created_at: dt.datetime
+
+
+def load(ids: list[int]) -> list[Claimed]:
+    """The claimed messages, oldest first."""
+    query = (select(T.c.id, T.c.recipients, T.c.body, T.c.attempts, T.c.created_at)
+             .where(T.c.id.in_(ids)).order_by(T.c.next_attempt_at, T.c.id))
+    rows = [Claimed(r.id, tuple(r.recipients or ()), bytes(r.body), r.attempts, r.created_at)
+            for r in session().execute(query)]
+    session().commit()
+    return rows
+
+
+def extend(ids: list[int], owner: str, lease_seconds: float) -> None:
+    """Keep holding ``ids`` for another lease (a long batch)."""
+    if ids:
+        session().execute(update(T).where(T.c.id.in_(ids), T.c.status == SENDING, T.c.lease_owner == owner)
+                          .values(lease_until=utcnow() + dt.timedelta(seconds=lease_seconds)))
+        session().commit()
+
+
+def _finish(ids, owner: str, **values) -> int:
+    if not ids:
+        return 0
+    now = utcnow()
+    result = session().execute(
+        update(T).where(T.c.id.in_(ids), T.c.status == SENDING, T.c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None, updated_at=now, **values))
+    session().commit()
+    return result.rowcount
+
+
+def sent(id_: int, owner: str, account_id: int, sent_from: str, note: str | None = None) -> bool:
+    """Record a delivered message (``note``: e.g. some recipients refused)."""
+    return _finish([id_], owner, status=SENT, sent_at=utcnow(), account_id=account_id,
+                   sent_from=sent_from, last_error=note) == 1
+
+
+def retry_later(ids, owner: str, error: str, next_at: dt.datetime) -> int:
+    """A transient failure: try again at ``next_at``."""
+    return _finish(ids, owner, status=RETRY, last_error=error, next_attempt_at=next_at)
+
+
+def failed(ids, owner: str, error: str) -> int:
+    """A permanent failure for the message: the server's reply is kept."""
+    return _finish(ids, owner, status=FAILED, last_error=error)
+
+
+def hold(ids, owner: str, account_id: int | None, error: str) -> int:
+    """The account needs attention: these messages wait for it."""
+    return _finish(ids, owner, status=HELD, account_id=account_id, last_error=error)
+
+
+def simulate(ids, owner: str, note: str) -> int:
+    """Under SHOPMAIL_SIMULATION_LOCK nothing leaves: due messages are kept as simulated."""
+    return _finish(ids, owner, status=SIMULATED, last_error=note)
+
+
+def give_back(ids, owner: str) -> int:
+    """Hand unsent claimed messages back at once (SIGTERM), without counting an attempt."""
+    return _finish(ids, owner, attempts=T.c.attempts - 1,
+                   status=case((T.c.attempts > 1, RETRY), else_=QUEUED))

@@ -1,0 +1,100 @@
+"""Reading the outbox for the Registro de envíos, the CLI and the home page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import Date
+from sqlalchemy import String
+from sqlalchemy import cast
+from sqlalchemy import func
+from sqlalchemy import select
+
+from ..extension import session
+from ..models import OutboxMessage as M
+from ..models import utcnow
+from . import outbox
+
+PER_PAGE = 50
+CHART_DAYS = 14
+CHART_STATUSES = (outbox.SENT, outbox.FAILED, outbox.SIMULATED)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of messages, newest first."""
+
+    items: list
+    page: int
+    pages: int
+    total: int
+
+
+def search(status: str | None = None, kind: str | None = None, recipient: str | None = None,
+           page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """Messages matching the filters (recipient: part of an address, any case)."""
+    query = select(M)
+    if status:
+        query = query.where(M.status == status)
+    if kind:
+        query = query.where(M.kind == kind)
+    if recipient:
+        needle = recipient.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(cast(M.recipients, String)).like(f"%{needle}%", escape="\\"))
+    total = session().scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    items = session().scalars(query.order_by(M.created_at.desc(), M.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page)).all()
+    return Page(list(items), page, pages, total)
+
+
+def kinds() -> list[str]:
+    """The kinds of message the outbox holds (for the filter)."""
+    return list(session().scalars(select(M.kind).distinct().order_by(M.kind)))
+
+
+def status_counts() -> dict[str, int]:
+    """How many messages are in each status."""
+    return dict(session().execute(select(M.status, func.count()).group_by(M.status)).all())
+
+
+def _day(column):
+    """The UTC calendar day of a timestamp column, on SQLite and PostgreSQL."""
+    dialect = session().get_bind(mapper=M.__mapper__).dialect.name
+    if dialect == "postgresql":
+        return cast(func.timezone("UTC", column), Date)
+    return func.date(column)
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    day: dt.date
+    sent: int
+    failed: int
+    simulated: int
+
+
+def daily_counts(days: int = CHART_DAYS, today: dt.date | None = None) -> list[DayCounts]:
+    """Sent, failed and simulated messages per day over the last ``days`` days (oldest first).
+
+    A message counts on the day it reached its status (``updated_at``).
+    """
+    today = today or utcnow().date()
+    first = today - dt.timedelta(days=days - 1)
+    since = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+    day = _day(M.updated_at)
+    rows = session().execute(
+        select(day, M.status, func.count()).where(M.status.in_(CHART_STATUSES), M.updated_at >= since)
+        .group_by(day, M.status)).all()
+    found: dict[tuple[dt.date, str], int] = {}
+    for value, status, count in rows:
+        key = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+        found[(key, status)] = count
+    result = []
+    for offset in range(days):
+        date = first + dt.timedelta(days=offset)
+        result.append(DayCounts(date, *(found.get((date, s), 0) for s in CHART_STATUSES)))
+    return result

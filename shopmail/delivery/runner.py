@@ -1,0 +1,104 @@
+"""Running delivery: ``flask shopmail worker`` (a loop, SIGTERM-safe) and sending one message now.
+
+``deliver_now`` is what "Enviar correo de prueba" uses: the message was queued like any other and is
+then claimed and sent by exactly the worker's code, so its outcome is the outcome of the real path.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import asdict
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from ..extension import session
+from ..models import Account
+from ..models import OutboxMessage
+from . import outbox
+from . import worker
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How sending one message went, in words for the admin. ``ok``: sent, or kept by simulation."""
+
+    ok: bool
+    status: str
+    message: str
+    outbox_id: int | None
+    message_id: str
+    detail: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def deliver_now(queued: outbox.Queued) -> Outcome:
+    """Send one committed outbox message at once through the worker's code and say how it went.
+
+    A flagged sending account is tried anyway: when the message gets through, the flag is cleared
+    and the account's held mail goes out.
+    """
+    if queued.status == outbox.SIMULATED:
+        return Outcome(True, queued.status, _("Modo simulación activo: el correo se ha guardado en el Registro "
+                                              "de envíos y no se ha enviado."), queued.id, queued.message_id)
+    worker.deliver_due(batch=1, only=[queued.id], ignore_flag=True)
+    session().expire_all()
+    row = session().get(OutboxMessage, queued.id)
+    if row.status == outbox.SENT:
+        account = session().get(Account, row.account_id) if row.account_id else None
+        if account is not None and account.held_reason:
+            outbox.resume_account(account.id)
+        return Outcome(True, row.status, _("Correo enviado a %(to)s desde %(sender)s.",
+                                           to=", ".join(row.recipients), sender=row.sent_from),
+                       row.id, row.message_id, row.last_error)
+    messages = {
+        outbox.HELD: _("El correo está retenido: %(e)s"),
+        outbox.RETRY: _("El servidor no aceptó el correo por ahora; se reintentará solo. %(e)s"),
+        outbox.FAILED: _("El servidor rechazó el correo: %(e)s"),
+        outbox.SIMULATED: _("El correo se ha guardado sin enviar: %(e)s"),
+    }
+    text = messages.get(row.status, _("Estado del envío: %(e)s")) % {"e": row.last_error or row.status}
+    return Outcome(False, row.status, text, row.id, row.message_id, row.last_error)
+
+
+def run(app, *, once: bool = False, batch: int = 50, poll: float = 5.0,
+        stop: threading.Event | None = None, on_pass=None) -> worker.Report:
+    """Deliver until stopped (SIGTERM/SIGINT finish the current message first); ``once``: one pass.
+
+    Each pass runs in a fresh app context, so settings and accounts are read afresh.
+    """
+    stop = stop or threading.Event()
+    previous = _handle_signals(stop)
+    total = worker.Report()
+    try:
+        while not stop.is_set():
+            with app.app_context():
+                report = worker.deliver_due(batch=batch, stop=stop)
+                wait = None if once else worker.seconds_until_next(poll)
+            for field in asdict(total):
+                setattr(total, field, getattr(total, field) + getattr(report, field))
+            if on_pass is not None:
+                on_pass(report)
+            if once:
+                break
+            stop.wait(poll if wait is None else min(poll, max(wait, 0.05)))
+    finally:
+        _restore(previous)
+    return total
+
+
+def _handle_signals(stop: threading.Event) -> dict:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
+    return previous
+
+
+def _restore(previous: dict) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)

@@ -1,0 +1,199 @@
+"""The delivery worker: claim due messages, send them through the sending account, record each one.
+
+One pass: check the sending account (none chosen, or flagged → mail waits as ``held``; usable →
+held mail is queued again), then claim batches with a lease and send each batch over one reused
+connection, recording every message right after its send. Transient failures retry with
+exponential backoff and jitter (capped); a message's own permanent failure marks it ``failed``;
+an account problem flags the account and holds its mail until a passing test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from .. import settings
+from ..extension import session
+from ..models import Account
+from ..models import utcnow
+from ..smtp.connection import SMTPFailure
+from . import claim
+from . import outbox
+from . import transport
+
+log = logging.getLogger("shopmail.delivery")
+
+#: First retry after about a minute, doubling each time, never more than an hour apart.
+BASE_DELAY = 60.0
+MAX_DELAY = 3600.0
+#: Like a mail server, stop retrying a message after three days.
+GIVE_UP_AFTER = dt.timedelta(days=3)
+
+
+@dataclass
+class Report:
+    """What one call did, message by message."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    held: int = 0
+    simulated: int = 0
+    returned: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed + self.held + self.simulated
+
+
+def backoff(attempts: int, rng=random) -> float:
+    """Seconds before the next try after ``attempts`` tries: exponential, capped, with jitter."""
+    delay = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, attempts - 1))
+    return delay * rng.uniform(0.5, 1.0)
+
+
+def lease_seconds() -> float:
+    return float(current_app.config["SHOPMAIL_OUTBOX_LEASE_SECONDS"])
+
+
+def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
+    """("send", account) when mail may go now; ("stop", None) otherwise (after holding or simulating)."""
+    snap = settings.get()
+    if snap.simulation_locked:
+        ids = claim.claim(owner, batch, lease_seconds(), ids=only)
+        report.simulated += claim.simulate(ids, owner, _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía."))
+        return ("again" if ids and only is None else "stop"), None
+    account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
+    if account is None:
+        report.held += outbox.hold_waiting(None, outbox.no_account_text())
+        session().commit()
+        return "stop", None
+    if account.held_reason and not ignore_flag:
+        report.held += outbox.hold_waiting(account.id, account.held_detail or account.held_reason)
+        session().commit()
+        return "stop", None
+    if not account.held_reason and outbox.release_held():
+        session().commit()
+    return "send", account
+
+
+def deliver_due(*, batch: int = 50, owner: str | None = None, stop: threading.Event | None = None,
+                only: list[int] | None = None, ignore_flag: bool = False) -> Report:
+    """Send every message that is due now, ``batch`` at a time, until none is left or ``stop`` is set.
+
+    ``only`` restricts the pass to those ids (the test mail); ``ignore_flag`` tries a flagged account
+    anyway (a test mail that gets through clears the flag).
+    """
+    owner = owner or claim.new_owner()
+    report = Report()
+    while not (stop is not None and stop.is_set()):
+        mode, account = _gate(report, owner, batch, only, ignore_flag)
+        if mode == "again":
+            continue
+        if mode == "stop":
+            break
+        ids = claim.claim(owner, batch, lease_seconds(), ids=only)
+        if not ids:
+            break
+        _send_batch(claim.load(ids), account, owner, report, stop)
+        if only is not None:
+            break
+    return report
+
+
+def _send_batch(rows, account, owner: str, report: Report, stop) -> None:
+    """Send claimed ``rows`` over one connection; every row is recorded before the next is sent."""
+    pending = [row.id for row in rows]
+    lease = lease_seconds()
+    renewed = time.monotonic()
+    sender = None
+    account_id, address = account.id, account.address  # plain values: the object expires on each commit
+    try:
+        sender = transport.Sender(account)
+        for row in rows:
+            if stop is not None and stop.is_set():
+                break
+            if time.monotonic() - renewed > lease / 2:
+                claim.extend(pending, owner, lease)
+                renewed = time.monotonic()
+            if not sender.connected:
+                sender.connect()  # a failure here concerns the whole batch (handled below)
+            try:
+                refused = sender.send(row.recipients, row.body)
+            except SMTPFailure as failure:
+                if failure.kind == transport.ACCOUNT:
+                    raise
+                _message_failed(row, failure, owner, report)
+            else:
+                claim.sent(row.id, owner, account_id, sender.from_value, transport.refused_note(refused))
+                report.sent += 1
+            pending.remove(row.id)
+    except SMTPFailure as failure:
+        _batch_failed(rows, pending, account_id, address, failure, owner, report)
+        pending = []
+    finally:
+        if sender is not None:
+            sender.close()
+        if pending:
+            report.returned += claim.give_back(pending, owner)
+
+
+def _message_failed(row, failure: SMTPFailure, owner: str, report: Report) -> None:
+    text = transport.describe(failure)
+    log.info("Envío %s (%s): %s", row.id, failure.kind, text)
+    if failure.kind == "permanent":
+        report.failed += claim.failed([row.id], owner, text)
+    elif utcnow() - row.created_at > GIVE_UP_AFTER:
+        report.failed += claim.failed([row.id], owner, _("Sin entregar tras tres días de reintentos: %(e)s", e=text))
+    else:
+        next_at = utcnow() + dt.timedelta(seconds=backoff(row.attempts))
+        report.retried += claim.retry_later([row.id], owner, text, next_at)
+
+
+def _batch_failed(rows, pending, account_id: int, address: str, failure: SMTPFailure, owner: str,
+                  report: Report) -> None:
+    """The connection (or the account) failed: every message not yet sent shares the outcome."""
+    text = transport.describe(failure)
+    waiting = [row for row in rows if row.id in pending]
+    if failure.kind == "transient":
+        log.warning("Cuenta %s: fallo temporal al conectar: %s", address, text)
+        for row in waiting:
+            _message_failed(row, failure, owner, report)
+        return
+    log.error("Cuenta %s necesita atención (%s): %s", address, failure.reason, text)
+    report.held += claim.hold(pending, owner, account_id, text)
+    outbox.hold_account(account_id, failure.reason, text)
+
+
+def seconds_until_next(idle_poll: float = 60.0) -> float | None:
+    """Seconds until a pass has something to do; None when nothing waits to go out.
+
+    Held mail is looked at again every ``idle_poll`` seconds (a sending account may have been chosen).
+    """
+    from sqlalchemy import func
+    from sqlalchemy import select
+
+    from ..models import OutboxMessage as M
+
+    query = select(M.status, func.min(M.next_attempt_at), func.min(M.lease_until)).where(
+        M.status.in_(outbox.WAITING)).group_by(M.status)
+    found = session().execute(query).all()
+    session().commit()
+    if not found:
+        return None
+    now, waits = utcnow(), []
+    for status, next_at, lease_until in found:
+        if status in (outbox.QUEUED, outbox.RETRY):
+            waits.append((next_at - now).total_seconds())
+        elif status == outbox.SENDING and lease_until is not None:
+            waits.append((lease_until - now).total_seconds() + 1)
+        else:
+            waits.append(idle_poll)
+    return max(0.0, min(waits))

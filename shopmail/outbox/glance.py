@@ -1,0 +1,81 @@
+"""The home page's summary of sending: held mail and why, failures, what waits, simulation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func
+from sqlalchemy import select
+
+from .. import settings
+from ..delivery import history
+from ..delivery import outbox
+from ..extension import session
+from ..models import Account
+from ..models import OutboxMessage
+from ..models import utcnow
+
+_RANK = {"ok": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Glance:
+    level: str
+    title: str
+    lines: list
+    link: str | None
+    link_text: str | None
+
+
+def _recent_failures(days: int = 14) -> int:
+    since = utcnow() - dt.timedelta(days=days)
+    return session().scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.status == outbox.FAILED, OutboxMessage.updated_at >= since)) or 0
+
+
+def glance() -> Glance:
+    """Envíos: what an admin must know about outgoing mail right now."""
+    counts = history.status_counts()
+    snap = settings.get()
+    level, lines = "ok", []
+
+    def raise_to(new):
+        nonlocal level
+        level = new if _RANK[new] > _RANK[level] else level
+
+    held = counts.get(outbox.HELD, 0)
+    account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
+    if account is None:
+        raise_to("error" if held else "warning")
+        lines.append(_("No hay cuenta de envío elegida: los correos esperan retenidos hasta que elija una "
+                       "en Comunicaciones."))
+    elif account.held_reason:
+        raise_to("error")
+        lines.append(_("La cuenta de envío %(a)s necesita atención: %(d)s", a=account.address,
+                       d=account.held_detail or account.held_reason))
+        lines.append(_("Corríjala en Cuentas de correo y pulse «Probar SMTP»: cuando la prueba pase, se "
+                       "enviará lo retenido."))
+    if held:
+        lines.append(ngettext("%(num)d correo retenido.", "%(num)d correos retenidos.", held))
+    failed = _recent_failures()
+    if failed:
+        raise_to("warning")
+        lines.append(ngettext("%(num)d envío fallido en los últimos 14 días.",
+                              "%(num)d envíos fallidos en los últimos 14 días.", failed))
+    waiting = counts.get(outbox.QUEUED, 0) + counts.get(outbox.RETRY, 0) + counts.get(outbox.SENDING, 0)
+    if waiting:
+        lines.append(ngettext("%(num)d correo pendiente de envío.", "%(num)d correos pendientes de envío.",
+                              waiting))
+    if snap.simulation:
+        raise_to("warning")
+        lines.append(ngettext("Modo simulación: %(num)d correo guardado sin enviar.",
+                              "Modo simulación: %(num)d correos guardados sin enviar.",
+                              counts.get(outbox.SIMULATED, 0)))
+    if not lines:
+        lines.append(ngettext("Todo en orden: %(num)d correo enviado.", "Todo en orden: %(num)d correos enviados.",
+                              counts.get(outbox.SENT, 0)))
+    return Glance(level, _("Envíos"), lines, url_for("shopmail.outbox.index"), _("Ver el Registro de envíos"))
