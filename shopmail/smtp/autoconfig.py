@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from .. import addresses
 from .. import config as _defaults
+from .. import progress
 from . import autoconfig_verify
 from . import providers
 from .autoconfig_guess import local_name
@@ -101,6 +102,7 @@ def discover(address: str, username: str | None = None, password: str | None = N
     provider = providers.by_domain(domain)
     if provider is not None:
         leads = provider.leads()
+        progress.report("source", source="providers", found=len(leads))
     else:
         leads = _cached(domain)
         if leads is None:
@@ -185,6 +187,7 @@ def _gather(ctx: Context, search_until: float) -> list[Lead]:
             break
         pending.pop(name, None)
         leads.extend(found)
+        progress.report("source", source=name, found=len(found))
     return leads
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from .. import progress
 from .autoconfig_fetch import AddressRefused
 from .autoconfig_fetch import allowed_addresses
 from .autoconfig_model import Candidate
@@ -45,6 +46,7 @@ def verify(candidates: tuple[Candidate, ...], password: str, *, settings, resolv
     for candidate in candidates[:MAX_SERVERS]:
         if time.monotonic() >= deadline:
             break
+        progress.report("verify", host=candidate.host, port=candidate.port, security=candidate.security)
         reason, message, user = _try(candidate, password, settings, resolver, deadline, Target, probe)
         if reason == "ok":
             return Outcome(_promote(candidates, dataclasses.replace(candidate, username=user, verified=True)),

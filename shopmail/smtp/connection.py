@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from cryptography import x509
 
+from .. import progress
 from . import reasons
 from .reasons import SMTPFailure
 from .resolve import DNSFailure
@@ -178,6 +179,8 @@ class Conversation:
 
     def record(self, name: str, ok: bool, since: float, detail: str = "") -> None:
         self.steps.append(Step(name, ok, int((time.monotonic() - since) * 1000), self.scrub(detail)))
+        step = self.steps[-1]
+        progress.report("step", step=step.step, ok=step.ok, ms=step.ms, detail=step.detail)
 
     # Failures --------------------------------------------------------------------------------
 
