@@ -16,6 +16,8 @@ import threading
 import time
 from base64 import b64decode
 from base64 import b64encode
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from dataclasses import field
 from functools import lru_cache
@@ -30,6 +32,7 @@ from .resolve import DNSTimeout
 from .resolve import Resolver
 
 SECURITIES = ("starttls", "ssl", "none")
+_DNS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="shopmail-smtp-dns")
 #: Seconds of silence on a plain connection before checking whether the port expects TLS.
 GREETING_PATIENCE = 2.0
 
@@ -258,8 +261,13 @@ class Conversation:
 
     def _resolve(self) -> list[str]:
         since = time.monotonic()
+        lookup = Resolver(self.target.nameservers, self.deadline).addresses
         try:
-            found = Resolver(self.target.nameservers, self.deadline).addresses(self.host, self.target.port)
+            # dnspython sleeps between retries without looking at its lifetime (up to 2 s past it): the
+            # lookup runs aside, and the deadline is kept here whatever it does.
+            found = _DNS_POOL.submit(lookup, self.host, self.target.port).result(timeout=self.remaining())
+        except FutureTimeout:
+            raise self.fail("dns", "dns_failure", since, variant="timeout", detail="sin respuesta DNS") from None
         except DNSTimeout as exc:
             raise self.fail("dns", "dns_failure", since, variant="timeout", detail=str(exc)) from None
         except (DNSFailure, OSError) as exc:
