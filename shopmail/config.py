@@ -39,6 +39,10 @@ DEFAULTS = {
     # Failed logins before an address is locked out, and for how long (seconds).
     "SHOPMAIL_LOGIN_MAX_FAILURES": 5,
     "SHOPMAIL_LOGIN_LOCKOUT_SECONDS": 900,
+    # Probar SMTP, auto-configuration and test mails allowed per admin ("; "-separated limits).
+    "SHOPMAIL_RATE_LIMIT": "20 per minute; 200 per day",
+    # Where those counters live; empty: Redis when the cache is Redis, else memory.
+    "SHOPMAIL_RATELIMIT_STORAGE_URI": None,
     # Flask-Caching settings for shopmail's own cache (CACHE_TYPE etc. with this prefix).
     "SHOPMAIL_CACHE_TYPE": "FileSystemCache",
     "SHOPMAIL_CACHE_DIR": None,

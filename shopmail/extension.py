@@ -21,6 +21,7 @@ class _State:
     cache: Cache
     admin_guard: object
     current_admin: object
+    limiter: object = None
 
 
 class ShopMail:
@@ -51,12 +52,14 @@ class ShopMail:
         app.extensions["shopmail"] = state
 
         from . import babel
+        from . import limits
         from . import ui
         from .blueprints import make_blueprint
         from .cli import register_feature_commands
         from .cli import shopmail_cli
 
         babel.init_app(app)
+        state.limiter = limits.init_app(app)
         ui.init_app(app)
         if standalone_login:
             from . import auth

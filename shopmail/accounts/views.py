@@ -12,6 +12,7 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 
+from ..limits import expensive
 from . import describe
 from . import service
 from .forms import AccountForm
@@ -47,7 +48,8 @@ def show(account_id):
 @bp.post("/<int:account_id>/probar")
 def test(account_id):
     account = _load(account_id)
-    result = service.test_saved(account_id)
+    with expensive():
+        result = service.test_saved(account_id)
     if request.accept_mimetypes.best == "application/json":
         return jsonify(result.to_dict())
     return render_template("shopmail/accounts/show.html", account=account, in_use=service.in_use(account),
@@ -88,10 +90,13 @@ def _form_view(account):
     if form.is_submitted() and form.validate():
         values = form.values()
         if action == "autoconfig":
-            discovery = _autoconfigure(form, values)
+            with expensive():
+                discovery = _autoconfigure(form, values)
         elif form.require_connection():
             if action == "test":
-                result, form.ticket.data = service.test_values(values, account and account.id, form.ticket.data)
+                with expensive():
+                    result, form.ticket.data = service.test_values(values, account and account.id,
+                                                                   form.ticket.data)
             else:
                 saved = _save(form, values, account)
                 if saved is not None:

@@ -10,6 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from .. import settings
+from ..limits import expensive
 from ..accounts import service as accounts
 from .forms import CacheForm
 from .forms import CommunicationsForm
@@ -71,5 +72,6 @@ def send_test():
     test_form = TestMailForm(prefix="test")
     outcome = None
     if test_form.validate_on_submit():
-        outcome = deliver_test(test_form.recipient.data)
+        with expensive():
+            outcome = deliver_test(test_form.recipient.data)
     return _render(_current_form(), test_form, outcome)
