@@ -53,16 +53,20 @@ def serve_dns():
     Use as a module-scoped fixture: ``yield from serve_dns()``; hand it to each test through ``emptied``.
     """
     resolver = ZoneResolver()
-    for _ in range(5):
+    for _ in range(20):
         port = closed_udp_port()
-        udp = DNSServer(resolver, address="127.0.0.1", port=port, logger=_QUIET)
-        tcp = DNSServer(resolver, address="127.0.0.1", port=port, tcp=True, logger=_QUIET)
         try:
-            udp.start_thread()
-            tcp.start_thread()
-            break
+            udp = DNSServer(resolver, address="127.0.0.1", port=port, logger=_QUIET)
         except OSError:
             continue
+        try:
+            tcp = DNSServer(resolver, address="127.0.0.1", port=port, tcp=True, logger=_QUIET)
+        except OSError:  # the port is free for UDP but taken for TCP: try another
+            udp.server.server_close()
+            continue
+        udp.start_thread()
+        tcp.start_thread()
+        break
     yield TestDNS(resolver, port)
     udp.stop()
     tcp.stop()
