@@ -148,6 +148,13 @@ def test_certificate_for_another_name(smtp_server, security):
     assert server.auth_attempts == []
 
 
+def test_expired_certificate(smtp_server):
+    server = smtp_server(security="ssl", cert_expired=True, users={USER: PASSWORD})
+    result = probe(login(server))
+    assert result.reason == "certificate_invalid"
+    assert "caducado" in result.message
+
+
 def test_nothing_listening(closed_port):
     result = probe(Target("127.0.0.1", closed_port, "starttls", from_address=USER, timeout=3))
     assert result.reason == "connection_refused"

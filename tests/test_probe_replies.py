@@ -46,6 +46,7 @@ CASES = [
     ({"rcpt": "550 5.1.1 <ventas@tienda.example>: Recipient address rejected: User unknown"}, False,
      "server_error", 550, "5.1.1"),
     ({"ehlo": "554 5.7.1 Access denied: your IP is on a blocklist"}, False, "server_error", 554, "5.7.1"),
+    ({"starttls": "454 4.7.0 TLS not available due to local problem"}, True, "throttled", 454, "4.7.0"),
 ]
 
 
@@ -62,8 +63,8 @@ def test_provider_reply(smtp_server, replies, with_password, reason, code, enhan
     failed = result.steps[-1]
     assert not failed.ok and failed.detail.startswith(str(code))
     assert f"«{code} {enhanced}" in result.message
-    assert server.commands.count("AUTH") == (1 if with_password and "greeting" not in replies
-                                             and "ehlo" not in replies else 0)
+    reached_auth = with_password and not {"greeting", "ehlo", "starttls"} & set(replies)
+    assert server.commands.count("AUTH") == (1 if reached_auth else 0)
     assert len(server.auth_attempts) == server.commands.count("AUTH")
     assert PASSWORD not in str(result.to_dict())
     assert server.messages == []

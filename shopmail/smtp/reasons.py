@@ -51,7 +51,7 @@ _MESSAGES = {
 }
 
 _HINTS = {
-    "ok": _l("Puede guardar la cuenta."),
+    "ok": _l("No hay nada que corregir."),
     "dns_failure": _l("Revise el nombre del servidor SMTP: solo el nombre (p. ej. smtp.gmail.com o "
                       "smtp.office365.com), sin «https://», sin espacios. Su proveedor lo indica en su ayuda."),
     ("dns_failure", "timeout"): _l("Compruebe la conexión a Internet del servidor de la tienda y sus "
