@@ -71,6 +71,11 @@ class ActionRefused(Exception):
     """An admin action does not apply to the message as it is now; the message says why, in Spanish."""
 
 
+def simulation_locked() -> bool:
+    """SHOPMAIL_SIMULATION_LOCK: wins over every setting and every admin action."""
+    return bool(current_app.config.get("SHOPMAIL_SIMULATION_LOCK"))
+
+
 def no_account_text() -> str:
     return _("No hay cuenta de envío elegida en Ajustes generales → Comunicaciones.")
 
@@ -82,7 +87,7 @@ def enqueue(drafts, snapshot, kick: bool = True) -> list[Queued]:
     Without a sending account the rows wait as ``held``. Duplicates (same dedupe key) are skipped
     without aborting the caller's transaction.
     """
-    if snapshot.simulation:
+    if snapshot.simulation or simulation_locked():
         status, note = SIMULATED, None
     elif snapshot.sending_account_id is None:
         status, note = HELD, no_account_text()
@@ -150,7 +155,7 @@ def _get_or_refuse(message_id: int) -> OutboxMessage:
 def release(message_id: int) -> None:
     """Liberar: a simulated message goes out for real (simulated → queued). Refused under the lock."""
     row = _get_or_refuse(message_id)
-    if current_app.config.get("SHOPMAIL_SIMULATION_LOCK"):
+    if simulation_locked():
         raise ActionRefused(_("SHOPMAIL_SIMULATION_LOCK está activo: no se puede liberar ningún correo."))
     if not _change(row.id, (SIMULATED,), status=QUEUED, next_attempt_at=utcnow(), last_error=None):
         raise ActionRefused(_("Solo se puede liberar un correo simulado."))

@@ -41,7 +41,7 @@ def deliver_now(queued: outbox.Queued) -> Outcome:
     A flagged sending account is tried anyway: when the message gets through, the flag is cleared
     and the account's held mail goes out.
     """
-    if queued.status == outbox.SIMULATED:
+    if queued.status == outbox.SIMULATED:  # decided when it was queued (simulation or the lock)
         return Outcome(True, queued.status, _("Modo simulación activo: el correo se ha guardado en el Registro "
                                               "de envíos y no se ha enviado."), queued.id, queued.message_id)
     worker.deliver_due(batch=1, only=[queued.id], ignore_flag=True)

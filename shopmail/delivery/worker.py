@@ -66,7 +66,7 @@ def lease_seconds() -> float:
 def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
     """("send", account) when mail may go now; ("stop", None) otherwise (after holding or simulating)."""
     snap = settings.get()
-    if snap.simulation_locked:
+    if snap.simulation_locked or outbox.simulation_locked():
         ids = claim.claim(owner, batch, lease_seconds(), ids=only)
         report.simulated += claim.simulate(ids, owner, _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía."))
         return ("again" if ids and only is None else "stop"), None
