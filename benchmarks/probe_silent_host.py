@@ -6,7 +6,8 @@
 The contract: a test against a silent host ends within SHOPMAIL_SMTP_TIMEOUT + 1 s. Three kinds of
 silence on loopback: a port that accepts and never speaks, one that trickles a byte now and then without
 ever finishing a line (each read alone would be within a socket timeout), and a DNS server that never
-answers.
+answers. Also: how soon a plain client on an implicit-TLS port (465) is told "use_ssl" rather than
+waiting for the whole timeout.
 """
 
 import os
@@ -14,7 +15,10 @@ import socket
 import threading
 import time
 
+from aiosmtpd.controller import Controller
 from shopmail.config import DEFAULTS
+from shopmail.devsmtp import CaptureHandler
+from shopmail.devsmtp import self_signed_context
 from shopmail.smtp.probe import probe
 from shopmail.smtp.probe import Target
 
@@ -53,6 +57,17 @@ def trickling_listener(stop: threading.Event) -> socket.socket:
     return sock
 
 
+def implicit_tls_server() -> Controller:
+    """A real SMTP server that expects TLS from the first byte (like port 465)."""
+    with socket.socket() as probe_port:
+        probe_port.bind(("127.0.0.1", 0))
+        port = probe_port.getsockname()[1]
+    controller = Controller(CaptureHandler(echo=lambda line: None), hostname="127.0.0.1", port=port,
+                            ssl_context=self_signed_context())
+    controller.start()
+    return controller
+
+
 def silent_dns() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
@@ -83,6 +98,13 @@ def main():
         for security in ("starttls", "ssl"):
             ok &= measure("trickles a byte every 0.4 s", Target("127.0.0.1", trickle.getsockname()[1], security,
                                                                 **common))
+        tls_server = implicit_tls_server()
+        try:
+            for security in ("starttls", "none"):
+                ok &= measure("implicit-TLS port, plain chosen", Target("127.0.0.1", tls_server.port, security,
+                                                                        **common))
+        finally:
+            tls_server.stop()
         dns_address = f"127.0.0.1:{dns.getsockname()[1]}"
         ok &= measure("DNS server never answers", Target("smtp.tienda.example", 587, "starttls",
                                                          nameservers=(dns_address,), **common))

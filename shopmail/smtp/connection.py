@@ -118,12 +118,13 @@ def _readable(sock: socket.socket, seconds: float) -> bool:
 def _sniff(address: str, port: int, until: float, host: str | None = None) -> bool:
     """On a fresh connection, open before ``until``: does the port answer a TLS handshake (``host``
     given), or greet in plain text ("220 ...") when we say nothing?"""
+    context = client_context(None, False) if host else None  # loading CAs takes a moment: do it first
     try:
         with socket.create_connection((address, port), timeout=max(0.01, until - time.monotonic())) as raw:
             raw.settimeout(max(0.01, until - time.monotonic()))
-            if host is None:
+            if context is None:
                 return re.match(rb"[2-5][0-9][0-9][ -]", raw.recv(64)) is not None
-            with client_context(None, False).wrap_socket(raw, server_hostname=host):
+            with context.wrap_socket(raw, server_hostname=host):
                 return True
     except ssl.SSLError as exc:
         return "alert" in str(exc).lower()  # it spoke TLS, if only to refuse us
