@@ -19,7 +19,7 @@ from .extension import state
 PUBLIC_ENDPOINTS = {"shopmail.auth.login", "shopmail.static"}
 
 #: The feature screens, each a module with a blueprint ``bp``.
-FEATURE_VIEWS: list[str] = [".accounts.views", ".accounts.live", ".communications.views", ".audit_views", ".outbox.views"]
+FEATURE_VIEWS: list[str] = [".accounts.views", ".accounts.live", ".communications.views", ".audit_views", ".outbox.views", ".health_views"]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'self'; object-src 'none'")

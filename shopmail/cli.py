@@ -140,4 +140,4 @@ def register_feature_commands() -> None:
 
 
 #: Feature modules whose ``COMMANDS`` join ``flask shopmail``.
-FEATURE_CLI_MODULES: list[str] = [".accounts.cli", ".communications.cli", ".outbox.cli"]
+FEATURE_CLI_MODULES: list[str] = [".health_cli", ".accounts.cli", ".communications.cli", ".outbox.cli"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 #: Modules contributing a ``glance()`` to the home page, in the order they are shown.
-GLANCES: list[str] = [".communications.status", ".outbox.glance"]
+GLANCES: list[str] = [".communications.status", ".outbox.glance", ".doctor"]
 
 
 def overview() -> list:

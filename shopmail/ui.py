@@ -16,6 +16,7 @@ NAV = [
     (_l("Ajustes"), "shopmail.accounts.index", _l("Cuentas de correo")),
     (_l("Ajustes generales"), "shopmail.communications.edit", _l("Comunicaciones")),
     (None, "shopmail.outbox.index", _l("Registro de envíos")),
+    (None, "shopmail.status.index", _l("Estado")),
     (None, "shopmail.audit.index", _l("Auditoría")),
 ]
 

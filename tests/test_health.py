@@ -1,0 +1,83 @@
+"""`flask shopmail status`, `doctor` and the status page."""
+
+import json
+
+from shopmail import settings
+from shopmail.health import beat
+from tests.helpers import make_account
+
+
+def test_status_cli_and_page(runner, app, admin):
+    account_id = make_account(app)
+    with app.app_context():
+        settings.save(sending_account_id=account_id, simulation=True)
+        beat("worker-1", processed=3)
+    result = runner.invoke(args=["shopmail", "status", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["sending_account"]["address"] == "tienda@example.com"
+    assert data["sending_account"]["last_test"]["ok"] is True
+    assert data["simulation"] is True and data["queue_depth"] == 0 and data["workers_alive"] == 1
+    assert data["last_worker_heartbeat"]
+    body = admin.get("/ajustes/estado/").get_data(as_text=True)
+    assert "Estado del correo" in body and "tienda@example.com" in body
+
+
+def stamp(app):
+    """The test tables come from create_all; tell Alembic they are at head."""
+    from alembic import command
+
+    from shopmail import migrate
+
+    with app.app_context():
+        command.stamp(migrate._config(), "shopmail@head")
+
+
+def test_doctor_dns_verdict(runner, app, dns_server):
+    stamp(app)
+    app.config["SHOPMAIL_DNS_NAMESERVERS"] = [dns_server.address]
+    dns_server.add("buena.example", "TXT", "v=spf1 include:_spf.proveedor.example -all")
+    dns_server.add("_dmarc.buena.example", "TXT", "v=DMARC1; p=quarantine")
+    dns_server.add("buena.example", "MX", (10, "mx.buena.example"))
+    good = make_account(app, "ventas@buena.example")
+    bad = make_account(app, "ventas@mala.example")
+    with app.app_context():
+        settings.save(sending_account_id=good)
+    result = runner.invoke(args=["shopmail", "doctor", "--no-test", "--json"])
+    data = json.loads(result.stdout)
+    levels = {c["name"]: c["level"] for c in data["checks"]}
+    assert levels["spf"] == levels["dmarc"] == levels["mx"] == levels["verdict"] == "ok", data
+    assert levels["database"] == "ok"
+    with app.app_context():
+        settings.save(sending_account_id=bad)
+    result = runner.invoke(args=["shopmail", "doctor", "--no-test"])
+    assert result.exit_code == 1
+    assert "Sin registro SPF en mala.example" in result.output
+    assert "exigen SPF y DMARC" in result.output
+
+
+def test_doctor_without_sending_account(runner, app):
+    stamp(app)
+    result = runner.invoke(args=["shopmail", "doctor", "--json"])
+    assert result.exit_code == 1
+    checks = json.loads(result.stdout)["checks"]
+    assert any(c["name"] == "sending_account" and c["level"] == "error" for c in checks)
+    assert any(c["name"] == "encryption_keys" and c["level"] == "ok" for c in checks)
+
+
+def test_doctor_sees_unmigrated_database(runner, app):
+    result = runner.invoke(args=["shopmail", "doctor", "--json"])
+    assert result.exit_code == 1
+    checks = json.loads(result.stdout)["checks"]
+    assert any(c["name"] == "database" and "db-upgrade" in c["message"] for c in checks)
+
+
+def test_home_page_shows_the_doctors_findings(admin, app, dns_server):
+    stamp(app)
+    app.config["SHOPMAIL_DNS_NAMESERVERS"] = [dns_server.address]
+    account_id = make_account(app, "ventas@sin-spf.example")
+    with app.app_context():
+        settings.save(sending_account_id=account_id)
+    body = admin.get("/ajustes/").get_data(as_text=True)
+    assert "Salud del correo" in body
+    assert "Sin registro SPF en sin-spf.example" in body
