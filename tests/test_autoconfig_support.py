@@ -5,8 +5,7 @@ import socket
 from dnslib.server import DNSLogger
 from dnslib.server import DNSServer
 
-from tests.fixtures.dns_server import TestDNS
-from tests.fixtures.dns_server import ZoneResolver
+from tests.fixtures import dns_server as test_dns
 
 DOMAIN = "tienda.example"
 _QUIET = DNSLogger(log="-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False)
@@ -52,7 +51,7 @@ def serve_dns():
 
     Use as a module-scoped fixture: ``yield from serve_dns()``; hand it to each test through ``emptied``.
     """
-    resolver = ZoneResolver()
+    resolver = test_dns.ZoneResolver()
     for _ in range(20):
         port = closed_udp_port()
         try:
@@ -67,12 +66,12 @@ def serve_dns():
         udp.start_thread()
         tcp.start_thread()
         break
-    yield TestDNS(resolver, port)
+    yield test_dns.TestDNS(resolver, port)
     udp.stop()
     tcp.stop()
 
 
-def emptied(dns: TestDNS) -> TestDNS:
+def emptied(dns: test_dns.TestDNS) -> test_dns.TestDNS:
     """The module's DNS server with no records and no queries, as the ``dns_server`` fixture starts."""
     dns.zone.records.clear()
     dns.zone.queries.clear()

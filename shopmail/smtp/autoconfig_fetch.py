@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import os
 import socket
 import ssl
 import threading
 import time
+from functools import lru_cache
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
 
@@ -93,7 +95,20 @@ class DeadlineGuard:
 
 
 def tls_context(ca_file: str | None) -> ssl.SSLContext:
-    """The system's CAs plus ``SHOPMAIL_SMTP_CA_FILE``; host names and certificates always checked."""
+    """The system's CAs plus ``SHOPMAIL_SMTP_CA_FILE``; host names and certificates always checked.
+
+    Shared between discoveries (loading the system's CAs takes tens of milliseconds) until the CA file
+    changes; a context is never modified after it is made, so threads may share it.
+    """
+    try:
+        stamp = os.stat(ca_file).st_mtime_ns if ca_file else None
+    except OSError:
+        stamp = None
+    return _tls_context(ca_file, stamp)
+
+
+@lru_cache(maxsize=8)
+def _tls_context(ca_file: str | None, stamp) -> ssl.SSLContext:
     context = ssl.create_default_context()
     if ca_file:
         context.load_verify_locations(cafile=ca_file)

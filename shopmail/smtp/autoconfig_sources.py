@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import logging
 import ssl
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait
 from dataclasses import dataclass
-from dataclasses import field
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -43,16 +41,11 @@ class Context:
     guess_ports: tuple[int, ...] = (465, 587, 25)
     ca_file: str | None = None
     local_hostname: str = "localhost"
-    _tls: ssl.SSLContext | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def tls(self) -> ssl.SSLContext:
-        """One TLS context per discovery, made on first use (loading the system CAs takes a while)."""
-        with self._lock:
-            if self._tls is None:
-                self._tls = tls_context(self.ca_file)
-            return self._tls
+        """The TLS context for https fetches and guesses (system CAs plus ``SHOPMAIL_SMTP_CA_FILE``)."""
+        return tls_context(self.ca_file)
 
 
 def parallel(calls, deadline: float) -> list:
@@ -159,6 +152,8 @@ def srv(ctx: Context) -> list[Lead]:
 
 def guess(ctx: Context) -> list[Lead]:
     """smtp.DOMAIN, mail.DOMAIN and DOMAIN on the guess ports, each with a real handshake."""
+    if not ctx.guess_ports:
+        return []
     return _guess(ctx.domain, ctx.guess_ports, resolver=ctx.resolver, deadline=ctx.deadline, context=ctx.tls,
                   allow_private=ctx.allow_private, local_hostname=ctx.local_hostname)
 
