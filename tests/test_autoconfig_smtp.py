@@ -155,3 +155,12 @@ def test_a_password_is_never_sent_unencrypted(smtp_server, config):
     assert (result.found, result.security, result.verified) == (True, "none", False)
     assert plain.auth_attempts == []
     assert "sin cifrar" in result.message
+
+
+def test_no_password_goes_to_a_private_address_unless_allowed(smtp_server, config, dns_server):
+    server = smtp_server(security="ssl", cert_hostname=f"smtp.{DOMAIN}", users={ADDRESS: PASSWORD})
+    submissions(dns_server, server)
+    result = discover(ADDRESS, None, PASSWORD, config=config(SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE=False))
+    assert (result.found, result.source, result.verified) == (True, "srv", False)
+    assert server.commands == [] and server.auth_attempts == []
+    assert "dirección privada" in result.message

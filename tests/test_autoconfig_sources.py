@@ -75,15 +75,25 @@ def test_private_addresses_are_refused_unless_allowed(dns_server, site):
     assert discover(ADDRESS, config=site_config(dns_server, site)).found
 
 
-@pytest.mark.parametrize("location", [
-    "http://autoconfig.tienda.example/mail/config-v1.1.xml",  # https only
-    "https://169.254.169.254/latest/meta-data/",  # link-local metadata service
-])
-def test_redirects_to_plain_http_or_forbidden_addresses_are_not_followed(dns_server, site, location):
-    site.route(AUTOCONFIG_PATH, (302, b"", {"Location": location}))
-    result = discover(ADDRESS, config=site_config(dns_server, site, SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE=False,
-                                                  SHOPMAIL_AUTOCONFIG_DEADLINE=1.0))
-    assert not result.found
+@pytest.mark.parametrize(("location", "allow_private", "followed"), [
+    ("https://autoconfig.tienda.example:{port}/mail/config-v1.1.xml", True, True),  # control: followed
+    ("https://autoconfig.tienda.example:{port}/mail/config-v1.1.xml", False, False),  # a private address
+    ("https://127.0.0.1:{port}/mail/config-v1.1.xml", False, False),  # loopback literal
+    ("https://169.254.169.254/latest/meta-data/", False, False),  # link-local (cloud metadata)
+    ("http://autoconfig.tienda.example:{port}/mail/config-v1.1.xml", True, False),  # not https
+], ids=["https-allowed", "private-name", "loopback-literal", "link-local", "plain-http"])
+def test_redirects_obey_the_address_and_https_rules(dns_server, site, ispdb_server, location, allow_private,
+                                                    followed):
+    # The operator's own ISPDB URL may be http on the intranet; where it redirects to may not.
+    site.route(AUTOCONFIG_PATH, (200, config_xml(("smtp.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
+    ispdb_server.route(f"/v1.1/{DOMAIN}", (302, b"", {"Location": location.format(port=site.port)}))
+    config = site_config(dns_server, site, SHOPMAIL_ISPDB_URL=ispdb_server.url,
+                         SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE=allow_private, SHOPMAIL_AUTOCONFIG_DEADLINE=1.0,
+                         SHOPMAIL_AUTOCONFIG_HTTPS_PORT=1)  # the domain's own lookups go nowhere
+    result = discover(ADDRESS, config=config)
+    assert ispdb_server.requests  # the ISPDB itself was asked
+    assert (result.source == "ispdb") is followed
+    assert bool(site.requests) is followed
 
 
 def test_a_redirect_loop_ends(dns_server, site):
