@@ -11,8 +11,8 @@ and shows each step the moment it is done. The answer is NDJSON, one event per l
   where ``result`` is the JSON of CONTRACTS.md and ``html`` the same result section the page shows without
   JavaScript; or ``{"event": "error", "message": "..."}``.
 
-A form that does not validate gets 422 and ``{"event": "invalid"}``: the script then submits it normally, so the
-errors appear next to their fields exactly as without JavaScript.
+A form that does not validate gets the single event ``{"event": "invalid"}``: the script then submits it
+normally, so the errors appear next to their fields exactly as without JavaScript.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import threading
 from flask import abort
 from flask import Blueprint
 from flask import copy_current_request_context
-from flask import jsonify
 from flask import render_template
 from flask import request
 from flask import Response
@@ -70,7 +69,7 @@ def form_live(account_id):
     if action not in ("test", "autoconfig"):
         abort(400)
     if not form.validate() or (action == "test" and not form.require_connection()):
-        return jsonify(event="invalid"), 422
+        return _stream(lambda: {"event": "invalid"})
     values, ticket = form.values(), form.ticket.data
     if action == "test":
         return _stream(lambda: _probe(values, account, ticket))

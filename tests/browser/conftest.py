@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler
-from werkzeug.serving import make_server
-
 from shopmail import create_app
 from shopmail.config import parse_bool
+from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler
+
 from tests.conftest import ADMIN_EMAIL
 from tests.conftest import ADMIN_PASSWORD
 from tests.conftest import make_config
@@ -146,9 +146,18 @@ class PageProblems:
             self.errors.append(f"console: {text}")
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's outcome on the test, so fixtures can tell that it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page_factory(browser):
-    """New pages in their own contexts; each is closed and checked for script errors at the end."""
+def page_factory(browser, request):
+    """New pages in their own contexts; each is closed and checked for script errors at the end.
+    When the test fails, the last screen of each page is kept in test-artifacts/failures/."""
     opened = []
 
     def make(locale="es-ES", width=1280, height=900, javascript=True, **options):
@@ -161,6 +170,13 @@ def page_factory(browser):
         return page
 
     yield make
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        for number, (context, _) in enumerate(opened):
+            for page in context.pages:
+                folder = ARTIFACTS / "failures"
+                folder.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(folder / f"{request.node.name}-{number}.png"), full_page=True)
     errors = [error for _, problems in opened for error in problems.errors]
     for context, _ in opened:
         context.close()
