@@ -224,8 +224,11 @@ class Conversation:
             return self.fail(step, "server_error", since, variant="smtputf8")
         return self.fail(step, "server_error", since, variant="closed", detail=str(exc))
 
-    def command(self, step: str, accept: tuple[int, ...], send) -> tuple[int, bytes]:
-        """Run ``send()`` (an smtplib call returning (code, message)) as ``step``; raise unless accepted."""
+    def command(self, step: str, accept: tuple[int, ...], send, describe=None) -> tuple[int, bytes]:
+        """Run ``send()`` (an smtplib call returning (code, message)) as ``step``; raise unless accepted.
+
+        The step's detail is the reply, or ``describe(reply)`` when given.
+        """
         since = time.monotonic()
         try:
             self.smtp.sock.settimeout(self.remaining())
@@ -236,7 +239,8 @@ class Conversation:
             raise self.fail(step, "timeout", since, detail="sin respuesta completa a tiempo")
         if code not in accept:
             raise self.fail_reply(step, since, code, message)
-        self.record(step, True, since, reasons.reply_text(code, message))
+        reply = reasons.reply_text(code, message)
+        self.record(step, True, since, describe(reply) if describe else reply)
         return code, message
 
     # The steps -------------------------------------------------------------------------------
@@ -325,18 +329,20 @@ class Conversation:
         self.command("greeting", (220,), self.smtp.getreply)
 
     def _ehlo(self) -> None:
-        self.command("ehlo", (250,), self.smtp.ehlo)
-        offered = " ".join(sorted(name.upper() for name in self.smtp.esmtp_features))
-        self.steps[-1] = Step("ehlo", True, self.steps[-1].ms, f"250 {offered}".strip())
+        self.command("ehlo", (250,), self.smtp.ehlo, lambda reply: " ".join(
+            ["250"] + sorted(name.upper() for name in self.smtp.esmtp_features)))
 
     def _starttls(self) -> None:
         since = time.monotonic()
         if not self.smtp.has_extn("starttls"):
             raise self.fail("starttls", "starttls_unavailable", since, detail="STARTTLS no ofrecido")
         context = client_context(self.target.ca_file, self.target.verify_cert)
-        self.command("starttls", (220,), lambda: self.smtp.starttls(context=context))
-        self.tls = _describe(self.smtp.sock)
-        self.steps[-1] = Step("starttls", True, self.steps[-1].ms, self.tls.line())
+        def starttls():
+            reply = self.smtp.starttls(context=context)
+            self.tls = _describe(self.smtp.sock)
+            return reply
+
+        self.command("starttls", (220,), starttls, lambda reply: self.tls.line())
 
     def _auth(self) -> None:
         since = time.monotonic()
@@ -350,8 +356,8 @@ class Conversation:
         if mechanism is None:
             raise self.fail("auth", "auth_unavailable", since, detail="solo ofrece " + " ".join(offered))
         self.command("auth", (235, 503), lambda: _authenticate(
-            self.smtp, mechanism, self.target.login, self.target.password))
-        self.steps[-1] = Step("auth", True, self.steps[-1].ms, f"AUTH {mechanism} → {self.steps[-1].detail}")
+            self.smtp, mechanism, self.target.login, self.target.password),
+            lambda reply: f"AUTH {mechanism} → {reply}")
 
     # Ending ----------------------------------------------------------------------------------
 
