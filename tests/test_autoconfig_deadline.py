@@ -11,28 +11,9 @@ from tests.fixtures.https_server import trickle
 from tests.test_autoconfig_support import ADDRESS
 from tests.test_autoconfig_support import config_xml
 from tests.test_autoconfig_support import DOMAIN
-from tests.test_autoconfig_support import emptied
 from tests.test_autoconfig_support import make_config
-from tests.test_autoconfig_support import serve_dns
 
 AUTOCONFIG_PATH = "/mail/config-v1.1.xml"
-
-
-@pytest.fixture(scope="module")
-def module_dns():
-    yield from serve_dns()
-
-
-@pytest.fixture
-def dns_server(module_dns):
-    """This module's DNS server, empty for each test."""
-    return emptied(module_dns)
-
-
-@pytest.fixture
-def site(https_server, dns_server):
-    dns_server.add(f"autoconfig.{DOMAIN}", "A", "127.0.0.1")
-    return https_server(f"autoconfig.{DOMAIN}", DOMAIN)
 
 
 def timed(*args, **kwargs):
@@ -53,11 +34,11 @@ def test_every_source_black_holed_returns_by_the_deadline(silent_dns, silent_ser
         assert "a mano" in result.message
 
 
-def test_hung_servers_behind_answering_dns_hold_the_deadline(dns_server, silent_server):
+def test_hung_servers_behind_answering_dns_hold_the_deadline(local_dns, silent_server):
     for name in (DOMAIN, f"autoconfig.{DOMAIN}", f"smtp.{DOMAIN}", f"mail.{DOMAIN}"):
-        dns_server.add(name, "A", "127.0.0.1")
-    dns_server.add(f"_submissions._tcp.{DOMAIN}", "SRV", (0, 0, silent_server.port, f"smtp.{DOMAIN}"))
-    config = make_config(dns_server.address, SHOPMAIL_AUTOCONFIG_DEADLINE=1.5,
+        local_dns.add(name, "A", "127.0.0.1")
+    local_dns.add(f"_submissions._tcp.{DOMAIN}", "SRV", (0, 0, silent_server.port, f"smtp.{DOMAIN}"))
+    config = make_config(local_dns.address, SHOPMAIL_AUTOCONFIG_DEADLINE=1.5,
                          SHOPMAIL_ISPDB_URL=f"http://127.0.0.1:{silent_server.port}/v1.1/",
                          SHOPMAIL_AUTOCONFIG_HTTPS_PORT=silent_server.port,
                          SHOPMAIL_AUTOCONFIG_GUESS_PORTS=[silent_server.port])
@@ -68,10 +49,10 @@ def test_hung_servers_behind_answering_dns_hold_the_deadline(dns_server, silent_
     assert "no se pudo comprobar" in result.message
 
 
-def test_a_trickling_document_does_not_outlast_the_deadline(dns_server, site):
-    site.route(AUTOCONFIG_PATH, lambda handler: trickle(handler, chunks=100, pause=0.1))
-    config = make_config(dns_server.address, SHOPMAIL_AUTOCONFIG_DEADLINE=1.0,
-                         SHOPMAIL_AUTOCONFIG_HTTPS_PORT=site.port, SHOPMAIL_SMTP_CA_FILE=site.ca_file)
+def test_a_trickling_document_does_not_outlast_the_deadline(local_dns, autoconfig_site):
+    autoconfig_site.route(AUTOCONFIG_PATH, lambda handler: trickle(handler, chunks=100, pause=0.1))
+    config = make_config(local_dns.address, SHOPMAIL_AUTOCONFIG_DEADLINE=1.0,
+                         SHOPMAIL_AUTOCONFIG_HTTPS_PORT=autoconfig_site.port, SHOPMAIL_SMTP_CA_FILE=autoconfig_site.ca_file)
     result, seconds = timed(ADDRESS, config=config)
     assert seconds <= 1.1 and not result.found
 
@@ -93,57 +74,57 @@ def huge_without_length(handler):
     (200, b"<clientConfig><emailProvider><outgoingServer type='smtp'><hostname>x", {}),
     (500, b"oops", {}),
 ], ids=["huge", "huge-unannounced", "entities", "truncated", "server-error"])
-def test_hostile_or_broken_servers_are_survived(dns_server, site, response):
-    site.route(AUTOCONFIG_PATH, response)
-    dns_server.add(f"_submission._tcp.{DOMAIN}", "SRV", (0, 0, 587, f"smtp.{DOMAIN}"))
-    config = make_config(dns_server.address, SHOPMAIL_AUTOCONFIG_HTTPS_PORT=site.port,
-                         SHOPMAIL_SMTP_CA_FILE=site.ca_file)
+def test_hostile_or_broken_servers_are_survived(local_dns, autoconfig_site, response):
+    autoconfig_site.route(AUTOCONFIG_PATH, response)
+    local_dns.add(f"_submission._tcp.{DOMAIN}", "SRV", (0, 0, 587, f"smtp.{DOMAIN}"))
+    config = make_config(local_dns.address, SHOPMAIL_AUTOCONFIG_HTTPS_PORT=autoconfig_site.port,
+                         SHOPMAIL_SMTP_CA_FILE=autoconfig_site.ca_file)
     result, seconds = timed(ADDRESS, config=config)
     assert (result.found, result.source) == (True, "srv")  # the broken source is simply passed over
     assert seconds < 2
 
 
 @pytest.fixture
-def every_source(dns_server, site, ispdb_server):
+def every_source(local_dns, autoconfig_site, ispdb_server):
     """The domain answers through every source, each with its own server name."""
-    site.route(AUTOCONFIG_PATH, (200, config_xml(("from-autoconfig.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
+    autoconfig_site.route(AUTOCONFIG_PATH, (200, config_xml(("from-autoconfig.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
     ispdb_server.route(f"/v1.1/{DOMAIN}", (200, config_xml(("from-ispdb.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
-    dns_server.add(DOMAIN, "MX", (10, "aspmx.l.google.com"))
-    dns_server.add(f"_submissions._tcp.{DOMAIN}", "SRV", (0, 0, 465, f"from-srv.{DOMAIN}"))
-    return make_config(dns_server.address, SHOPMAIL_AUTOCONFIG_HTTPS_PORT=site.port,
-                       SHOPMAIL_SMTP_CA_FILE=site.ca_file, SHOPMAIL_ISPDB_URL=ispdb_server.url)
+    local_dns.add(DOMAIN, "MX", (10, "aspmx.l.google.com"))
+    local_dns.add(f"_submissions._tcp.{DOMAIN}", "SRV", (0, 0, 465, f"from-srv.{DOMAIN}"))
+    return make_config(local_dns.address, SHOPMAIL_AUTOCONFIG_HTTPS_PORT=autoconfig_site.port,
+                       SHOPMAIL_SMTP_CA_FILE=autoconfig_site.ca_file, SHOPMAIL_ISPDB_URL=ispdb_server.url)
 
 
-def test_priority_between_sources(every_source, dns_server, site, ispdb_server):
+def test_priority_between_sources(every_source, local_dns, autoconfig_site, ispdb_server):
     assert discover(ADDRESS, config=every_source).host == "from-autoconfig.tienda.example"
-    del site.routes[AUTOCONFIG_PATH]
+    del autoconfig_site.routes[AUTOCONFIG_PATH]
     assert discover(ADDRESS, config=every_source).host == "from-ispdb.tienda.example"
     del ispdb_server.routes[f"/v1.1/{DOMAIN}"]
     result = discover(ADDRESS, config=every_source)
     assert (result.source, result.host) == ("mx", "smtp.gmail.com")
     assert [c.source for c in result.candidates] == ["mx", "mx", "srv"]
-    dns_server.zone.records.pop(DOMAIN)
+    local_dns.zone.records.pop(DOMAIN)
     assert discover(ADDRESS, config=every_source).host == f"from-srv.{DOMAIN}"
 
 
-def test_plain_is_never_chosen_over_an_encrypted_server(dns_server, site):
-    site.route(AUTOCONFIG_PATH, (200, config_xml(("plain.tienda.example", 25, "plain", "%EMAILADDRESS%")), {}))
-    dns_server.add(f"_submission._tcp.{DOMAIN}", "SRV", (0, 0, 587, f"smtp.{DOMAIN}"))
-    config = make_config(dns_server.address, SHOPMAIL_AUTOCONFIG_HTTPS_PORT=site.port,
-                         SHOPMAIL_SMTP_CA_FILE=site.ca_file)
+def test_plain_is_never_chosen_over_an_encrypted_server(local_dns, autoconfig_site):
+    autoconfig_site.route(AUTOCONFIG_PATH, (200, config_xml(("plain.tienda.example", 25, "plain", "%EMAILADDRESS%")), {}))
+    local_dns.add(f"_submission._tcp.{DOMAIN}", "SRV", (0, 0, 587, f"smtp.{DOMAIN}"))
+    config = make_config(local_dns.address, SHOPMAIL_AUTOCONFIG_HTTPS_PORT=autoconfig_site.port,
+                         SHOPMAIL_SMTP_CA_FILE=autoconfig_site.ca_file)
     result = discover(ADDRESS, config=config)
     assert [(c.host, c.security) for c in result.candidates] == [
         (f"smtp.{DOMAIN}", "starttls"), ("plain.tienda.example", "none")]
 
-    dns_server.zone.records.clear()
-    dns_server.add(f"autoconfig.{DOMAIN}", "A", "127.0.0.1")
+    local_dns.zone.records.clear()
+    local_dns.add(f"autoconfig.{DOMAIN}", "A", "127.0.0.1")
     assert discover(ADDRESS, config=config).security == "none"  # only when nothing encrypted is known
 
 
-def test_a_trusted_answer_does_not_wait_for_slower_sources(dns_server, site, silent_server):
-    site.route(AUTOCONFIG_PATH, (200, config_xml(("smtp.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
-    config = make_config(dns_server.address, SHOPMAIL_AUTOCONFIG_HTTPS_PORT=site.port,
-                         SHOPMAIL_SMTP_CA_FILE=site.ca_file, SHOPMAIL_AUTOCONFIG_DEADLINE=5.0,
+def test_a_trusted_answer_does_not_wait_for_slower_sources(local_dns, autoconfig_site, silent_server):
+    autoconfig_site.route(AUTOCONFIG_PATH, (200, config_xml(("smtp.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
+    config = make_config(local_dns.address, SHOPMAIL_AUTOCONFIG_HTTPS_PORT=autoconfig_site.port,
+                         SHOPMAIL_SMTP_CA_FILE=autoconfig_site.ca_file, SHOPMAIL_AUTOCONFIG_DEADLINE=5.0,
                          SHOPMAIL_ISPDB_URL=f"http://127.0.0.1:{silent_server.port}/v1.1/",
                          SHOPMAIL_AUTOCONFIG_GUESS_PORTS=[silent_server.port])
     result, seconds = timed(ADDRESS, config=config)
@@ -151,28 +132,28 @@ def test_a_trusted_answer_does_not_wait_for_slower_sources(dns_server, site, sil
     assert seconds < 1.0
 
 
-def test_a_less_trusted_answer_is_taken_when_a_better_source_hangs(dns_server, silent_server):
-    dns_server.add(f"_submission._tcp.{DOMAIN}", "SRV", (0, 0, 587, f"smtp.{DOMAIN}"))
-    config = make_config(dns_server.address, SHOPMAIL_AUTOCONFIG_DEADLINE=1.0,
+def test_a_less_trusted_answer_is_taken_when_a_better_source_hangs(local_dns, silent_server):
+    local_dns.add(f"_submission._tcp.{DOMAIN}", "SRV", (0, 0, 587, f"smtp.{DOMAIN}"))
+    config = make_config(local_dns.address, SHOPMAIL_AUTOCONFIG_DEADLINE=1.0,
                          SHOPMAIL_ISPDB_URL=f"http://127.0.0.1:{silent_server.port}/v1.1/")
     result, seconds = timed(ADDRESS, config=config)
     assert (result.found, result.source) == (True, "srv")
     assert seconds <= 1.1
 
 
-def test_findings_are_cached_per_domain_without_credentials(app, dns_server):
-    dns_server.add(f"_submission._tcp.{DOMAIN}", "SRV", (0, 0, 587, f"smtp.{DOMAIN}"))
-    config = make_config(dns_server.address)
+def test_findings_are_cached_per_domain_without_credentials(app, local_dns):
+    local_dns.add(f"_submission._tcp.{DOMAIN}", "SRV", (0, 0, 587, f"smtp.{DOMAIN}"))
+    config = make_config(local_dns.address)
     with app.app_context():
         first = discover(ADDRESS, "ana", "secreto-no-se-guarda", config=config)
-        asked = len(dns_server.zone.queries)
+        asked = len(local_dns.zone.queries)
         second = discover("luis@tienda.example", config=config)
         stored = state().cache.get(f"autoconfig:{DOMAIN}")
-    assert asked > 0 and len(dns_server.zone.queries) == asked  # the second answer came from the cache
+    assert asked > 0 and len(local_dns.zone.queries) == asked  # the second answer came from the cache
     assert (first.host, second.host) == (f"smtp.{DOMAIN}", f"smtp.{DOMAIN}")
     assert second.username == "luis@tienda.example"  # user forms are per address, not cached
     assert "secreto" not in repr(stored) and "ana" not in repr(stored) and "verified" not in repr(stored)
 
     # Outside an application there is no cache: the sources are asked again.
     discover(ADDRESS, config=config)
-    assert len(dns_server.zone.queries) > asked
+    assert len(local_dns.zone.queries) > asked

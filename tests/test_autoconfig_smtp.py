@@ -5,25 +5,17 @@ from shopmail.smtp.autoconfig import discover
 
 from tests.test_autoconfig_support import ADDRESS
 from tests.test_autoconfig_support import DOMAIN
-from tests.test_autoconfig_support import emptied
 from tests.test_autoconfig_support import make_config
-from tests.test_autoconfig_support import serve_dns
 
 PASSWORD = "secreto-de-prueba"
 
 
-@pytest.fixture(scope="module")
-def module_dns():
-    yield from serve_dns()
-
-
 @pytest.fixture
-def dns_server(module_dns):
+def dns_server(local_dns):
     """This module's DNS server with the domain's usual names on 127.0.0.1."""
-    dns = emptied(module_dns)
     for name in (DOMAIN, f"smtp.{DOMAIN}", f"mail.{DOMAIN}"):
-        dns.add(name, "A", "127.0.0.1")
-    return dns
+        local_dns.add(name, "A", "127.0.0.1")
+    return local_dns
 
 
 @pytest.fixture
