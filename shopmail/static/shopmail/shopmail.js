@@ -76,7 +76,9 @@
 
   function stepLine(event) {
     var item = el("li", event.ok ? "ok" : "bad");
-    item.appendChild(el("span", "step-name", event.label || event.step));
+    var name = el("span", "step-name", event.label || event.step);
+    name.setAttribute("data-step", event.step);
+    item.appendChild(name);
     var words = " · " + event.ms + " ms" + (event.detail ? " · " + event.detail : "");
     item.appendChild(document.createTextNode(words));
     return item;
