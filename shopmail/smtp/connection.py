@@ -85,6 +85,7 @@ class TLSInfo:
     not_after: str
 
     def line(self) -> str:
+        """One line for the step's detail: version · cipher · subject."""
         return " · ".join(part for part in (self.version, self.cipher, self.subject) if part)
 
 
@@ -173,6 +174,7 @@ class Conversation:
         return max(0.005, self.deadline - time.monotonic())
 
     def elapsed_ms(self) -> int:
+        """Milliseconds since the conversation started."""
         return int((time.monotonic() - self.started) * 1000)
 
     def scrub(self, text: str) -> str:
@@ -182,6 +184,7 @@ class Conversation:
         return text
 
     def record(self, name: str, ok: bool, since: float, detail: str = "") -> None:
+        """Add a step (its time counted from ``since``), scrubbed, and report it to any live listener."""
         self.steps.append(Step(name, ok, int((time.monotonic() - since) * 1000), self.scrub(detail)))
         step = self.steps[-1]
         progress.report("step", step=step.step, ok=step.ok, ms=step.ms, detail=step.detail)
