@@ -177,17 +177,20 @@ def _gather(ctx: Context, search_until: float) -> list[Lead]:
         threading.Thread(target=_run, args=(reports, name, source, ctx), daemon=True,
                          name=f"shopmail-autoconfig-{name}").start()
     leads: list[Lead] = []
-    while pending and not _settled(leads, pending):
-        left = (search_until if leads else ctx.deadline) - time.monotonic()
-        if left <= 0:
-            break
-        try:
-            name, found = reports.get(timeout=left)
-        except queue.Empty:
-            break
-        pending.pop(name, None)
-        leads.extend(found)
-        progress.report("source", source=name, found=len(found))
+    try:
+        while pending and not _settled(leads, pending):
+            left = (search_until if leads else ctx.deadline) - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                name, found = reports.get(timeout=left)
+            except queue.Empty:
+                break
+            pending.pop(name, None)
+            leads.extend(found)
+            progress.report("source", source=name, found=len(found))
+    finally:
+        ctx.stop.set()
     return leads
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +37,7 @@ class SMTPCheckFailed(Exception):
 
 
 def guess(domain: str, ports, *, resolver, deadline: float, context: ssl.SSLContext, allow_private: bool,
-          local_hostname: str) -> list[Lead]:
+          local_hostname: str, stop: threading.Event | None = None) -> list[Lead]:
     """Probe every host × port at once; return the ones that worked, best first.
 
     Returns as soon as the best working guess has no better-ranked guess still running, or ``GRACE``
@@ -47,7 +48,8 @@ def guess(domain: str, ports, *, resolver, deadline: float, context: ssl.SSLCont
     ranked = sorted(range(len(tries)), key=lambda i: (tries[i][1] not in IMPLICIT_TLS_PORTS, i))
     pool = ThreadPoolExecutor(max_workers=len(tries) + len(hosts), thread_name_prefix="shopmail-guess")
     resolved = {host: pool.submit(allowed_addresses, resolver, host, allow_private) for host in hosts}
-    futures = {pool.submit(_try, host, port, resolved[host], deadline, context, local_hostname): i
+    stop = stop or threading.Event()
+    futures = {pool.submit(_try, host, port, resolved[host], deadline, context, local_hostname, stop): i
                for i, (host, port) in enumerate(tries)}
     pending = set(futures)
     results: dict[int, str | None] = {}
@@ -84,10 +86,12 @@ def _settled(ranked, results) -> bool:
     return True
 
 
-def _try(host, port, resolved, deadline, context, local_hostname) -> str | None:
-    """The security that worked for ``host:port``, or None."""
+def _try(host, port, resolved, deadline, context, local_hostname, stop) -> str | None:
+    """The security that worked for ``host:port``, or None (also once the discovery has its answer)."""
     try:
         addresses = resolved.result(timeout=remaining(deadline))
+        if stop.is_set():
+            return None
         return check(host, port, addresses, deadline=deadline, context=context, local_hostname=local_hostname)
     except Exception:  # noqa: BLE001 - any failure just means this guess does not work
         return None

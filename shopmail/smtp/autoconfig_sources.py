@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import ssl
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait
 from dataclasses import dataclass
+from dataclasses import field
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -41,6 +43,8 @@ class Context:
     guess_ports: tuple[int, ...] = (465, 587, 25)
     ca_file: str | None = None
     local_hostname: str = "localhost"
+    #: Set once the discovery has its answer: sources still running need not start new connections.
+    stop: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def tls(self) -> ssl.SSLContext:
@@ -155,7 +159,7 @@ def guess(ctx: Context) -> list[Lead]:
     if not ctx.guess_ports:
         return []
     return _guess(ctx.domain, ctx.guess_ports, resolver=ctx.resolver, deadline=ctx.deadline, context=ctx.tls,
-                  allow_private=ctx.allow_private, local_hostname=ctx.local_hostname)
+                  allow_private=ctx.allow_private, local_hostname=ctx.local_hostname, stop=ctx.stop)
 
 
 def _shift(lead: Lead, offset: int) -> Lead:
