@@ -18,6 +18,8 @@ from .. import progress
 from .autoconfig_fetch import AddressRefused
 from .autoconfig_fetch import allowed_addresses
 from .autoconfig_model import Candidate
+from .probe import probe
+from .probe import Target
 from .resolve import DNSFailure
 from .resolve import DNSTimeout
 
@@ -39,15 +41,12 @@ class Outcome:
 
 def verify(candidates: tuple[Candidate, ...], password: str, *, settings, resolver, deadline: float) -> Outcome:
     """Log in to the best candidates in turn until one accepts, refuses the account, or time runs out."""
-    from .probe import probe
-    from .probe import Target
-
     first: tuple[Candidate, str, str] | None = None
     for candidate in candidates[:MAX_SERVERS]:
         if time.monotonic() >= deadline:
             break
         progress.report("verify", host=candidate.host, port=candidate.port, security=candidate.security)
-        reason, message, user = _try(candidate, password, settings, resolver, deadline, Target, probe)
+        reason, message, user = _try(candidate, password, settings, resolver, deadline)
         if reason == "ok":
             return Outcome(_promote(candidates, dataclasses.replace(candidate, username=user, verified=True)),
                            "ok", message)
@@ -60,7 +59,7 @@ def verify(candidates: tuple[Candidate, ...], password: str, *, settings, resolv
     return Outcome(candidates, first[1], first[2])
 
 
-def _try(candidate, password, settings, resolver, deadline, Target, probe) -> tuple[str, str, str]:
+def _try(candidate, password, settings, resolver, deadline) -> tuple[str, str, str]:
     """(reason, Spanish message, user name that worked) for one server."""
     if candidate.security == "none":
         return "plain", _("la conexión no está cifrada y la contraseña no se envía sin cifrar."), ""
