@@ -3,7 +3,6 @@
 import time
 
 import pytest
-
 from shopmail.smtp.resolve import DNSFailure
 from shopmail.smtp.resolve import DNSTimeout
 from shopmail.smtp.resolve import Resolver
@@ -37,3 +36,10 @@ def test_silent_server_bounded_by_deadline(silent_dns):
 
 def test_system_resolver_knows_localhost():
     assert "127.0.0.1" in Resolver(None, time.monotonic() + 3).addresses("localhost")
+
+
+def test_mx_on_silent_server_bounded_by_deadline(silent_dns):
+    start = time.monotonic()
+    with pytest.raises(DNSTimeout):
+        Resolver([silent_dns], time.monotonic() + 2.5).mx("tienda.example")
+    assert time.monotonic() - start < 2.9

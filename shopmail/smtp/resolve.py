@@ -20,6 +20,7 @@ import dns.rdatatype
 import dns.resolver
 
 _SYSTEM_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="shopmail-getaddrinfo")
+_DNS_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="shopmail-dns")
 
 
 class DNSFailure(Exception):
@@ -87,9 +88,16 @@ class Resolver:
         return resolver
 
     def query(self, name: str, rdtype: str):
-        """Answer records of one type; [] when the name exists without them."""
+        """Answer records of one type; [] when the name exists without them.
+
+        dnspython sleeps between retries without looking at its lifetime, so the lookup runs in a
+        worker thread and we wait at most until the deadline.
+        """
+        future = _DNS_POOL.submit(self._dnspython().resolve, name, rdtype, search=False)
         try:
-            return list(self._dnspython().resolve(name, rdtype, search=False))
+            return list(future.result(timeout=self.remaining()))
+        except FutureTimeout:
+            raise DNSTimeout(f"sin respuesta DNS para {name}") from None
         except dns.resolver.NXDOMAIN:
             raise DNSFailure(f"{name} no existe") from None
         except (dns.resolver.NoAnswer, dns.resolver.NoNameservers):
