@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from .crypto import SecretKeyError
 from .extension import state
 
 # Routes anyone may reach: the login page and the stylesheets it needs.
@@ -35,6 +36,7 @@ def make_blueprint(standalone_login: bool) -> Blueprint:
     parent.after_request(security_headers)
     parent.register_error_handler(CSRFError, _csrf_error)
     parent.register_error_handler(429, _too_many)
+    parent.register_error_handler(SecretKeyError, _secret_key_error)
     from . import home
 
     home.register(parent)
@@ -87,6 +89,14 @@ def _csrf_error(error):
 
     return render_template("shopmail/error.html", code=400,
                            message="La sesión del formulario ha caducado. Vuelva a la página e inténtelo de nuevo."), 400
+
+
+def _secret_key_error(error):
+    """A missing or wrong encryption key: say which setting, never a traceback."""
+    from flask import render_template
+
+    current_app.logger.error("shopmail: %s", error)
+    return render_template("shopmail/error.html", code=500, message=str(error)), 500
 
 
 def _too_many(error):

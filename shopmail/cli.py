@@ -11,7 +11,20 @@ import sys
 import click
 from flask.cli import AppGroup
 
-shopmail_cli = AppGroup("shopmail", help="Correo de la tienda: cuentas, ajustes, envíos.")
+class _ShopMailGroup(AppGroup):
+    """Turns a missing or wrong encryption key into its clear message and exit code 1, anywhere below."""
+
+    def invoke(self, ctx):
+        from .crypto import SecretKeyError
+
+        try:
+            return super().invoke(ctx)
+        except SecretKeyError as exc:
+            click.echo(str(exc), err=True)
+            ctx.exit(1)
+
+
+shopmail_cli = _ShopMailGroup("shopmail", help="Correo de la tienda: cuentas, ajustes, envíos.")
 
 
 def emit(data, as_json: bool, text: str | None = None) -> None:

@@ -2,7 +2,6 @@
 
 import pytest
 from cryptography.fernet import Fernet
-
 from shopmail import crypto
 from shopmail.extension import session
 from shopmail.models import Account
@@ -66,3 +65,16 @@ def test_rotate_key_with_wrong_keys_is_a_clear_error(app, runner):
     assert result.exit_code == 1
     assert "SHOPMAIL_ENCRYPTION_KEYS" in result.output
     assert "Traceback" not in result.output
+
+
+def test_wrong_key_in_the_panel_and_cli_is_a_clear_message(app, admin, runner):
+    from tests.helpers import make_account
+
+    account_id = make_account(app)
+    app.config["SHOPMAIL_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
+    response = admin.post(f"/ajustes/cuentas/{account_id}/probar", data={})
+    assert response.status_code == 500
+    assert "SHOPMAIL_ENCRYPTION_KEYS" in response.get_data(as_text=True)
+    result = runner.invoke(args=["shopmail", "account", "test", str(account_id)])
+    assert result.exit_code == 1 and "SHOPMAIL_ENCRYPTION_KEYS" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
