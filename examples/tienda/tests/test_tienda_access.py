@@ -80,3 +80,12 @@ def test_an_admin_works_inside_the_shops_admin_layout(admin, url):
     assert '<a class="brand" href="/">La Tienda de Ana</a>' in page
     for label in ("Pedidos", "Cuentas de correo", "Comunicaciones", "Registro de envíos"):
         assert f">{label}</a>" in page, label
+
+
+def test_shopmails_stylesheet_is_served_to_the_admin_layout(admin):
+    page = admin.get("/admin/correo/").get_data(as_text=True)
+    href = re.search(r'<link rel="stylesheet" href="(/admin/correo/static/[^"]+\.css)">', page).group(1)
+    response = admin.get(href)
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    assert len(response.get_data()) > 100
