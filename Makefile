@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test lint clean
+.PHONY: run test install install-test lint clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,21 +20,36 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# Message catalogs (Spanish is the source language, English a translation). The *.mo files are built
+# here, not kept in git, so `make run` and `make test` compile them on a fresh clone.
+CATALOG_DIR := shopmail/translations
+MO := $(patsubst %.po,%.mo,$(wildcard $(CATALOG_DIR)/*/LC_MESSAGES/messages.po))
+
+$(CATALOG_DIR)/%.mo: $(CATALOG_DIR)/%.po $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
+
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-run: install
+run: install $(MO)
 	$(BIN)/flask shopmail db-upgrade
 	$(BIN)/flask shopmail ensure-admin
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # pytest exits 5 when it collects no tests: that is a failure here, not a pass.
-test: install-test
+test: install-test $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check shopmail tests
+
+# After changing UI or e-mail text: refresh the template and the English catalog, translate the entries
+# left empty, and commit both .po/.pot files (tests/browser/test_languages.py fails while any is missing).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project shopmail --copyright-holder shopmail -o $(CATALOG_DIR)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOG_DIR)/messages.pot -d $(CATALOG_DIR) --no-fuzzy-matching --no-wrap
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -101,7 +101,8 @@ def live_server(tmp_path, dns_server, smtp_ca_file, request):
     app = create_app(live_config(tmp_path, dns_server, smtp_ca_file, **(marker.kwargs if marker else {})))
     _prepare(app)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server",
+                              daemon=True)
     thread.start()
     yield LiveServer(app, f"http://127.0.0.1:{server.server_port}", dns_server)
     server.shutdown()
@@ -109,6 +110,21 @@ def live_server(tmp_path, dns_server, smtp_ca_file, request):
     _stop_delivery(app)
     with app.app_context():
         app.extensions["shopmail"].db.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs():
+    """`make test` compiles the message catalogs; a bare pytest run gets them compiled here the same way."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ARTIFACTS.parent / "shopmail" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with open(po, "rb") as fh:
+                catalog = read_po(fh, locale=po.parts[-3])
+            with open(mo, "wb") as fh:
+                write_mo(fh, catalog)
 
 
 @pytest.fixture(scope="session")
