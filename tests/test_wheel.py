@@ -24,7 +24,8 @@ pytestmark = pytest.mark.wheel
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ["shopmail", "migrations", "pyproject.toml", "setup.py", "README.md"]
-JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", "build", "*.egg-info")
+# Compiled catalogs are left behind too: the build must compile them itself (they are not in git).
+JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", "build", "*.egg-info", "*.mo")
 
 
 def run(*args, cwd, env=None, timeout=300):
@@ -115,14 +116,18 @@ def test_the_wheel_holds_templates_static_migrations_translations_and_provider_d
 def test_shopmail_imports_from_the_installed_wheel(fresh_python, tmp_path):
     out = run(str(fresh_python), "-c",
               "import shopmail, flask; from shopmail import migrate; from importlib import resources; "
+              "from babel.support import Translations; "
               "print(shopmail.__file__); print(migrate.migrations_dir()); "
-              "print(resources.files('shopmail.smtp').joinpath('providers.json').is_file())",
+              "print(resources.files('shopmail.smtp').joinpath('providers.json').is_file()); "
+              "print(Translations.load(str(resources.files('shopmail') / 'translations'), ['en'])"
+              ".gettext('Registro de envíos').replace(' ', '_'))",
               cwd=tmp_path, env=clean_env())
-    package, migrations, providers = out.split()
+    package, migrations, providers, english = out.split()
     venv_dir = fresh_python.parent.parent
     assert Path(package).is_relative_to(venv_dir), package
     assert Path(migrations) == Path(package).parent / "migrations"
     assert providers == "True"
+    assert english != "Registro_de_envíos"  # the compiled English catalog is in the installed package
 
 
 def test_the_example_shop_passes_its_tests_against_the_wheel(fresh_python, tmp_path):
