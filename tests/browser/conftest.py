@@ -155,11 +155,16 @@ class PageProblems:
         self.errors: list[str] = []
         page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         page.on("console", self._console)
+        page.on("response", self._response)
 
     def _console(self, message):
-        text = message.text
-        if message.type == "error" and "favicon" not in text:
-            self.errors.append(f"console: {text}")
+        # A failed load is judged by _response: a page answering 404 on purpose is no script error.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(f"console: {message.text}")
+
+    def _response(self, response):
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.errors.append(f"{response.status} for {response.request.resource_type} {response.url}")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -13,8 +13,8 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.support import Keyboard
 from tests.browser.support import check_accessibility
+from tests.browser.support import Keyboard
 from tests.browser.support import login
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.support import Keyboard
 from tests.browser.support import check_accessibility
+from tests.browser.support import Keyboard
 from tests.browser.support import login
 from tests.helpers import make_account
 

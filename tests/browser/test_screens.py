@@ -1,0 +1,141 @@
+"""Every screen of a shop that is already set up: axe-core, 375 px wide, without JavaScript, and the
+confirmation before releasing a simulated mail."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.support import check_accessibility
+from tests.browser.support import login
+from tests.helpers import make_account
+
+SHOP = "pedidos@tienda.example"
+ORDER = {"number": "A-1001", "customer_email": "lucia@cliente.example", "customer_name": "Lucía Pérez",
+         "items": [{"name": "Taza de cerámica", "quantity": 2, "unit_price": "12.50"}], "total": "25.00",
+         "currency": "EUR", "shipping_address": ["Calle Mayor 1", "28013 Madrid"]}
+
+
+@pytest.fixture
+def shop(live_server, smtp_server):
+    """A sending account on a real local server, settings saved, and an order placed in simulation mode."""
+    from shopmail import settings
+
+    server = smtp_server(security="starttls", cert_hostname="smtp.tienda.example", users={SHOP: "clave"})
+    live_server.dns.add("smtp.tienda.example", "A", "127.0.0.1")
+    app = live_server.app
+    account_id = make_account(app, SHOP, display_name="Tienda Ejemplo", host="smtp.tienda.example",
+                              port=server.port, password="clave")
+    make_account(app, "viejo@tienda.example", tested=False, host="smtp.tienda.example", port=server.port)
+    with app.app_context():
+        settings.save(sending_account_id=account_id, contact_email="hola@tienda.example",
+                      admin_emails=["jefa@tienda.example"], simulation=True)
+        app.extensions["shopmail"].extension.notify_order_completed(ORDER)
+        app.extensions["shopmail"].db.session.commit()
+    server.account_id = account_id
+    return server
+
+
+def screens(account_id: int) -> dict[str, str]:
+    return {
+        "inicio": "/ajustes/",
+        "cuentas": "/ajustes/cuentas/",
+        "cuenta-nueva": "/ajustes/cuentas/nueva",
+        "cuenta": f"/ajustes/cuentas/{account_id}",
+        "cuenta-editar": f"/ajustes/cuentas/{account_id}/editar",
+        "cuenta-eliminar": f"/ajustes/cuentas/{account_id}/eliminar",
+        "comunicaciones": "/ajustes/generales/comunicaciones/",
+        "registro-de-envios": "/ajustes/envios/",
+        "estado": "/ajustes/estado/",
+        "auditoria": "/ajustes/auditoria/",
+        "no-existe": "/ajustes/cuentas/999999",
+    }
+
+
+def sideways(page) -> list[str]:
+    """The elements that stick out of the window on the right (the page would scroll sideways)."""
+    if page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+        return []
+    return page.evaluate("""() => [...document.querySelectorAll("body *")]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map(e => `${e.tagName}.${e.className} → ${Math.round(e.getBoundingClientRect().right)} px: `
+                  + (e.innerText || "").slice(0, 40))""")
+
+
+def test_every_screen_is_accessible_on_a_desktop(live_server, shop, page):
+    page.goto(live_server.url("/ajustes/login"))
+    check_accessibility(page, "login")
+    screenshot(page, "login")
+    login(page, live_server)
+    for name, path in screens(shop.account_id).items():
+        page.goto(live_server.url(path))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        check_accessibility(page, name)
+    page.goto(live_server.url("/ajustes/envios/"))
+    page.get_by_role("row", name=re.compile("lucia@cliente.example")).get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/envios/\d+"))
+    check_accessibility(page, "envio")
+
+
+def test_every_screen_fits_375_px(live_server, shop, page_factory):
+    page = page_factory(width=375, height=812)
+    page.goto(live_server.url("/ajustes/login"))
+    assert sideways(page) == []
+    screenshot(page, "375-login")
+    login(page, live_server)
+    for name, path in screens(shop.account_id).items():
+        page.goto(live_server.url(path))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert sideways(page) == [], f"{name} scrolls sideways at 375 px"
+        screenshot(page, f"375-{name}")
+    check_accessibility(page, "375-auditoria")
+
+
+def test_releasing_a_simulated_mail_asks_first(live_server, shop, page):
+    login(page, live_server)
+    page.goto(live_server.url("/ajustes/envios/"))
+    customer = page.get_by_role("row", name=re.compile("lucia@cliente.example"))
+    expect(customer).to_contain_text("Simulado")
+    customer.get_by_role("link").click()
+    questions = []
+
+    def answer(accept):
+        def respond(dialog):
+            questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        return respond
+
+    page.once("dialog", answer(False))
+    page.get_by_role("button", name="Liberar").click()
+    expect(page.get_by_role("button", name="Liberar")).to_be_enabled()
+    assert questions == ["Este correo se guardó en modo simulación. ¿Enviarlo de verdad a lucia@cliente.example?"]
+    assert shop.messages == []
+    page.once("dialog", answer(True))
+    page.get_by_role("button", name="Liberar").click()
+    expect(page.get_by_role("status").first).to_contain_text("Correo liberado")
+    arrived = shop.wait_for_messages(1, timeout=10)
+    assert arrived[0].rcpt_tos == ["lucia@cliente.example"]
+
+
+def test_account_form_works_without_javascript(live_server, smtp_server, page_factory):
+    """No script: Probar SMTP and Guardar are plain form posts; the password need not be typed twice."""
+    server = smtp_server(security="starttls", users={"caja@tienda.example": "bien"})
+    page = page_factory(javascript=False)
+    login(page, live_server)
+    page.goto(live_server.url("/ajustes/cuentas/nueva"))
+    page.get_by_label("Dirección de correo").fill("caja@tienda.example")
+    page.get_by_label("Contraseña").fill("mal")
+    page.get_by_label("Servidor SMTP").fill("127.0.0.1")
+    page.get_by_label("Puerto").fill(str(server.port))
+    page.get_by_role("button", name="Probar SMTP").click()
+    expect(page.locator("#probe-live")).to_contain_text("El servidor rechazó el usuario o la contraseña.")
+    page.get_by_label("Contraseña").fill("bien")
+    page.get_by_role("button", name="Probar SMTP").click()
+    expect(page.locator("#probe-live")).to_contain_text("Prueba SMTP correcta")
+    expect(page.get_by_label("Contraseña")).to_have_value("")  # never rendered back
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.get_by_role("heading", name="caja@tienda.example", level=1)).to_be_visible()
+    expect(page.locator(".details")).to_contain_text("Guardada (cifrada)")
