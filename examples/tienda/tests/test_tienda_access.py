@@ -89,3 +89,12 @@ def test_shopmails_stylesheet_is_served_to_the_admin_layout(admin):
     assert response.status_code == 200
     assert response.mimetype == "text/css"
     assert len(response.get_data()) > 100
+
+
+@pytest.mark.parametrize("target", ["https://elsewhere.example/", "//elsewhere.example/x", "javascript:alert(1)"])
+def test_the_shops_login_never_sends_anyone_to_another_site(client, target):
+    page = client.get("/entrar").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/entrar", query_string={"next": target},
+                           data={"email": "ana@tienda.example", "password": "contraseña-de-ana", "csrf_token": token})
+    assert response.headers["Location"] == "/"
