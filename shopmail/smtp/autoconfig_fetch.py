@@ -12,13 +12,13 @@ import ipaddress
 import os
 import socket
 import ssl
-import threading
 import time
 from functools import lru_cache
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
 
 from .resolve import Resolver
+from .sockets import Watchdog
 
 MAX_BYTES = 256 * 1024
 MAX_REDIRECTS = 3
@@ -73,24 +73,20 @@ def connect(resolver: Resolver, host: str, port: int, deadline: float, allow_pri
     raise last
 
 
-class DeadlineGuard:
-    """Shuts the connection down at the deadline, so no read, however slow the trickle, outlives it."""
+class DeadlineGuard(Watchdog):
+    """Owns ``sock`` and shuts it down at the deadline, so no read, however slow the trickle, outlives it.
+
+    Assign the TLS-wrapped socket to ``sock`` once wrapped, so ``close()`` closes that one.
+    """
 
     def __init__(self, sock: socket.socket, deadline: float):
+        super().__init__(deadline)
         self.sock = sock
-        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _expire(self) -> None:
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        self.watch(sock)
 
     def close(self) -> None:
         """Stop the timer and close the (possibly TLS-wrapped) connection."""
-        self._timer.cancel()
+        self.cancel()
         self.sock.close()
 
 

@@ -8,31 +8,24 @@ drives the same :class:`Conversation` and goes on to MAIL FROM / RCPT TO / DATA.
 
 from __future__ import annotations
 
-import re
 import smtplib
 import socket
 import ssl
-import threading
 import time
-from base64 import b64decode
-from base64 import b64encode
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from dataclasses import field
-from functools import lru_cache
-
-from cryptography import x509
 
 from .. import progress
 from . import reasons
+from . import sockets
 from .reasons import SMTPFailure
 from .resolve import DNSFailure
 from .resolve import DNSTimeout
-from .resolve import Resolver
+from .sockets import client_context
+from .sockets import TLSInfo
 
 SECURITIES = ("starttls", "ssl", "none")
-_DNS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="shopmail-smtp-dns")
 #: Seconds of silence on a plain connection before checking whether the port expects TLS.
 GREETING_PATIENCE = 2.0
 
@@ -74,86 +67,6 @@ class Step:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class TLSInfo:
-    """The negotiated TLS and the server's certificate (names in RFC 4514 form, expiry in ISO 8601)."""
-
-    version: str
-    cipher: str
-    subject: str
-    issuer: str
-    not_after: str
-
-    def line(self) -> str:
-        """One line for the step's detail: version · cipher · subject."""
-        return " · ".join(part for part in (self.version, self.cipher, self.subject) if part)
-
-
-def _describe(sock: ssl.SSLSocket) -> TLSInfo:
-    """TLS details of an established connection (also when the certificate was not verified)."""
-    subject = issuer = not_after = ""
-    try:
-        cert = x509.load_der_x509_certificate(sock.getpeercert(binary_form=True))
-        subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
-        not_after = cert.not_valid_after_utc.isoformat()
-    except (TypeError, ValueError):  # no certificate, or one we cannot parse: the TLS facts still stand
-        pass
-    cipher = sock.cipher()
-    return TLSInfo(sock.version() or "", cipher[0] if cipher else "", subject, issuer, not_after)
-
-
-def _readable(sock: socket.socket, seconds: float) -> bool:
-    """Whether the server sends something within ``seconds`` (nothing is consumed)."""
-    if seconds <= 0:
-        return False
-    sock.settimeout(seconds)
-    try:
-        sock.recv(1, socket.MSG_PEEK)
-    except TimeoutError:
-        return False
-    except OSError:
-        return True  # the read that follows reports the error
-    return True
-
-
-def _sniff(address: str, port: int, until: float, host: str | None = None) -> bool:
-    """On a fresh connection, open before ``until``: does the port answer a TLS handshake (``host``
-    given), or greet in plain text ("220 ...") when we say nothing?"""
-    context = client_context(None, False) if host else None  # loading CAs takes a moment: do it first
-    try:
-        with socket.create_connection((address, port), timeout=max(0.01, until - time.monotonic())) as raw:
-            raw.settimeout(max(0.01, until - time.monotonic()))
-            if context is None:
-                return re.match(rb"[2-5][0-9][0-9][ -]", raw.recv(64)) is not None
-            with context.wrap_socket(raw, server_hostname=host):
-                return True
-    except ssl.SSLError as exc:
-        return "alert" in str(exc).lower()  # it spoke TLS, if only to refuse us
-    except OSError:
-        return False
-
-
-def _ehlo_name(configured: str | None, sock: socket.socket) -> str:
-    """The EHLO name: configured, else the machine's FQDN, else our address literal (RFC 5321 4.1.3)."""
-    if configured:
-        return configured
-    name = _machine_fqdn()
-    if "." in name and not name.startswith("localhost"):
-        return name
-    ip = sock.getsockname()[0]
-    return f"[IPv6:{ip}]" if ":" in ip else f"[{ip}]"
-
-
-@lru_cache(maxsize=1)
-def _machine_fqdn() -> str:
-    # getfqdn() may ask DNS; never let a slow resolver hold up a test for more than a moment.
-    found: list[str] = []
-    worker = threading.Thread(target=lambda: found.append(socket.getfqdn()), daemon=True)
-    worker.start()
-    worker.join(1.0)
-    return found[0] if found else socket.gethostname()
-
-
 class Conversation:
     """An SMTP session being set up for ``target``; ``steps`` and ``tls`` tell how it went."""
 
@@ -166,8 +79,8 @@ class Conversation:
         self.tls: TLSInfo | None = None
         self.smtp: smtplib.SMTP | None = None
         self.address: str | None = None
-        self._watchdog = _Watchdog(self.deadline)
-        self._secrets = _secret_forms(target.login, target.password)
+        self._watchdog = sockets.Watchdog(self.deadline)
+        self._secrets = sockets.secret_forms(target.login, target.password)
 
     def remaining(self) -> float:
         """Seconds left before the deadline (a few milliseconds at least, so sockets still time out)."""
@@ -269,11 +182,8 @@ class Conversation:
 
     def _resolve(self) -> list[str]:
         since = time.monotonic()
-        lookup = Resolver(self.target.nameservers, self.deadline).addresses
         try:
-            # dnspython sleeps between retries without looking at its lifetime (up to 2 s past it): the
-            # lookup runs aside, and the deadline is kept here whatever it does.
-            found = _DNS_POOL.submit(lookup, self.host, self.target.port).result(timeout=self.remaining())
+            found = sockets.lookup_within(self.target.nameservers, self.host, self.target.port, self.deadline)
         except FutureTimeout:
             raise self.fail("dns", "dns_failure", since, variant="timeout", detail="sin respuesta DNS") from None
         except DNSTimeout as exc:
@@ -284,17 +194,13 @@ class Conversation:
         return found
 
     def _connect(self, addresses: list[str]) -> socket.socket:
-        since, error = time.monotonic(), None
-        for address in addresses:
-            try:
-                sock = socket.create_connection((address, self.target.port), timeout=self.remaining())
-            except OSError as exc:
-                error = exc
-                continue
-            self.address = address
-            self.record("connect", True, since, f"{address}:{self.target.port}")
-            return sock
-        raise self.fail_exception("connect", since, error or OSError("sin direcciones"))
+        since = time.monotonic()
+        try:
+            self.address, sock = sockets.connect_first(addresses, self.target.port, self.deadline)
+        except OSError as exc:
+            raise self.fail_exception("connect", since, exc) from None
+        self.record("connect", True, since, f"{self.address}:{self.target.port}")
+        return sock
 
     def _tls(self, sock: socket.socket) -> ssl.SSLSocket:
         since = time.monotonic()
@@ -305,28 +211,26 @@ class Conversation:
         except Exception as exc:
             sock.close()
             plain = isinstance(exc, (ssl.SSLError, ConnectionError)) and not isinstance(
-                exc, ssl.SSLCertVerificationError) and _sniff(
-                self.address, self.target.port, min(self.deadline, time.monotonic() + 2.0))
+                exc, ssl.SSLCertVerificationError) and sockets.sniff(self.address, self.target.port, self.deadline)
             if plain:
                 raise self.fail("tls", "use_starttls", since, detail=str(exc)) from None
             raise self.fail_exception("tls", since, exc) from None
-        self.tls = _describe(wrapped)
+        self.tls = sockets.describe_tls(wrapped)
         self.record("tls", True, since, self.tls.line())
         return wrapped
 
     def _greeting(self, sock: socket.socket) -> None:
         since = time.monotonic()
-        if not isinstance(sock, ssl.SSLSocket) and not _readable(
+        if not isinstance(sock, ssl.SSLSocket) and not sockets.readable(
                 sock, min(GREETING_PATIENCE, self.remaining() / 2)):
             # Silence: a port that expects TLS first (465) waits for us just like a dead server does.
-            until = min(self.deadline, time.monotonic() + 2.0)
-            if _sniff(self.address, self.target.port, until, host=self.host):
+            if sockets.sniff(self.address, self.target.port, self.deadline, host=self.host):
                 sock.close()
                 raise self.fail("greeting", "use_ssl", since, detail="el puerto espera TLS desde el inicio")
-            if not _readable(sock, self.deadline - time.monotonic()):
+            if not sockets.readable(sock, self.deadline - time.monotonic()):
                 sock.close()
                 raise self.fail("greeting", "timeout", since, detail="el servidor no saluda")
-        self.smtp = smtplib.SMTP(local_hostname=_ehlo_name(self.target.local_hostname, sock))
+        self.smtp = smtplib.SMTP(local_hostname=sockets.ehlo_name(self.target.local_hostname, sock))
         self.smtp._host = self.host  # starttls() checks the certificate against this name
         self.smtp.sock = sock
         self.command("greeting", (220,), self.smtp.getreply)
@@ -342,7 +246,7 @@ class Conversation:
         context = client_context(self.target.ca_file, self.target.verify_cert)
         def starttls():
             reply = self.smtp.starttls(context=context)
-            self.tls = _describe(self.smtp.sock)
+            self.tls = sockets.describe_tls(self.smtp.sock)
             return reply
 
         self.command("starttls", (220,), starttls, lambda reply: self.tls.line())
@@ -358,7 +262,7 @@ class Conversation:
         mechanism = next((name for name in ("PLAIN", "LOGIN") if name in offered), None)
         if mechanism is None:
             raise self.fail("auth", "auth_unavailable", since, detail="solo ofrece " + " ".join(offered))
-        self.command("auth", (235, 503), lambda: _authenticate(
+        self.command("auth", (235, 503), lambda: sockets.authenticate(
             self.smtp, mechanism, self.target.login, self.target.password),
             lambda reply: f"AUTH {mechanism} → {reply}")
 
@@ -384,75 +288,6 @@ class Conversation:
             except OSError:
                 pass
         smtp.close()
-
-
-@lru_cache(maxsize=16)
-def client_context(ca_file: str | None, verify: bool) -> ssl.SSLContext:
-    """``ssl.create_default_context()`` plus ``ca_file``; checks nothing only when ``verify`` is False."""
-    context = ssl.create_default_context()
-    if ca_file:
-        context.load_verify_locations(cafile=ca_file)
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def _b64(data: str) -> str:
-    return b64encode(data.encode("utf-8")).decode("ascii")
-
-
-def _secret_forms(login: str, password: str | None) -> list[str]:
-    # Masking a one- to three-character "password" would garble every word that contains it.
-    if not password or len(password) < 4:
-        return []
-    return [_b64(f"\0{login}\0{password}"), _b64(password), password]
-
-
-def _authenticate(smtp: smtplib.SMTP, mechanism: str, login: str, password: str) -> tuple[int, bytes]:
-    """ONE AUTH exchange with PLAIN or LOGIN, UTF-8 credentials (smtplib's login() tries several)."""
-    if mechanism == "PLAIN":
-        return smtp.docmd("AUTH", "PLAIN " + _b64(f"\0{login}\0{password}"))
-    code, message = smtp.docmd("AUTH", "LOGIN " + _b64(login))
-    if code == 334 and b64decode(message + b"==").lower().startswith(b"user"):
-        code, message = smtp.docmd(_b64(login))  # the server ignored the initial response
-    if code == 334:
-        code, message = smtp.docmd(_b64(password))
-    return code, message
-
-
-class _Watchdog:
-    """Shuts the socket down at the deadline, so no slow server can stretch a step past it."""
-
-    def __init__(self, deadline: float):
-        self.deadline = deadline
-        self._lock = threading.Lock()
-        self._guard: socket.socket | None = None
-        self._timer: threading.Timer | None = None
-        self.fired = False
-
-    def watch(self, sock: socket.socket) -> None:
-        self._guard = sock.dup()  # survives the TLS wrapping, which detaches the original object
-        self._timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._fire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _fire(self) -> None:
-        with self._lock:
-            if self._guard is not None:
-                self.fired = True
-                try:
-                    self._guard.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        with self._lock:
-            if self._guard is not None:
-                self._guard.close()
-                self._guard = None
 
 
 def open_smtp(target: Target) -> smtplib.SMTP:

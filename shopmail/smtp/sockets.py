@@ -1,0 +1,210 @@
+"""Low-level helpers for an SMTP connection under a deadline, used by :mod:`.connection`.
+
+Looking up and connecting before the deadline, the watchdog that enforces it on a slow server (also used by
+auto-configuration's fetches), sniffing whether a port speaks TLS or plain SMTP first, the TLS facts of a
+connection, the EHLO name, and one AUTH exchange on the wire with the forms of the password to mask.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import socket
+import ssl
+import threading
+import time
+from base64 import b64decode
+from base64 import b64encode
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cryptography import x509
+
+from .resolve import Resolver
+
+_DNS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="shopmail-smtp-dns")
+#: Longest a sniff may take: a live server answers a handshake, or greets, in well under this.
+SNIFF_LIMIT = 2.0
+
+
+def lookup_within(nameservers: tuple[str, ...], host: str, port: int, deadline: float) -> list[str]:
+    """The addresses of ``host``; ``TimeoutError`` at ``deadline`` (a few milliseconds at least).
+
+    dnspython sleeps between retries without looking at its lifetime (up to 2 s past it): the lookup runs
+    aside, and the deadline is kept here whatever it does. Its own errors (``DNSFailure``, ...) pass through.
+    """
+    lookup = Resolver(nameservers, deadline).addresses
+    return _DNS_POOL.submit(lookup, host, port).result(timeout=max(0.005, deadline - time.monotonic()))
+
+
+def connect_first(addresses: list[str], port: int, deadline: float) -> tuple[str, socket.socket]:
+    """The first of ``addresses`` that accepts a TCP connection before ``deadline``, and that connection.
+
+    Raises the last ``OSError`` when none does.
+    """
+    error = None
+    for address in addresses:
+        try:
+            return address, socket.create_connection(
+                (address, port), timeout=max(0.005, deadline - time.monotonic()))
+        except OSError as exc:
+            error = exc
+    raise error or OSError("sin direcciones")
+
+
+class Watchdog:
+    """Shuts the socket down at the deadline, so no slow server can stretch a step past it.
+
+    It holds a duplicate of the socket: that survives the TLS wrapping, which detaches the original object,
+    and shutting it down ends the connection for every object on it. ``fired`` tells whether it struck.
+    """
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self._lock = threading.Lock()
+        self._guard: socket.socket | None = None
+        self._timer: threading.Timer | None = None
+        self.fired = False
+
+    def watch(self, sock: socket.socket) -> None:
+        """Start the countdown on ``sock`` (and on whatever later wraps it)."""
+        self._guard = sock.dup()
+        self._timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._guard is not None:
+                self.fired = True
+                try:
+                    self._guard.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cancel(self) -> None:
+        """Stop the countdown and drop the duplicate; the connection itself stays open."""
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:
+            if self._guard is not None:
+                self._guard.close()
+                self._guard = None
+
+
+@dataclass(frozen=True)
+class TLSInfo:
+    """The negotiated TLS and the server's certificate (names in RFC 4514 form, expiry in ISO 8601)."""
+
+    version: str
+    cipher: str
+    subject: str
+    issuer: str
+    not_after: str
+
+    def line(self) -> str:
+        """One line for the step's detail: version · cipher · subject."""
+        return " · ".join(part for part in (self.version, self.cipher, self.subject) if part)
+
+
+def describe_tls(sock: ssl.SSLSocket) -> TLSInfo:
+    """TLS details of an established connection (also when the certificate was not verified)."""
+    subject = issuer = not_after = ""
+    try:
+        cert = x509.load_der_x509_certificate(sock.getpeercert(binary_form=True))
+        subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+        not_after = cert.not_valid_after_utc.isoformat()
+    except (TypeError, ValueError):  # no certificate, or one we cannot parse: the TLS facts still stand
+        pass
+    cipher = sock.cipher()
+    return TLSInfo(sock.version() or "", cipher[0] if cipher else "", subject, issuer, not_after)
+
+
+@lru_cache(maxsize=16)
+def client_context(ca_file: str | None, verify: bool) -> ssl.SSLContext:
+    """``ssl.create_default_context()`` plus ``ca_file``; checks nothing only when ``verify`` is False."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def readable(sock: socket.socket, seconds: float) -> bool:
+    """Whether the server sends something within ``seconds`` (nothing is consumed)."""
+    if seconds <= 0:
+        return False
+    sock.settimeout(seconds)
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+    except TimeoutError:
+        return False
+    except OSError:
+        return True  # the read that follows reports the error
+    return True
+
+
+def sniff(address: str, port: int, deadline: float, host: str | None = None) -> bool:
+    """On a fresh connection, done within ``SNIFF_LIMIT`` and before ``deadline``: does the port answer a TLS
+    handshake (``host`` given), or greet in plain text ("220 ...") when we say nothing?"""
+    until = min(deadline, time.monotonic() + SNIFF_LIMIT)
+    context = client_context(None, False) if host else None  # loading CAs takes a moment: do it first
+    try:
+        with socket.create_connection((address, port), timeout=max(0.01, until - time.monotonic())) as raw:
+            raw.settimeout(max(0.01, until - time.monotonic()))
+            if context is None:
+                return re.match(rb"[2-5][0-9][0-9][ -]", raw.recv(64)) is not None
+            with context.wrap_socket(raw, server_hostname=host):
+                return True
+    except ssl.SSLError as exc:
+        return "alert" in str(exc).lower()  # it spoke TLS, if only to refuse us
+    except OSError:
+        return False
+
+
+def ehlo_name(configured: str | None, sock: socket.socket) -> str:
+    """The EHLO name: configured, else the machine's FQDN, else our address literal (RFC 5321 4.1.3)."""
+    if configured:
+        return configured
+    name = _machine_fqdn()
+    if "." in name and not name.startswith("localhost"):
+        return name
+    ip = sock.getsockname()[0]
+    return f"[IPv6:{ip}]" if ":" in ip else f"[{ip}]"
+
+
+@lru_cache(maxsize=1)
+def _machine_fqdn() -> str:
+    # getfqdn() may ask DNS; never let a slow resolver hold up a test for more than a moment.
+    found: list[str] = []
+    worker = threading.Thread(target=lambda: found.append(socket.getfqdn()), daemon=True)
+    worker.start()
+    worker.join(1.0)
+    return found[0] if found else socket.gethostname()
+
+
+def _b64(data: str) -> str:
+    return b64encode(data.encode("utf-8")).decode("ascii")
+
+
+def secret_forms(login: str, password: str | None) -> list[str]:
+    """Every form in which ``authenticate`` puts the password on the wire, to mask in transcripts."""
+    # Masking a one- to three-character "password" would garble every word that contains it.
+    if not password or len(password) < 4:
+        return []
+    return [_b64(f"\0{login}\0{password}"), _b64(password), password]
+
+
+def authenticate(smtp: smtplib.SMTP, mechanism: str, login: str, password: str) -> tuple[int, bytes]:
+    """ONE AUTH exchange with PLAIN or LOGIN, UTF-8 credentials (smtplib's login() tries several)."""
+    if mechanism == "PLAIN":
+        return smtp.docmd("AUTH", "PLAIN " + _b64(f"\0{login}\0{password}"))
+    code, message = smtp.docmd("AUTH", "LOGIN " + _b64(login))
+    if code == 334 and b64decode(message + b"==").lower().startswith(b"user"):
+        code, message = smtp.docmd(_b64(login))  # the server ignored the initial response
+    if code == 334:
+        code, message = smtp.docmd(_b64(password))
+    return code, message
