@@ -98,12 +98,15 @@ def test_the_walk(live_server, shop_domain, page):
     expect(live).not_to_contain_text("La prueba SMTP ha fallado")  # the login is still running
     expect(page.get_by_role("button", name="Probando…")).to_be_disabled()
     expect(save).to_be_disabled()
+    live.scroll_into_view_if_needed()
+    screenshot(page, "prueba-en-curso", full_page=False)
     expect(live).to_contain_text("La prueba SMTP ha fallado", timeout=10_000)
     expect(live).to_contain_text("El servidor rechazó el usuario o la contraseña.")
     expect(live).to_contain_text("auth_failed")
     expect(save).to_be_disabled()
     shop_domain.slow_auth["seconds"] = 0.0
-    screenshot(page, "prueba-fallida")
+    live.scroll_into_view_if_needed()
+    screenshot(page, "prueba-fallida", full_page=False)
     check_accessibility(page, "prueba-fallida")
 
     # The right password: the test passes and Guardar is offered.
@@ -111,7 +114,8 @@ def test_the_walk(live_server, shop_domain, page):
     keys.activate(page.get_by_role("button", name="Probar SMTP"))
     expect(live).to_contain_text("Prueba SMTP correcta")
     expect(save).to_be_enabled()
-    screenshot(page, "prueba-correcta")
+    live.scroll_into_view_if_needed()
+    screenshot(page, "prueba-correcta", full_page=False)
     keys.activate(save)
 
     # The account page, then the library, then Ver → Editar.
