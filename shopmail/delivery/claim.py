@@ -117,10 +117,10 @@ def _finish(ids, owner: str, **values) -> int:
     return result.rowcount
 
 
-def sent(id_: int, owner: str, account_id: int, sent_from: str, note: str | None = None) -> bool:
-    """Record a delivered message (``note``: e.g. some recipients refused)."""
-    return _finish([id_], owner, status=SENT, sent_at=utcnow(), account_id=account_id,
-                   sent_from=sent_from, last_error=note) == 1
+def sent(ids, owner: str, account_id: int, sent_from: str, note: str | None = None) -> int:
+    """Record delivered messages (``note``: e.g. some recipients refused)."""
+    return _finish(ids, owner, status=SENT, sent_at=utcnow(), account_id=account_id,
+                   sent_from=sent_from, last_error=note)
 
 
 def retry_later(ids, owner: str, error: str, next_at: dt.datetime) -> int:

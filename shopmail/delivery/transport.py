@@ -45,17 +45,33 @@ def describe(failure: SMTPFailure) -> str:
 
 
 class Sender:
-    """The sending account's connection for one batch."""
+    """The sending account's connection, opened on first use and reused from batch to batch."""
 
-    def __init__(self, account):
-        self.account = account
+    def __init__(self, account, defer_errors: bool = False):
+        self.account_id = account.id
         self.address = account.address
+        self.key = self.key_of(account)
+        self.smtp: smtplib.SMTP | None = None
+        self.problem: SMTPFailure | None = None
         try:
             self.from_value, self.from_line = compose.from_header(account.display_name or "", account.address)
+            self.target = target_for(account)
         except compose.ComposeError as exc:
-            raise SMTPFailure("sender_not_allowed", str(exc), kind=ACCOUNT, step="mail_from") from None
-        self.target = target_for(account)
-        self.smtp: smtplib.SMTP | None = None
+            self.problem = SMTPFailure("sender_not_allowed", str(exc), kind=ACCOUNT, step="mail_from")
+        except SMTPFailure as failure:
+            self.problem = failure
+        if self.problem is not None and not defer_errors:
+            raise self.problem
+
+    @staticmethod
+    def key_of(account) -> tuple:
+        """Changes whenever the account is edited (or another account is chosen)."""
+        return (account.id, account.version)
+
+    def check(self) -> None:
+        """Raise the account's problem found when reading it (bad display name, unreadable password)."""
+        if self.problem is not None:
+            raise self.problem
 
     @property
     def connected(self) -> bool:

@@ -27,6 +27,7 @@ from ..smtp.connection import SMTPFailure
 from . import claim
 from . import outbox
 from . import transport
+from .recorder import Recorder
 
 log = logging.getLogger("shopmail.delivery")
 
@@ -93,35 +94,48 @@ def deliver_due(*, batch: int = 50, owner: str | None = None, stop: threading.Ev
     """
     owner = owner or claim.new_owner()
     report = Report()
-    while not (stop is not None and stop.is_set()):
-        mode, account = _gate(report, owner, batch, only, ignore_flag)
-        if mode == "again":
-            continue
-        if mode == "stop":
-            break
-        ids = claim.claim(owner, batch, lease_seconds(), ids=only)
-        if not ids:
-            break
-        _send_batch(claim.load(ids), account, owner, report, stop)
-        if only is not None:
-            break
+    recorder = sender = None
+    try:
+        while not (stop is not None and stop.is_set()):
+            mode, account = _gate(report, owner, batch, only, ignore_flag)
+            if mode == "again":
+                continue
+            if mode == "stop":
+                break
+            ids = claim.claim(owner, batch, lease_seconds(), ids=only)
+            if not ids:
+                break
+            recorder = recorder or Recorder(owner)
+            if sender is None or sender.key != transport.Sender.key_of(account):
+                if sender is not None:
+                    sender.close()
+                sender = transport.Sender(account, defer_errors=True)
+            _send_batch(claim.load(ids), sender, recorder, report, stop)
+            recorder.flush()  # the next gate and claim see every outcome of this batch
+            if only is not None:
+                break
+    finally:
+        if sender is not None:
+            sender.close()
+        if recorder is not None:
+            recorder.close()
     return report
 
 
-def _send_batch(rows, account, owner: str, report: Report, stop) -> None:
-    """Send claimed ``rows`` over one connection; every row is recorded before the next is sent."""
+def _send_batch(rows, sender: transport.Sender, recorder: Recorder, report: Report, stop) -> None:
+    """Send claimed ``rows`` over the account's connection (kept open from batch to batch); each
+    outcome goes to the recorder as it happens."""
     pending = [row.id for row in rows]
     lease = lease_seconds()
     renewed = time.monotonic()
-    sender = None
-    account_id, address = account.id, account.address  # plain values: the object expires on each commit
+    account_id, address = sender.account_id, sender.address
     try:
-        sender = transport.Sender(account)
+        sender.check()
         for row in rows:
             if stop is not None and stop.is_set():
                 break
             if time.monotonic() - renewed > lease / 2:
-                claim.extend(pending, owner, lease)
+                recorder.call(claim.extend, list(pending), recorder.owner, lease)
                 renewed = time.monotonic()
             if not sender.connected:
                 sender.connect()  # a failure here concerns the whole batch (handled below)
@@ -130,46 +144,50 @@ def _send_batch(rows, account, owner: str, report: Report, stop) -> None:
             except SMTPFailure as failure:
                 if failure.kind == transport.ACCOUNT:
                     raise
-                _message_failed(row, failure, owner, report)
+                _message_failed(row, failure, recorder, report)
             else:
-                claim.sent(row.id, owner, account_id, sender.from_value, transport.refused_note(refused))
+                recorder.sent(row.id, account_id, sender.from_value, transport.refused_note(refused))
                 report.sent += 1
             pending.remove(row.id)
     except SMTPFailure as failure:
-        _batch_failed(rows, pending, account_id, address, failure, owner, report)
+        _batch_failed(rows, pending, account_id, address, failure, recorder, report)
         pending = []
     finally:
-        if sender is not None:
-            sender.close()
         if pending:
-            report.returned += claim.give_back(pending, owner)
+            recorder.call(claim.give_back, pending, recorder.owner)
+            report.returned += len(pending)
 
 
-def _message_failed(row, failure: SMTPFailure, owner: str, report: Report) -> None:
+def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Report) -> None:
     text = transport.describe(failure)
     log.info("Envío %s (%s): %s", row.id, failure.kind, text)
     if failure.kind == "permanent":
-        report.failed += claim.failed([row.id], owner, text)
+        recorder.call(claim.failed, [row.id], recorder.owner, text)
+        report.failed += 1
     elif utcnow() - row.created_at > GIVE_UP_AFTER:
-        report.failed += claim.failed([row.id], owner, _("Sin entregar tras tres días de reintentos: %(e)s", e=text))
+        recorder.call(claim.failed, [row.id], recorder.owner,
+                      _("Sin entregar tras tres días de reintentos: %(e)s", e=text))
+        report.failed += 1
     else:
         next_at = utcnow() + dt.timedelta(seconds=backoff(row.attempts))
-        report.retried += claim.retry_later([row.id], owner, text, next_at)
+        recorder.call(claim.retry_later, [row.id], recorder.owner, text, next_at)
+        report.retried += 1
 
 
-def _batch_failed(rows, pending, account_id: int, address: str, failure: SMTPFailure, owner: str,
+def _batch_failed(rows, pending, account_id: int, address: str, failure: SMTPFailure, recorder: Recorder,
                   report: Report) -> None:
     """The connection (or the account) failed: every message not yet sent shares the outcome."""
     text = transport.describe(failure)
-    waiting = [row for row in rows if row.id in pending]
     if failure.kind == "transient":
         log.warning("Cuenta %s: fallo temporal al conectar: %s", address, text)
-        for row in waiting:
-            _message_failed(row, failure, owner, report)
+        for row in rows:
+            if row.id in pending:
+                _message_failed(row, failure, recorder, report)
         return
     log.error("Cuenta %s necesita atención (%s): %s", address, failure.reason, text)
-    report.held += claim.hold(pending, owner, account_id, text)
-    outbox.hold_account(account_id, failure.reason, text)
+    recorder.call(claim.hold, list(pending), recorder.owner, account_id, text)
+    recorder.call(outbox.hold_account, account_id, failure.reason, text)
+    report.held += len(pending)
 
 
 def seconds_until_next(idle_poll: float = 60.0) -> float | None:

@@ -1,0 +1,177 @@
+"""Delivery worker throughput vs. a raw smtplib loop, against a local aiosmtpd sink.
+
+    .venv/bin/python benchmarks/worker_throughput.py [--messages 2000] [--batch 100]
+                                                     [--database-url postgresql+psycopg://…]
+
+The sink runs in its own process (plain SMTP on 127.0.0.1, no TLS, no login: a relay), so it does
+not share the GIL with the code being measured. Printed, in messages per second:
+
+* raw smtplib: ``sendmail`` in a loop over one connection — the limit a worker could reach;
+* connect-per-message: a new connection for every message — what a naive sender does;
+* worker: 2,000 queued outbox rows delivered by ``deliver_due`` (claim with a lease, one reused
+  connection per batch, each row recorded right after its send), and its ratio to the raw loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import smtplib
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _sink(port, counter, ready):
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            with counter.get_lock():
+                counter.value += 1
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    while True:
+        time.sleep(3600)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _sample(number: int) -> bytes:
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    msg = EmailMessage(policy=SMTP)
+    msg["From"], msg["To"], msg["Subject"] = "tienda@tienda.example", "ana@cliente.example", f"Pedido {number}"
+    msg["Message-ID"] = f"<raw-{number}@tienda.example>"
+    msg.set_content("Gracias por su compra.\n" * 40)
+    return msg.as_bytes()
+
+
+def raw_loop(port: int, count: int) -> float:
+    """sendmail over one connection; messages per second."""
+    bodies = [_sample(n) for n in range(count)]
+    start = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port, local_hostname="tienda.example") as smtp:
+        for body in bodies:
+            smtp.sendmail("tienda@tienda.example", ["ana@cliente.example"], body)
+    return count / (time.perf_counter() - start)
+
+
+def connect_per_message(port: int, count: int) -> float:
+    bodies = [_sample(n) for n in range(count)]
+    start = time.perf_counter()
+    for body in bodies:
+        with smtplib.SMTP("127.0.0.1", port, local_hostname="tienda.example") as smtp:
+            smtp.sendmail("tienda@tienda.example", ["ana@cliente.example"], body)
+    return count / (time.perf_counter() - start)
+
+
+def make_app(database_url: str | None, folder: str):
+    from shopmail import create_app
+    from shopmail.models import Base
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{folder}/bench.sqlite",
+        "SECRET_KEY": "bench", "SHOPMAIL_ENCRYPTION_KEYS": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
+        "SHOPMAIL_CACHE_DIR": f"{folder}/cache", "SHOPMAIL_SEND_INLINE": False,
+        "SHOPMAIL_SMTP_LOCAL_HOSTNAME": "tienda.example",
+    })
+    with app.app_context():
+        engine = app.extensions["shopmail"].db.engine
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+    return app
+
+
+def queue(app, port: int, count: int, offset: int = 0) -> None:
+    """A relay account on the sink (once), and ``count`` queued customer mails."""
+    from sqlalchemy import select
+
+    from shopmail import settings
+    from shopmail.delivery import compose
+    from shopmail.delivery import outbox
+    from shopmail.extension import session
+    from shopmail.models import Account
+
+    with app.app_context():
+        if session().scalar(select(Account.id).limit(1)) is None:
+            account = Account(address="tienda@tienda.example", display_name="Tienda", username="",
+                              password_sealed=None, host="127.0.0.1", port=port, security="none",
+                              verify_cert=False, last_test_ok=True)
+            session().add(account)
+            session().commit()
+            settings.save(sending_account_id=account.id, contact_email="hola@tienda.example")
+        snap = settings.get()
+        text = "Gracias por su compra.\n" * 40
+        to = [compose.mailbox("ana@cliente.example", "Ana")]
+        for start in range(offset, offset + count, 500):
+            drafts = [compose.build(kind="order_completed", to=to, subject=f"Pedido {n}", text=text,
+                                    html=f"<p>{text}</p>", reply_to=None, domain="tienda.example",
+                                    dedupe_key=f"bench:{n}") for n in range(start, min(offset + count, start + 500))]
+            outbox.enqueue(drafts, snap, kick=False)
+            session().commit()
+
+
+def worker_run(app, batch: int) -> tuple[float, int]:
+    from shopmail.delivery import worker
+
+    with app.app_context():
+        start = time.perf_counter()
+        report = worker.deliver_due(batch=batch)
+        return time.perf_counter() - start, report.sent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the best of each is shown")
+    parser.add_argument("--database-url", help="default: SQLite in a temporary folder")
+    args = parser.parse_args()
+
+    port, counter, ready = _free_port(), multiprocessing.Value("i", 0), multiprocessing.Event()
+    sink = multiprocessing.Process(target=_sink, args=(port, counter, ready), daemon=True)
+    sink.start()
+    ready.wait(10)
+    raw, naive, worker = [], [], []
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            app = make_app(args.database_url, folder)
+            for round_ in range(args.rounds):
+                raw.append(raw_loop(port, args.messages))
+                naive.append(connect_per_message(port, min(args.messages, 300)))
+                queue(app, port, args.messages, offset=round_ * args.messages)
+                before = counter.value
+                seconds, sent = worker_run(app, args.batch)
+                time.sleep(0.2)
+                assert counter.value - before == sent == args.messages, (counter.value - before, sent)
+                worker.append(sent / seconds)
+    finally:
+        sink.terminate()
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"messages: {args.messages} per round, rounds: {args.rounds}, batch: {args.batch}, database: {database}")
+    print(f"raw smtplib, one connection:  {max(raw):8.0f} msg/s   (rounds: {_list(raw)})")
+    print(f"connect per message:          {max(naive):8.0f} msg/s   (rounds: {_list(naive)})")
+    print(f"shopmail worker:              {max(worker):8.0f} msg/s   (rounds: {_list(worker)})")
+    print(f"worker / raw: best {max(worker) / max(raw):.2f}×, per round "
+          + ", ".join(f"{w / r:.2f}×" for w, r in zip(worker, raw, strict=True)))
+
+
+def _list(values) -> str:
+    return ", ".join(f"{value:.0f}" for value in values)
+
+
+if __name__ == "__main__":
+    main()

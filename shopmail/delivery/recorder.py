@@ -1,0 +1,106 @@
+"""Recording outcomes beside the sending, so the SMTP connection never waits for the database.
+
+The sending thread hands each outcome to a ``Recorder`` the moment the server has answered; the
+recorder's own thread (its own app context and database connection) writes it at once. Outcomes that
+arrive while a commit is in progress are written together in the next one (group commit), so a
+slow disk (SQLite's fsync) or a far database costs one commit per group, not per message.
+
+A crash can lose only outcomes not yet written: those rows are still leased as ``sending`` and
+are sent again when the lease runs out — duplicates of the interrupted batch only.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+
+from flask import current_app
+
+from . import claim
+
+log = logging.getLogger("shopmail.delivery")
+_STOP = object()
+_FLUSH = object()
+#: Outcomes arriving within this many seconds of the first one are written in the same commit: the
+#: database work per message shrinks, and the sending thread keeps the interpreter to itself.
+GROUP_WINDOW = 0.005
+GROUP_MAX = 200
+
+
+class Recorder:
+    """A background writer of one worker's outcomes, in order."""
+
+    def __init__(self, owner: str):
+        self.owner = owner
+        self.app = current_app._get_current_object()
+        self.items: queue.Queue = queue.Queue()
+        self.failed = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="shopmail-recorder", daemon=True)
+        self.thread.start()
+
+    def sent(self, id_: int, account_id: int, sent_from: str, note: str | None) -> None:
+        """A message the server accepted."""
+        self.items.put(("sent", id_, account_id, sent_from, note))
+
+    def call(self, function, *args) -> None:
+        """Any other record (``claim.retry_later``, ``claim.failed``, ``claim.extend`` …), in order."""
+        self.items.put(("call", function, args))
+
+    def flush(self) -> None:
+        """Wait until everything handed over so far is committed (without waiting for more)."""
+        self.items.put(_FLUSH)
+        self.items.join()
+
+    def close(self) -> None:
+        """Write what is left and end the thread."""
+        self.items.put(_STOP)
+        self.thread.join()
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            while True:
+                batch = [self.items.get()]
+                deadline = time.monotonic() + GROUP_WINDOW
+                while batch[-1] is not _STOP and batch[-1] is not _FLUSH and len(batch) < GROUP_MAX:
+                    try:
+                        batch.append(self.items.get(timeout=max(0.0, deadline - time.monotonic())))
+                    except queue.Empty:
+                        break
+                stop = _STOP in batch
+                try:
+                    self._write([item for item in batch if item is not _STOP and item is not _FLUSH])
+                except Exception:  # the rows stay leased and are sent again after the lease
+                    log.exception("No se pudo registrar el resultado de un envío.")
+                    self.failed.set()
+                    from ..extension import session
+
+                    session().rollback()
+                finally:
+                    for _item in batch:
+                        self.items.task_done()
+                if stop:
+                    return
+
+    def _write(self, batch: list) -> None:
+        group: list[int] = []
+        key = None
+        for item in batch:
+            if item[0] == "sent" and item[4] is None and (key is None or key == item[2:4]):
+                group.append(item[1])
+                key = item[2:4]
+                continue
+            if group:
+                claim.sent(group, self.owner, *key)
+                group, key = [], None
+            if item[0] == "sent":
+                if item[4] is None:
+                    group, key = [item[1]], item[2:4]
+                else:
+                    claim.sent([item[1]], self.owner, item[2], item[3], item[4])
+            else:
+                _kind, function, args = item
+                function(*args)
+        if group:
+            claim.sent(group, self.owner, *key)
