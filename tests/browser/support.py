@@ -80,9 +80,11 @@ class Keyboard:
         self.page.keyboard.type(text)
 
     def choose(self, locator, label: str):
-        """Pick an option of a focused <select> by typing the beginning of its label."""
+        """Pick an option of a <select> by typing its label, as a person does on a focused list."""
         self.tab_to(locator)
-        locator.select_option(label=label)  # what typing the label does; keeps the test independent of timing
+        self.page.keyboard.type(label)
+        chosen = locator.evaluate("el => el.options[el.selectedIndex].text")
+        assert chosen.startswith(label), f"typing «{label}» chose «{chosen}»"
 
     def assert_focus_always_visible(self):
         assert not self.unseen_focus, "focus not visible on:\n" + "\n".join(self.unseen_focus)
