@@ -42,8 +42,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_its_batch(s
     wait_until(lambda: len(shop.server.messages) >= 13, timeout=30)
     worker.send_signal(signal.SIGKILL)
     worker.wait(10)
+    # Still leased: the batch being sent and the next one, claimed ahead.
     killed_batch = {row.message_id for row in shop.rows(status="sending")}
-    assert 0 < len(killed_batch) <= 10
+    assert 0 < len(killed_batch) <= 20
 
     time.sleep(1.1)  # the dead worker's lease runs out
     shop.server.replies.pop("message")
@@ -54,7 +55,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_its_batch(s
     counts = collections.Counter(shop.server.message_ids)
     assert set(counts) == every  # nothing lost
     duplicates = {message_id for message_id, n in counts.items() if n > 1}
-    assert duplicates <= killed_batch
+    assert duplicates <= killed_batch and len(duplicates) <= 10
     assert all(n <= 2 for n in counts.values())
     assert set(shop.statuses()) == {"sent"}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import queue
+from concurrent.futures import Future
 import threading
 import time
 
@@ -36,7 +37,6 @@ class Recorder:
         self.owner = owner
         self.app = current_app._get_current_object()
         self.items: queue.Queue = queue.Queue()
-        self.failed = threading.Event()
         self.thread = threading.Thread(target=self._run, name="shopmail-recorder", daemon=True)
         self.thread.start()
 
@@ -47,6 +47,13 @@ class Recorder:
     def call(self, function, *args) -> None:
         """Any other record (``claim.retry_later``, ``claim.failed``, ``claim.extend`` …), in order."""
         self.items.put(("call", function, args))
+
+    def submit(self, function, *args) -> Future:
+        """Run ``function`` in the recorder's thread, after what was handed over before; its result
+        comes back through the future (e.g. the next batch, claimed while this one is sent)."""
+        future: Future = Future()
+        self.items.put(("submit", function, args, future))
+        return future
 
     def flush(self) -> None:
         """Wait until everything handed over so far is committed (without waiting for more)."""
@@ -71,12 +78,14 @@ class Recorder:
                 stop = _STOP in batch
                 try:
                     self._write([item for item in batch if item is not _STOP and item is not _FLUSH])
-                except Exception:  # the rows stay leased and are sent again after the lease
+                except Exception as exc:  # the rows stay leased and are sent again after the lease
                     log.exception("No se pudo registrar el resultado de un envío.")
-                    self.failed.set()
                     from ..extension import session
 
                     session().rollback()
+                    for item in batch:
+                        if isinstance(item, tuple) and item[0] == "submit" and not item[3].done():
+                            item[3].set_exception(exc)
                 finally:
                     for _item in batch:
                         self.items.task_done()
@@ -84,23 +93,33 @@ class Recorder:
                     return
 
     def _write(self, batch: list) -> None:
+        """Write ``batch`` in order; consecutive plain "sent" outcomes become one UPDATE."""
         group: list[int] = []
         key = None
+
+        def write_group():
+            nonlocal group, key
+            if group:
+                claim.sent(group, self.owner, *key)
+            group, key = [], None
+
         for item in batch:
-            if item[0] == "sent" and item[4] is None and (key is None or key == item[2:4]):
+            if item[0] == "sent" and item[4] is None:
+                if key is not None and key != item[2:4]:
+                    write_group()
                 group.append(item[1])
                 key = item[2:4]
                 continue
-            if group:
-                claim.sent(group, self.owner, *key)
-                group, key = [], None
+            write_group()
             if item[0] == "sent":
-                if item[4] is None:
-                    group, key = [item[1]], item[2:4]
-                else:
-                    claim.sent([item[1]], self.owner, item[2], item[3], item[4])
+                claim.sent([item[1]], self.owner, item[2], item[3], item[4])
+            elif item[0] == "submit":
+                _kind, function, args, future = item
+                try:
+                    future.set_result(function(*args))
+                except Exception as exc:
+                    future.set_exception(exc)
             else:
                 _kind, function, args = item
                 function(*args)
-        if group:
-            claim.sent(group, self.owner, *key)
+        write_group()

@@ -65,74 +65,75 @@ def lease_seconds() -> float:
 
 
 def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
-    """("send", account) when mail may go now; ("stop", None) otherwise (after holding or simulating)."""
+    """The sending account when mail may go now; None otherwise (after holding or simulating)."""
     snap = settings.get()
     if snap.simulation_locked or outbox.simulation_locked():
-        ids = claim.claim(owner, batch, lease_seconds(), ids=only)
-        report.simulated += claim.simulate(ids, owner, _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía."))
-        return ("again" if ids and only is None else "stop"), None
+        note = _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía.")
+        while ids := claim.claim(owner, batch, lease_seconds(), ids=only):
+            report.simulated += claim.simulate(ids, owner, note)
+        return None
     account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
     if account is None:
         report.held += outbox.hold_waiting(None, outbox.no_account_text())
         session().commit()
-        return "stop", None
+        return None
     if account.held_reason and not ignore_flag:
         report.held += outbox.hold_waiting(account.id, account.held_detail or account.held_reason)
         session().commit()
-        return "stop", None
+        return None
     if not account.held_reason and outbox.release_held():
         session().commit()
-    return "send", account
+    return account
 
 
-def deliver_due(*, batch: int = 50, owner: str | None = None, stop: threading.Event | None = None,
+def _claim_next(owner: str, batch: int, lease: float) -> list:
+    return claim.load(claim.claim(owner, batch, lease))
+
+
+def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.Event | None = None,
                 only: list[int] | None = None, ignore_flag: bool = False) -> Report:
     """Send every message that is due now, ``batch`` at a time, until none is left or ``stop`` is set.
 
-    ``only`` restricts the pass to those ids (the test mail); ``ignore_flag`` tries a flagged account
-    anyway (a test mail that gets through clears the flag).
+    While a batch is being sent, the recorder thread records its outcomes and claims the next
+    batch, so the connection is never idle waiting for the database. ``only`` restricts the pass to
+    those ids (the test mail); ``ignore_flag`` tries a flagged account anyway (a test mail that gets
+    through clears the flag).
     """
     owner = owner or claim.new_owner()
     report = Report()
-    recorder = sender = None
+    account = _gate(report, owner, batch, only, ignore_flag)
+    if account is None or (stop is not None and stop.is_set()):
+        return report
+    rows = claim.load(claim.claim(owner, batch, lease_seconds(), ids=only))
+    if not rows:
+        return report
+    recorder, sender = Recorder(owner), transport.Sender(account, defer_errors=True)
     try:
-        while not (stop is not None and stop.is_set()):
-            mode, account = _gate(report, owner, batch, only, ignore_flag)
-            if mode == "again":
-                continue
-            if mode == "stop":
-                break
-            ids = claim.claim(owner, batch, lease_seconds(), ids=only)
-            if not ids:
-                break
-            recorder = recorder or Recorder(owner)
-            if sender is None or sender.key != transport.Sender.key_of(account):
-                if sender is not None:
-                    sender.close()
-                sender = transport.Sender(account, defer_errors=True)
-            _send_batch(claim.load(ids), sender, recorder, report, stop)
-            recorder.flush()  # the next gate and claim see every outcome of this batch
-            if only is not None:
-                break
+        while rows:
+            upcoming = None if only is not None else recorder.submit(_claim_next, owner, batch, lease_seconds())
+            verdict, failure = _send_batch(rows, sender, recorder, report, stop)
+            rows = upcoming.result() if upcoming is not None else []
+            if rows and verdict != "ok":
+                _set_aside(rows, verdict, failure, sender, recorder, report)
+                rows = []
     finally:
-        if sender is not None:
-            sender.close()
-        if recorder is not None:
-            recorder.close()
+        sender.close()
+        recorder.close()
     return report
 
 
-def _send_batch(rows, sender: transport.Sender, recorder: Recorder, report: Report, stop) -> None:
+def _send_batch(rows, sender: transport.Sender, recorder: Recorder, report: Report, stop):
     """Send claimed ``rows`` over the account's connection (kept open from batch to batch); each
-    outcome goes to the recorder as it happens."""
+    outcome goes to the recorder as it happens. Returns ("ok" | "stopped" | "down" | "account", failure)."""
     pending = [row.id for row in rows]
     lease = lease_seconds()
     renewed = time.monotonic()
-    account_id, address = sender.account_id, sender.address
+    verdict, failure = "ok", None
     try:
         sender.check()
         for row in rows:
             if stop is not None and stop.is_set():
+                verdict = "stopped"
                 break
             if time.monotonic() - renewed > lease / 2:
                 recorder.call(claim.extend, list(pending), recorder.owner, lease)
@@ -141,21 +142,41 @@ def _send_batch(rows, sender: transport.Sender, recorder: Recorder, report: Repo
                 sender.connect()  # a failure here concerns the whole batch (handled below)
             try:
                 refused = sender.send(row.recipients, row.body)
-            except SMTPFailure as failure:
-                if failure.kind == transport.ACCOUNT:
+            except SMTPFailure as message_failure:
+                if message_failure.kind == transport.ACCOUNT:
                     raise
-                _message_failed(row, failure, recorder, report)
+                _message_failed(row, message_failure, recorder, report)
             else:
-                recorder.sent(row.id, account_id, sender.from_value, transport.refused_note(refused))
+                recorder.sent(row.id, sender.account_id, sender.from_value, transport.refused_note(refused))
                 report.sent += 1
             pending.remove(row.id)
-    except SMTPFailure as failure:
-        _batch_failed(rows, pending, account_id, address, failure, recorder, report)
-        pending = []
-    finally:
-        if pending:
-            recorder.call(claim.give_back, pending, recorder.owner)
-            report.returned += len(pending)
+    except SMTPFailure as batch_failure:
+        verdict = "down" if batch_failure.kind == "transient" else "account"
+        failure = batch_failure
+        if verdict == "account":
+            recorder.call(outbox.hold_account, sender.account_id, failure.reason, transport.describe(failure))
+            log.error("Cuenta %s necesita atención (%s): %s", sender.address, failure.reason,
+                      transport.describe(failure))
+        else:
+            log.warning("Cuenta %s: fallo temporal al conectar: %s", sender.address, transport.describe(failure))
+    _set_aside([row for row in rows if row.id in pending], verdict, failure, sender, recorder, report)
+    return verdict, failure
+
+
+def _set_aside(rows, verdict: str, failure, sender, recorder: Recorder, report: Report) -> None:
+    """Claimed messages that will not be sent in this pass: handed back, retried later or held."""
+    if not rows:
+        return
+    ids = [row.id for row in rows]
+    if verdict == "stopped":
+        recorder.call(claim.give_back, ids, recorder.owner)
+        report.returned += len(ids)
+    elif verdict == "down":
+        for row in rows:
+            _message_failed(row, failure, recorder, report)
+    elif verdict == "account":
+        recorder.call(claim.hold, ids, recorder.owner, sender.account_id, transport.describe(failure))
+        report.held += len(ids)
 
 
 def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Report) -> None:
@@ -172,22 +193,6 @@ def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Repor
         next_at = utcnow() + dt.timedelta(seconds=backoff(row.attempts))
         recorder.call(claim.retry_later, [row.id], recorder.owner, text, next_at)
         report.retried += 1
-
-
-def _batch_failed(rows, pending, account_id: int, address: str, failure: SMTPFailure, recorder: Recorder,
-                  report: Report) -> None:
-    """The connection (or the account) failed: every message not yet sent shares the outcome."""
-    text = transport.describe(failure)
-    if failure.kind == "transient":
-        log.warning("Cuenta %s: fallo temporal al conectar: %s", address, text)
-        for row in rows:
-            if row.id in pending:
-                _message_failed(row, failure, recorder, report)
-        return
-    log.error("Cuenta %s necesita atención (%s): %s", address, failure.reason, text)
-    recorder.call(claim.hold, list(pending), recorder.owner, account_id, text)
-    recorder.call(outbox.hold_account, account_id, failure.reason, text)
-    report.held += len(pending)
 
 
 def seconds_until_next(idle_poll: float = 60.0) -> float | None:
