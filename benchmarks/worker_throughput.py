@@ -97,13 +97,12 @@ def make_app(database_url: str | None, folder: str):
 
 def queue(app, port: int, count: int, offset: int = 0) -> None:
     """A relay account on the sink (once), and ``count`` queued customer mails."""
-    from sqlalchemy import select
-
     from shopmail import settings
     from shopmail.delivery import compose
     from shopmail.delivery import outbox
     from shopmail.extension import session
     from shopmail.models import Account
+    from sqlalchemy import select
 
     with app.app_context():
         if session().scalar(select(Account.id).limit(1)) is None:

@@ -4,13 +4,14 @@ import sys
 import threading
 
 import pytest
-
 from shopmail.delivery import inline
 from shopmail.extension import session
-from tests.test_delivery_support import mail_server  # noqa: F401
+
+from tests import test_delivery_support as support
 from tests.test_delivery_support import order
-from tests.test_delivery_support import shop  # noqa: F401
 from tests.test_delivery_support import wait_until
+
+shop, mail_server = support.shop, support.mail_server  # fixtures
 
 pytestmark = pytest.mark.app_config(SHOPMAIL_SEND_INLINE=True)
 

@@ -5,15 +5,16 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-
 from shopmail import notifications
 from shopmail.delivery.compose import ComposeError
 from shopmail.extension import session
 from shopmail.models import OutboxMessage
+
+from tests import test_delivery_support as support
 from tests.helpers import QueryCounter
-from tests.test_delivery_support import mail_server  # noqa: F401
 from tests.test_delivery_support import order
-from tests.test_delivery_support import shop  # noqa: F401
+
+shop, mail_server = support.shop, support.mail_server  # fixtures
 
 
 def test_completed_order_mails_customer_and_admins(shop):

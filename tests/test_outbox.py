@@ -4,12 +4,13 @@ import datetime as dt
 import re
 
 import sqlalchemy as sa
-
 from shopmail.extension import session
 from shopmail.models import OutboxMessage
-from tests.test_delivery_support import mail_server  # noqa: F401
+
+from tests import test_delivery_support as support
 from tests.test_delivery_support import order
-from tests.test_delivery_support import shop  # noqa: F401
+
+shop, mail_server = support.shop, support.mail_server  # fixtures
 
 URL = "/ajustes/envios/"
 

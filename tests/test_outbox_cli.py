@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from tests.test_delivery_support import mail_server  # noqa: F401
+from tests import test_delivery_support as support
 from tests.test_delivery_support import order
-from tests.test_delivery_support import shop  # noqa: F401
+
+shop, mail_server = support.shop, support.mail_server  # fixtures
 
 OUTBOX_ITEM = {"id", "kind", "status", "to", "subject", "message_id", "attempts", "last_error",
                "created_at", "sent_at"}

@@ -4,16 +4,17 @@ import datetime as dt
 import random
 
 import sqlalchemy as sa
-
 from shopmail.delivery import claim
 from shopmail.delivery import worker
 from shopmail.extension import session
 from shopmail.models import Account
 from shopmail.models import OutboxMessage
-from tests.test_delivery_support import PASSWORD
-from tests.test_delivery_support import mail_server  # noqa: F401
+
+from tests import test_delivery_support as support
 from tests.test_delivery_support import order
-from tests.test_delivery_support import shop  # noqa: F401
+from tests.test_delivery_support import PASSWORD
+
+shop, mail_server = support.shop, support.mail_server  # fixtures
 
 
 def _once(reply):

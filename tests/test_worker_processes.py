@@ -9,10 +9,11 @@ import time
 
 import pytest
 
-from tests.test_delivery_support import mail_server  # noqa: F401
-from tests.test_delivery_support import shop  # noqa: F401
+from tests import test_delivery_support as support
 from tests.test_delivery_support import start_worker
 from tests.test_delivery_support import wait_until
+
+shop, mail_server = support.shop, support.mail_server  # fixtures
 
 
 def _slow(seconds):

@@ -6,11 +6,11 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import Date
-from sqlalchemy import String
 from sqlalchemy import cast
+from sqlalchemy import Date
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import String
 
 from ..extension import session
 from ..models import OutboxMessage as M

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 import queue
-from concurrent.futures import Future
 import threading
 import time
+from concurrent.futures import Future
 
 from flask import current_app
 

@@ -13,10 +13,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from .. import crypto
-from ..smtp.connection import SMTPFailure
-from ..smtp.connection import Target
 from ..smtp.connection import classify_send_error
 from ..smtp.connection import open_smtp
+from ..smtp.connection import SMTPFailure
+from ..smtp.connection import Target
 from ..smtp.probe import target_from_config
 from . import compose
 

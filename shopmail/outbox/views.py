@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
 from flask import abort
+from flask import Blueprint
 from flask import flash
 from flask import make_response
 from flask import redirect
