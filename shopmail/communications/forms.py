@@ -10,14 +10,14 @@ from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms import ValidationError
-from wtforms.validators import Optional
 
 from .. import addresses
 
 
 class CommunicationsForm(FlaskForm):
     sending_account_id = SelectField(_l("Cuenta de envío"), coerce=str, validate_choice=False)
-    contact_email = StringField(_l("Correo público de contacto"), validators=[Optional()])
+    # No Optional(): it would let "\r" through unchecked (it strips before deciding the field is empty).
+    contact_email = StringField(_l("Correo público de contacto"))
     # No Optional() here: it would skip validate_admin_emails for an empty list.
     admin_emails = TextAreaField(_l("Correos de administrador"))
     simulation = BooleanField(_l("Modo simulación"))
@@ -38,6 +38,7 @@ class CommunicationsForm(FlaskForm):
             raise ValidationError(_l("Solo se puede elegir una cuenta cuya última prueba SMTP fue correcta."))
 
     def validate_contact_email(self, field):
+        field.data = (field.data or "").strip()
         if field.data:
             try:
                 field.data = addresses.normalize(field.data)
