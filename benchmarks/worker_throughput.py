@@ -78,19 +78,37 @@ def connect_per_message(port: int, count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def make_app(database_url: str | None, folder: str):
+def make_app(database_url: str | None, folder: str, **config):
+    """The standalone app on SQLite in ``folder``, or on PostgreSQL in a private, temporary schema."""
+    import uuid
+
     from shopmail import create_app
     from shopmail.models import Base
 
-    app = create_app({
+    settings = {
         "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{folder}/bench.sqlite",
         "SECRET_KEY": "bench", "SHOPMAIL_ENCRYPTION_KEYS": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
         "SHOPMAIL_CACHE_DIR": f"{folder}/cache", "SHOPMAIL_SEND_INLINE": False,
-        "SHOPMAIL_SMTP_LOCAL_HOSTNAME": "tienda.example",
-    })
+        "SHOPMAIL_SMTP_LOCAL_HOSTNAME": "tienda.example", **config,
+    }
+    if database_url:
+        from sqlalchemy import create_engine
+        from sqlalchemy import text
+
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        with create_engine(database_url, isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
+        import atexit
+
+        def drop():
+            with create_engine(database_url, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+        atexit.register(drop)
+    app = create_app(settings)
     with app.app_context():
         engine = app.extensions["shopmail"].db.engine
-        Base.metadata.drop_all(engine)
         Base.metadata.create_all(engine)
     return app
 
