@@ -123,8 +123,10 @@ def compiled_catalogs():
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with open(po, "rb") as fh:
                 catalog = read_po(fh, locale=po.parts[-3])
-            with open(mo, "wb") as fh:
+            partial = mo.with_suffix(f".mo.{os.getpid()}")
+            with open(partial, "wb") as fh:
                 write_mo(fh, catalog)
+            os.replace(partial, mo)  # another test run may be reading it right now
 
 
 @pytest.fixture(scope="session")
