@@ -103,7 +103,12 @@ def test_switch_language_by_keyboard(live_server, page, smtp_server):
     result = page.locator("#probe-live")
     expect(result).to_contain_text("SMTP test passed")
     expect(result.locator('[data-step="connect"]')).to_have_text("Connection")
-    expect(page.get_by_role("button", name="Save")).to_be_enabled()
+    save = page.get_by_role("button", name="Save")
+    expect(save).to_be_enabled()
+    page.get_by_label("Password").press("End")
+    page.get_by_label("Password").type("x")  # another password: the test no longer vouches for it
+    expect(save).to_be_disabled()
+    expect(page.get_by_text("Saving is only possible after a passing SMTP test")).to_be_visible()
 
     keys.activate(page.get_by_role("button", name="Español"))
     expect(page.get_by_role("heading", name="Nueva cuenta de correo", level=1)).to_be_visible()

@@ -139,3 +139,15 @@ def test_account_form_works_without_javascript(live_server, smtp_server, page_fa
     page.get_by_role("button", name="Guardar").click()
     expect(page.get_by_role("heading", name="caja@tienda.example", level=1)).to_be_visible()
     expect(page.locator(".details")).to_contain_text("Guardada (cifrada)")
+
+
+def test_live_test_of_an_incomplete_form_shows_the_field_errors(live_server, page):
+    """With JavaScript, a form the server cannot test is submitted normally: errors sit next to their fields."""
+    login(page, live_server)
+    page.goto(live_server.url("/ajustes/cuentas/nueva"))
+    page.get_by_role("button", name="Probar SMTP").click()
+    expect(page.locator("#address-error")).to_have_text("Escriba la dirección de correo.")
+    expect(page.get_by_label("Dirección de correo")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Dirección de correo").fill("caja@tienda.example")
+    page.get_by_role("button", name="Probar SMTP").click()
+    expect(page.locator("#host-error")).to_contain_text("Escriba el servidor SMTP")

@@ -130,6 +130,9 @@ def test_the_walk(live_server, shop_domain, page):
     expect(heading(page, ADDRESS)).to_be_visible()
     screenshot(page, "cuenta")
     check_accessibility(page, "cuenta")
+    keys.activate(page.get_by_role("button", name="Probar SMTP"))  # the saved account, live as well
+    expect(page.locator("#probe-live")).to_contain_text("Prueba SMTP correcta")
+    expect(page.locator('#probe-live [data-step="data"]')).to_have_text("Datos (DATA, sin enviar nada)")
     keys.activate(page.get_by_role("link", name="Editar"))
     expect(save).to_be_enabled()  # unchanged connection, last test passed
     keys.type_into(page.get_by_label("Nombre visible"), "Tienda Ejemplo")
