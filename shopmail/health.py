@@ -30,6 +30,7 @@ class Status:
     sent_24h: int
     last_worker_heartbeat: dt.datetime | None
     workers_alive: int
+    alerts: tuple = ()
 
     def to_dict(self) -> dict:
         def iso(value):
@@ -41,6 +42,8 @@ class Status:
             "oldest_waiting_at": iso(self.oldest_waiting_at), "failures_24h": self.failures_24h,
             "sent_24h": self.sent_24h, "last_worker_heartbeat": iso(self.last_worker_heartbeat),
             "workers_alive": self.workers_alive,
+            "alerts": [{"key": a.key, "message": a.message, "count": a.count, "since": iso(a.created_at)}
+                       for a in self.alerts],
         }
 
 
@@ -72,8 +75,11 @@ def status(now: dt.datetime | None = None) -> Status:
         oldest = oldest.replace(tzinfo=dt.UTC)
     if last_beat is not None and last_beat.tzinfo is None:
         last_beat = last_beat.replace(tzinfo=dt.UTC)
+    from .alerts import open_alerts
+
     return Status(sending, snap.simulation, snap.simulation_locked, sum(counts.values()), counts.get("held", 0),
-                  oldest, recent.get("failed", 0), recent.get("sent", 0), last_beat, alive or 0)
+                  oldest, recent.get("failed", 0), recent.get("sent", 0), last_beat, alive or 0,
+                  tuple(open_alerts()))
 
 
 def beat(name: str, processed: int = 0) -> None:

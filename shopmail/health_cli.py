@@ -28,6 +28,7 @@ def status(as_json):
         f"Últimas 24 h: {data['sent_24h']} enviados, {data['failures_24h']} fallidos",
         f"Workers activos: {data['workers_alive']}; último latido: {data['last_worker_heartbeat'] or '—'}",
     ]
+    lines += [f"AVISO: {alert['message']}" for alert in data["alerts"]]
     emit(data, as_json, "\n".join(lines))
 
 

@@ -14,12 +14,27 @@ def register(parent: Blueprint) -> None:
     """The home page and the language switch live on the parent blueprint (``shopmail.home``)."""
     parent.add_url_rule("/", "home", home)
     parent.add_url_rule("/idioma", "language", language, methods=["POST"])
+    parent.add_url_rule("/avisos/<int:alert_id>/visto", "acknowledge", acknowledge, methods=["POST"])
 
 
 def home():
+    from .alerts import open_alerts
     from .overview import overview
 
-    return render_template("shopmail/home.html", overview=overview())
+    return render_template("shopmail/home.html", overview=overview(), alerts=open_alerts())
+
+
+def acknowledge(alert_id):
+    """Marcar como visto: the alert leaves the home page (it stays in the log)."""
+    from flask import flash
+    from flask import g
+    from flask_babel import gettext as _
+
+    from .alerts import acknowledge as ack
+
+    if ack(alert_id, g.get("shopmail_actor") or "admin"):
+        flash(_("Aviso marcado como visto."), "success")
+    return redirect(url_for("shopmail.home"))
 
 
 def language():
