@@ -49,7 +49,7 @@ lint: install-test
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project shopmail --copyright-holder shopmail -o $(CATALOG_DIR)/messages.pot .
-	$(BIN)/pybabel update -i $(CATALOG_DIR)/messages.pot -d $(CATALOG_DIR) --no-fuzzy-matching --no-wrap
+	$(BIN)/pybabel update -i $(CATALOG_DIR)/messages.pot -d $(CATALOG_DIR) --no-fuzzy-matching --no-wrap --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from flask import current_app
 from flask import request
 from flask import session
 from flask_babel import Babel
+from flask_babel import gettext
 
 LANGUAGES = ("es", "en")
 _TRANSLATIONS = str(Path(__file__).parent / "translations")
@@ -23,6 +25,24 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction where it cannot be translated yet (module constants kept in caches).
+    Templates show such a message through ``shopmail_translate``."""
+    return message
+
+
+def translate(message: str) -> str:
+    """The current language's version of a message stored or cached in Spanish (plain text, escaped as usual)."""
+    return gettext(message) if message else message
+
+
+def extract_provider_notes(fileobj, keywords, comment_tags, options):
+    """Babel extractor for providers.json: every provider's "notes" are shown to admins, so they are messages."""
+    for provider in json.load(fileobj).get("providers", []):
+        for note in provider.get("notes", ()):
+            yield 0, None, note, []
+
+
 def init_app(app):
     """Install Flask-Babel unless the host already did; add shopmail's catalogs either way."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "es")
@@ -31,3 +51,4 @@ def init_app(app):
         app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{dirs};{_TRANSLATIONS}"
     if "babel" not in app.extensions:
         Babel(app, locale_selector=select_locale)
+    app.add_template_global(translate, "shopmail_translate")

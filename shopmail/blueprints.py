@@ -9,6 +9,7 @@ from flask import g
 from flask import redirect
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
@@ -88,7 +89,7 @@ def _csrf_error(error):
     from flask import render_template
 
     return render_template("shopmail/error.html", code=400,
-                           message="La sesión del formulario ha caducado. Vuelva a la página e inténtelo de nuevo."), 400
+                           message=_("La sesión del formulario ha caducado. Vuelva a la página e inténtelo de nuevo.")), 400
 
 
 def _secret_key_error(error):
@@ -103,8 +104,8 @@ def _too_many(error):
     from flask import jsonify
     from flask import render_template
 
-    message = ("Demasiadas pruebas seguidas. Espere un poco antes de volver a probar "
-               "(límite por administrador para no saturar el servidor de correo).")
+    message = _("Demasiadas pruebas seguidas. Espere un poco antes de volver a probar "
+                "(límite por administrador para no saturar el servidor de correo).")
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"ok": False, "reason": "rate_limited", "message": message}), 429
     return render_template("shopmail/error.html", code=429, message=message), 429

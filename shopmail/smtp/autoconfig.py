@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask import has_app_context
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import addresses
 from .. import config as _defaults
@@ -43,12 +44,12 @@ CACHE_SECONDS = 300
 SEARCH_SHARE = 0.6
 
 SOURCE_LABELS = {
-    "providers": "la tabla de proveedores de shopmail",
-    "autoconfig": "la configuración que publica el propio dominio",
-    "ispdb": "la base de datos de proveedores de Thunderbird (ISPDB)",
-    "mx": "los servidores de correo (MX) del dominio",
-    "srv": "los registros SRV del dominio",
-    "guess": "una prueba de conexión a los nombres habituales",
+    "providers": _l("la tabla de proveedores de shopmail"),
+    "autoconfig": _l("la configuración que publica el propio dominio"),
+    "ispdb": _l("la base de datos de proveedores de Thunderbird (ISPDB)"),
+    "mx": _l("los servidores de correo (MX) del dominio"),
+    "srv": _l("los registros SRV del dominio"),
+    "guess": _l("una prueba de conexión a los nombres habituales"),
 }
 
 
@@ -250,7 +251,7 @@ def _empty(started: float, message: str, found: bool = False) -> Discovery:
 
 def _answer(started: float, candidates: tuple[Candidate, ...], outcome) -> Discovery:
     best = candidates[0]
-    where = SOURCE_LABELS[best.source] + (f" ({best.provider})" if best.provider else "")
+    where = str(SOURCE_LABELS[best.source]) + (f" ({best.provider})" if best.provider else "")
     server = f"{best.host}:{best.port}"
     if outcome is not None and best.verified:
         message = _("Configuración encontrada en %(where)s y comprobada: se inició sesión en %(server)s "

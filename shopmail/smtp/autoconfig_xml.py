@@ -14,6 +14,7 @@ from xml.etree.ElementTree import ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from ..babel import N_
 from .autoconfig_model import Lead
 from .autoconfig_model import PLACEHOLDERS
 from .autoconfig_model import valid_hostname
@@ -26,8 +27,8 @@ _SOCKET_TYPES = {"ssl": "ssl", "tls": "ssl", "starttls": "starttls", "plain": "n
 _PASSWORD_AUTH = {"password-cleartext", "password-encrypted", "plain", "secure"}
 _NO_LOGIN_AUTH = {"none", "client-ip-address", "smtp-after-pop"}
 
-OAUTH_ONLY_NOTE = ("Este proveedor solo anuncia el inicio de sesión OAuth2 para SMTP: es posible que no "
-                   "acepte usuario y contraseña.")
+OAUTH_ONLY_NOTE = N_("Este proveedor solo anuncia el inicio de sesión OAuth2 para SMTP: es posible que no "
+                     "acepte usuario y contraseña.")
 
 
 class XMLError(ValueError):

@@ -79,6 +79,12 @@ def test_english_from_the_browser_language(live_server, page_factory):
     page.get_by_role("link", name="New e-mail account").click()
     expect(page.get_by_role("button", name="Try automatic set-up")).to_be_visible()
     expect(page.get_by_role("button", name="Test SMTP")).to_be_visible()
+    page.get_by_label("E-mail address").fill("tienda@gmail.com")
+    page.get_by_role("button", name="Try automatic set-up").click()  # the provider table: no network
+    found = page.locator("#autoconfig-live")
+    expect(found).to_contain_text("Settings found in shopmail's provider table")
+    expect(found).to_contain_text("Google does not accept the account's normal password")
+    expect(page.get_by_label("SMTP server")).to_have_value("smtp.gmail.com")
     screenshot(page, "new-account-en")
     check_accessibility(page, "new-account-en")
 
