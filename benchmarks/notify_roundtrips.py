@@ -44,6 +44,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from flask import g
+
     from shopmail import notifications
     from shopmail import settings
     from shopmail.extension import session

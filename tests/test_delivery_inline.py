@@ -4,9 +4,9 @@ import sys
 import threading
 
 import pytest
+
 from shopmail.delivery import inline
 from shopmail.extension import session
-
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
 from tests.test_delivery_support import wait_until

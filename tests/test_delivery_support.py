@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from shopmail import settings
 from shopmail.extension import session
 from shopmail.models import OutboxMessage
-
 from tests.helpers import make_account
 
 SENDER = "tienda@tienda.example"

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+
 from shopmail import notifications
 from shopmail.delivery.compose import ComposeError
 from shopmail.extension import session
 from shopmail.models import OutboxMessage
-
 from tests import test_delivery_support as support
 from tests.helpers import QueryCounter
 from tests.test_delivery_support import order

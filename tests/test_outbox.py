@@ -4,9 +4,9 @@ import datetime as dt
 import re
 
 import sqlalchemy as sa
+
 from shopmail.extension import session
 from shopmail.models import OutboxMessage
-
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
 

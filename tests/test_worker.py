@@ -4,12 +4,12 @@ import datetime as dt
 import random
 
 import sqlalchemy as sa
+
 from shopmail.delivery import claim
 from shopmail.delivery import worker
 from shopmail.extension import session
 from shopmail.models import Account
 from shopmail.models import OutboxMessage
-
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
 from tests.test_delivery_support import PASSWORD

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from concurrent.futures import Future
 
 from flask import current_app
@@ -26,7 +25,7 @@ _STOP = object()
 _FLUSH = object()
 #: Outcomes arriving within this many seconds of the first one are written in the same commit: the
 #: database work per message shrinks, and the sending thread keeps the interpreter to itself.
-GROUP_WINDOW = 0.005
+GROUP_WINDOW = 0.025
 GROUP_MAX = 200
 
 
@@ -37,6 +36,7 @@ class Recorder:
         self.owner = owner
         self.app = current_app._get_current_object()
         self.items: queue.Queue = queue.Queue()
+        self.hurry = threading.Event()
         self.thread = threading.Thread(target=self._run, name="shopmail-recorder", daemon=True)
         self.thread.start()
 
@@ -58,21 +58,26 @@ class Recorder:
     def flush(self) -> None:
         """Wait until everything handed over so far is committed (without waiting for more)."""
         self.items.put(_FLUSH)
+        self.hurry.set()
         self.items.join()
 
     def close(self) -> None:
         """Write what is left and end the thread."""
         self.items.put(_STOP)
+        self.hurry.set()
         self.thread.join()
 
     def _run(self) -> None:
         with self.app.app_context():
             while True:
                 batch = [self.items.get()]
-                deadline = time.monotonic() + GROUP_WINDOW
+                if batch[0] is not _STOP and batch[0] is not _FLUSH:
+                    # Let outcomes gather (flush and close cut the wait short); one wake-up per group.
+                    self.hurry.wait(GROUP_WINDOW)
+                self.hurry.clear()
                 while batch[-1] is not _STOP and batch[-1] is not _FLUSH and len(batch) < GROUP_MAX:
                     try:
-                        batch.append(self.items.get(timeout=max(0.0, deadline - time.monotonic())))
+                        batch.append(self.items.get_nowait())
                     except queue.Empty:
                         break
                 stop = _STOP in batch
