@@ -41,5 +41,7 @@ def expensive():
     """A context manager: counts one expensive action for the current admin, or raises 429."""
     from .extension import state
 
-    return state().limiter.limit(current_app.config["SHOPMAIL_RATE_LIMIT"], key_func=_key,
-                                 scope="shopmail-expensive")
+    # shared: one budget for every expensive button (a plain limit() keeps one per endpoint, so an admin
+    # could go on testing from the account page once the form's budget was spent).
+    return state().limiter.shared_limit(current_app.config["SHOPMAIL_RATE_LIMIT"], key_func=_key,
+                                        scope="shopmail-expensive")

@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import progress
+from ..limits import expensive
 from . import service
 from .forms import AccountForm
 
@@ -71,16 +72,17 @@ def form_live(account_id):
     if not form.validate() or (action == "test" and not form.require_connection()):
         return _stream(lambda: {"event": "invalid"})
     values, ticket = form.values(), form.ticket.data
-    if action == "test":
-        return _stream(lambda: _probe(values, account, ticket))
-    return _stream(lambda: _discover(values))
+    work = (lambda: _probe(values, account, ticket)) if action == "test" else (lambda: _discover(values))
+    with expensive():  # the page's per-admin limit; over it, the 429 page (the script then loads it)
+        return _stream(work)
 
 
 @bp.post("/<int:account_id>/probar/en-vivo", endpoint="test_saved")
 def test_saved_live(account_id):
     """Probar SMTP on a saved account, streamed."""
     _load(account_id)
-    return _stream(lambda: _answer("probe", service.test_saved(account_id)))
+    with expensive():
+        return _stream(lambda: _answer("probe", service.test_saved(account_id)))
 
 
 def _load(account_id):

@@ -155,6 +155,7 @@ class PageProblems:
 
     def __init__(self, page):
         self.errors: list[str] = []
+        self.allowed: set[int] = set()  # statuses a test provokes on purpose (e.g. 429)
         page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         page.on("console", self._console)
         page.on("response", self._response)
@@ -165,7 +166,8 @@ class PageProblems:
             self.errors.append(f"console: {message.text}")
 
     def _response(self, response):
-        if response.status >= 400 and response.request.resource_type != "document":
+        if (response.status >= 400 and response.status not in self.allowed
+                and response.request.resource_type != "document"):
             self.errors.append(f"{response.status} for {response.request.resource_type} {response.url}")
 
 
@@ -189,6 +191,7 @@ def page_factory(browser, request):
         context.set_default_timeout(15_000)
         page = context.new_page()
         problems = PageProblems(page)
+        page.problems = problems
         opened.append((context, problems))
         return page
 

@@ -151,3 +151,21 @@ def test_live_test_of_an_incomplete_form_shows_the_field_errors(live_server, pag
     page.get_by_label("Dirección de correo").fill("caja@tienda.example")
     page.get_by_role("button", name="Probar SMTP").click()
     expect(page.locator("#host-error")).to_contain_text("Escriba el servidor SMTP")
+
+
+@pytest.mark.app_config(SHOPMAIL_RATE_LIMIT="1 per minute")
+def test_live_tests_count_against_the_rate_limit(live_server, smtp_server, page):
+    """The live buttons are limited like the page's: over the limit the admin gets the 429 page's reason."""
+    server = smtp_server(security="starttls", users={"caja@tienda.example": "bien"})
+    page.problems.allowed.add(429)
+    login(page, live_server)
+    page.goto(live_server.url("/ajustes/cuentas/nueva"))
+    page.get_by_label("Dirección de correo").fill("caja@tienda.example")
+    page.get_by_label("Contraseña").fill("bien")
+    page.get_by_label("Servidor SMTP").fill("127.0.0.1")
+    page.get_by_label("Puerto").fill(str(server.port))
+    page.get_by_role("button", name="Probar SMTP").click()
+    expect(page.locator("#probe-live")).to_contain_text("Prueba SMTP correcta")
+    page.get_by_role("button", name="Probar SMTP").click()
+    expect(page.get_by_text("Demasiadas pruebas seguidas")).to_be_visible()
+    assert len(server.auth_attempts) == 1

@@ -158,6 +158,20 @@
     var probeRegion = document.getElementById("probe-live");
     var autoRegion = document.getElementById("autoconfig-live");
     var native = false;
+
+    function submitNormally(target, button) {
+      native = true;
+      if (target.requestSubmit) {
+        target.requestSubmit(button);
+        return;
+      }
+      var carrier = document.createElement("input");  // what the clicked button would have sent
+      carrier.type = "hidden";
+      carrier.name = button.name;
+      carrier.value = button.value;
+      target.appendChild(carrier);
+      target.submit();
+    }
     var texts = {found: "✔", nothing: "—", verify: "→"};
     try { texts = JSON.parse(form.getAttribute("data-texts")) || texts; } catch (ignored) { /* keep symbols */ }
 
@@ -224,8 +238,7 @@
       stream(form.getAttribute("data-live"), body, region, submitter.dataset.busy || "", texts).then(function (last) {
         setBusy(buttons, submitter, false);
         if (last && last.event === "invalid") {  // show the field errors as the page does without JavaScript
-          native = true;
-          form.requestSubmit(submitter);
+          submitNormally(form, submitter);
           return;
         }
         showFinal(region, last);
@@ -237,10 +250,9 @@
           if (other) { other.textContent = ""; }
           fill(last.result);
         }
-      }).catch(function () {  // no stream (old proxy, lost connection): do it the ordinary way
+      }).catch(function () {  // no stream (refused, old proxy, lost connection): the ordinary way says why
         setBusy(buttons, submitter, false);
-        native = true;
-        form.requestSubmit(submitter);
+        submitNormally(form, submitter);
       });
     }, true);
   }
