@@ -27,6 +27,8 @@ def test_send_test_goes_through_the_real_pipeline(shop):
     assert received.message["Subject"].startswith("Correo de prueba: confirmación del pedido PRUEBA-")
     assert received.message_id == outcome["message_id"]
     assert "1.234,50\xa0€" in received.message.get_body(("plain",)).get_content()
+    html = received.message.get_body(("html",)).get_content()
+    assert "Este es un correo de prueba" in html and "Gracias por su compra" in html
     (row,) = shop.rows()
     assert (row.kind, row.status) == ("test", "sent")
 
