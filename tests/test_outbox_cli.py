@@ -105,3 +105,9 @@ def test_outbox_release_retry_cancel(shop):
     assert result.exit_code == 0 and "enviados 1" in result.output
     assert len(shop.server.messages) == 1
     assert _cli(shop, "worker", "--once").output.strip() == "Nada pendiente de envío."
+
+
+def test_a_worker_reports_its_heartbeat_to_status(shop):
+    assert _cli(shop, "worker", "--once").exit_code == 0
+    status = json.loads(_cli(shop, "status", "--json").output)
+    assert status["workers_alive"] == 1 and status["last_worker_heartbeat"] is not None

@@ -186,3 +186,23 @@ def test_one_connection_serves_the_whole_batch(shop):
     assert shop.deliver(batch=50).sent == 10
     assert shop.server.commands.count("EHLO") == 2  # before and after STARTTLS, once
     assert shop.server.commands.count("AUTH") == 1
+
+
+def test_failures_raise_alerts_for_the_admins(shop, admin):
+    shop.server.replies["rcpt"] = lambda arg: "550 5.1.1 No such user" if "ana@" in arg else None
+    shop.notify(order())
+    shop.deliver()
+    page = admin.get("/ajustes/").get_data(as_text=True)
+    assert "no se ha podido entregar" in page and "550 5.1.1" in page
+    with shop.app.app_context():
+        notices = session().scalars(sa.select(OutboxMessage).filter_by(kind="alert")).all()
+        assert [n.recipients for n in notices] == [["jefa@tienda.example", "almacen@tienda.example"]]
+
+
+def test_a_held_account_raises_an_alert_but_no_mail(shop, admin):
+    shop.server.users = {}
+    shop.notify(order())
+    shop.deliver()
+    page = admin.get("/ajustes/").get_data(as_text=True)
+    assert "no puede enviar (auth_failed)" in page
+    assert shop.rows(kind="alert") == []

@@ -82,6 +82,7 @@ class Claimed:
     """What sending a claimed message needs (plain values: they outlive every commit)."""
 
     id: int
+    kind: str
     recipients: tuple[str, ...]
     body: bytes
     attempts: int
@@ -90,9 +91,9 @@ class Claimed:
 
 def load(ids: list[int]) -> list[Claimed]:
     """The claimed messages, oldest first."""
-    query = (select(T.c.id, T.c.recipients, T.c.body, T.c.attempts, T.c.created_at)
+    query = (select(T.c.id, T.c.kind, T.c.recipients, T.c.body, T.c.attempts, T.c.created_at)
              .where(T.c.id.in_(ids)).order_by(T.c.next_attempt_at, T.c.id))
-    rows = [Claimed(r.id, tuple(r.recipients or ()), bytes(r.body), r.attempts, r.created_at)
+    rows = [Claimed(r.id, r.kind, tuple(r.recipients or ()), bytes(r.body), r.attempts, r.created_at)
             for r in session().execute(query)]
     session().commit()
     return rows

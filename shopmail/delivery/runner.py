@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from ..extension import session
 from ..models import Account
 from ..models import OutboxMessage
+from . import claim
 from . import outbox
 from . import worker
 
@@ -73,10 +74,12 @@ def run(app, *, once: bool = False, batch: int = 50, poll: float = 5.0,
     stop = stop or threading.Event()
     previous = _handle_signals(stop)
     total = worker.Report()
+    owner = claim.new_owner()  # the lease owner, and the worker's name in `flask shopmail status`
     try:
         while not stop.is_set():
             with app.app_context():
-                report = worker.deliver_due(batch=batch, stop=stop)
+                report = worker.deliver_due(batch=batch, stop=stop, owner=owner)
+                _beat(owner, report.handled)
                 wait = None if once else worker.seconds_until_next(poll)
             for field in asdict(total):
                 setattr(total, field, getattr(total, field) + getattr(report, field))
@@ -88,6 +91,16 @@ def run(app, *, once: bool = False, batch: int = 50, poll: float = 5.0,
     finally:
         _restore(previous)
     return total
+
+
+def _beat(owner: str, processed: int) -> None:
+    """The worker's sign of life for `flask shopmail status` (never stops delivery)."""
+    from .. import health
+
+    try:
+        health.beat(owner, processed)
+    except Exception:
+        session().rollback()
 
 
 def _handle_signals(stop: threading.Event) -> dict:

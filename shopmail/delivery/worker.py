@@ -155,6 +155,8 @@ def _send_batch(rows, sender: transport.Sender, recorder: Recorder, report: Repo
         failure = batch_failure
         if verdict == "account":
             recorder.call(outbox.hold_account, sender.account_id, failure.reason, transport.describe(failure))
+            recorder.call(_tell_admins, "account_held", sender.account_id, sender.address, failure.reason,
+                          transport.describe(failure))
             log.error("Cuenta %s necesita atención (%s): %s", sender.address, failure.reason,
                       transport.describe(failure))
         else:
@@ -182,17 +184,29 @@ def _set_aside(rows, verdict: str, failure, sender, recorder: Recorder, report: 
 def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Report) -> None:
     text = transport.describe(failure)
     log.info("Envío %s (%s): %s", row.id, failure.kind, text)
-    if failure.kind == "permanent":
+    if failure.kind == "permanent" or utcnow() - row.created_at > GIVE_UP_AFTER:
+        if failure.kind != "permanent":
+            text = _("Sin entregar tras tres días de reintentos: %(e)s", e=text)
         recorder.call(claim.failed, [row.id], recorder.owner, text)
-        report.failed += 1
-    elif utcnow() - row.created_at > GIVE_UP_AFTER:
-        recorder.call(claim.failed, [row.id], recorder.owner,
-                      _("Sin entregar tras tres días de reintentos: %(e)s", e=text))
+        if row.kind != "test":  # a failed test mail is shown to the admin who sent it
+            recorder.call(_tell_admins, "message_failed", row.kind, list(row.recipients), text)
         report.failed += 1
     else:
         next_at = utcnow() + dt.timedelta(seconds=backoff(row.attempts))
         recorder.call(claim.retry_later, [row.id], recorder.owner, text, next_at)
         report.retried += 1
+
+
+def _tell_admins(event: str, *args) -> None:
+    """Raise an alert (``alerts.account_held`` / ``alerts.message_failed``). Alerts are news, not
+    records: failing to raise one never disturbs delivery."""
+    from .. import alerts
+
+    try:
+        getattr(alerts, event)(*args)
+    except Exception:
+        log.exception("No se pudo crear el aviso %s.", event)
+        session().rollback()
 
 
 def seconds_until_next(idle_poll: float = 60.0) -> float | None:
