@@ -71,6 +71,8 @@ def _day(column):
 
 @dataclass(frozen=True)
 class DayCounts:
+    """One day of the 14-day chart."""
+
     day: dt.date
     sent: int
     failed: int

@@ -90,6 +90,7 @@ def delivery_for(app) -> InlineDelivery:
 
 
 def enabled() -> bool:
+    """Whether this app delivers from its web processes (SHOPMAIL_SEND_INLINE)."""
     return bool(current_app.config.get("SHOPMAIL_SEND_INLINE"))
 
 
@@ -135,10 +136,12 @@ def init_app(app) -> None:
     """Hook delivery into the app's requests: the first request starts it, a commit wakes it."""
 
     def first_request():
+        """Pick up what an earlier process left in the outbox."""
         if app.config.get("SHOPMAIL_SEND_INLINE") and app.extensions.get(_KEY) is None:
             delivery_for(app).kick()
 
     def end_of_request(exc):
+        """The response is done: wake delivery if this request committed mail."""
         if g.pop("shopmail_kick", None) and app.config.get("SHOPMAIL_SEND_INLINE"):
             delivery_for(app).kick()
 

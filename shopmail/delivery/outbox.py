@@ -77,6 +77,7 @@ def simulation_locked() -> bool:
 
 
 def no_account_text() -> str:
+    """Why mail is held when no sending account is chosen."""
     return _("No hay cuenta de envío elegida en Ajustes generales → Comunicaciones.")
 
 

@@ -33,6 +33,7 @@ class Outcome:
     detail: str | None = None
 
     def to_dict(self) -> dict:
+        """The JSON of `flask shopmail send-test --json`."""
         return asdict(self)
 
 

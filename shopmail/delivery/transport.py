@@ -75,6 +75,7 @@ class Sender:
 
     @property
     def connected(self) -> bool:
+        """An open SMTP connection is ready to be reused."""
         return self.smtp is not None and getattr(self.smtp, "sock", None) is not None
 
     def connect(self) -> None:

@@ -51,6 +51,7 @@ class Report:
 
     @property
     def handled(self) -> int:
+        """Messages whose fate this call decided."""
         return self.sent + self.retried + self.failed + self.held + self.simulated
 
 
@@ -61,6 +62,7 @@ def backoff(attempts: int, rng=random) -> float:
 
 
 def lease_seconds() -> float:
+    """SHOPMAIL_OUTBOX_LEASE_SECONDS: how long claimed messages stay ours."""
     return float(current_app.config["SHOPMAIL_OUTBOX_LEASE_SECONDS"])
 
 

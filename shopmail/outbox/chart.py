@@ -19,6 +19,8 @@ SERIES = (
 
 @dataclass(frozen=True)
 class Bar:
+    """One bar, in SVG user units."""
+
     x: float
     y: float
     width: float
@@ -29,12 +31,16 @@ class Bar:
 
 @dataclass(frozen=True)
 class DayLabel:
+    """A day under its bars."""
+
     x: float
     text: str
 
 
 @dataclass(frozen=True)
 class Chart:
+    """Everything the template draws."""
+
     width: int
     height: int
     bars: list

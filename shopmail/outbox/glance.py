@@ -24,6 +24,8 @@ _RANK = {"ok": 0, "warning": 1, "error": 2}
 
 @dataclass(frozen=True)
 class Glance:
+    """A home-page card (see shopmail/home.html)."""
+
     level: str
     title: str
     lines: list

@@ -41,16 +41,19 @@ def status_word(status: str) -> str:
 
 @bp.app_template_global("shopmail_outbox_kind")
 def kind_word(kind: str) -> str:
+    """What kind of message it is, in words."""
     return str(outbox.KIND_LABELS.get(kind, kind))
 
 
 @bp.app_template_global("shopmail_outbox_badge")
 def badge(status: str) -> str:
+    """The badge colour of a status."""
     return BADGES.get(status, "muted")
 
 
 @bp.get("/")
 def index():
+    """The list, with its filters, pagination and the 14-day chart."""
     form = FilterForm(request.args)
     form.fill_choices(history.kinds())
     filters = {"status": form.status.data or None, "kind": form.kind.data or None,
@@ -70,6 +73,7 @@ def _message(message_id: int) -> OutboxMessage:
 
 @bp.get("/<int:message_id>")
 def show(message_id):
+    """One message: its status, headers, text, source and HTML (in a sandboxed frame)."""
     row = _message(message_id)
     mail = compose.parse(row.body)
     text = mail.get_body(("plain",))
@@ -105,14 +109,17 @@ def _act(message_id: int, action, done: str):
 
 @bp.post("/<int:message_id>/reintentar")
 def retry(message_id):
+    """Reintentar (a failed message)."""
     return _act(message_id, outbox.retry, _("El correo vuelve a estar pendiente de envío."))
 
 
 @bp.post("/<int:message_id>/liberar")
 def release(message_id):
+    """Liberar (a simulated message; the page asks first)."""
     return _act(message_id, outbox.release, _("Correo liberado: se enviará de verdad a su destinatario."))
 
 
 @bp.post("/<int:message_id>/cancelar")
 def cancel(message_id):
+    """Cancelar (a message still waiting)."""
     return _act(message_id, outbox.cancel, _("Envío cancelado: este correo no saldrá."))
