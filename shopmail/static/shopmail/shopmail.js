@@ -242,7 +242,7 @@
           return;
         }
         showFinal(region, last);
-        if (last.event !== "result") { return; }
+        if (!last || last.event !== "result") { return; }
         if (last.kind === "probe") {
           if (last.result.ok && last.ticket && ticket) { ticket.value = last.ticket; }
           allowSave(Boolean(last.result.ok));
