@@ -49,6 +49,7 @@ KIND_LABELS = {
     "order_shipped": _l("Pedido enviado"),
     "order_cancelled": _l("Pedido cancelado"),
     "test": _l("Correo de prueba"),
+    "alert": _l("Aviso de la tienda"),
 }
 
 #: Waiting to go out (what the delivery thread and workers care about).

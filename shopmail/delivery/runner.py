@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from dataclasses import asdict
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..extension import session
@@ -47,8 +49,7 @@ def deliver_now(queued: outbox.Queued) -> Outcome:
         return Outcome(True, queued.status, _("Modo simulación activo: el correo se ha guardado en el Registro "
                                               "de envíos y no se ha enviado."), queued.id, queued.message_id)
     worker.deliver_due(batch=1, only=[queued.id], ignore_flag=True)
-    session().expire_all()
-    row = session().get(OutboxMessage, queued.id)
+    row = _settled(queued.id)
     if row.status == outbox.SENT:
         account = session().get(Account, row.account_id) if row.account_id else None
         if account is not None and account.held_reason:
@@ -64,6 +65,19 @@ def deliver_now(queued: outbox.Queued) -> Outcome:
     }
     text = messages.get(row.status, _("Estado del envío: %(e)s")) % {"e": row.last_error or row.status}
     return Outcome(False, row.status, text, row.id, row.message_id, row.last_error)
+
+
+def _settled(message_id: int, patience: float | None = None) -> OutboxMessage:
+    """The message once no worker holds it any more (another may have claimed it first)."""
+    deadline = time.monotonic() + (patience if patience is not None
+                                   else float(current_app.config["SHOPMAIL_SMTP_TIMEOUT"]) + 2)
+    while True:
+        session().expire_all()
+        row = session().get(OutboxMessage, message_id)
+        if row.status not in (outbox.SENDING, outbox.QUEUED) or time.monotonic() > deadline:
+            return row
+        session().commit()
+        time.sleep(0.1)
 
 
 def run(app, *, once: bool = False, batch: int = 50, poll: float = 5.0,

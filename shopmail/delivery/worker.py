@@ -88,8 +88,10 @@ def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
     return account
 
 
-def _claim_next(owner: str, batch: int, lease: float) -> list:
-    return claim.load(claim.claim(owner, batch, lease))
+def _claim_next(owner: str, batch: int, lease: float) -> tuple[float, list]:
+    """The next batch, claimed (and its claim time) while the current one is being sent."""
+    claimed_at = time.monotonic()
+    return claimed_at, claim.load(claim.claim(owner, batch, lease))
 
 
 def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.Event | None = None,
@@ -106,15 +108,16 @@ def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.E
     account = _gate(report, owner, batch, only, ignore_flag)
     if account is None or (stop is not None and stop.is_set()):
         return report
-    rows = claim.load(claim.claim(owner, batch, lease_seconds(), ids=only))
+    claimed_at, rows = _claim_next(owner, batch, lease_seconds()) if only is None else (
+        time.monotonic(), claim.load(claim.claim(owner, batch, lease_seconds(), ids=only)))
     if not rows:
         return report
     recorder, sender = Recorder(owner), transport.Sender(account, defer_errors=True)
     try:
         while rows:
             upcoming = None if only is not None else recorder.submit(_claim_next, owner, batch, lease_seconds())
-            verdict, failure = _send_batch(rows, sender, recorder, report, stop)
-            rows = upcoming.result() if upcoming is not None else []
+            verdict, failure = _send_batch(rows, claimed_at, sender, recorder, report, stop)
+            claimed_at, rows = upcoming.result() if upcoming is not None else (0.0, [])
             if rows and verdict != "ok":
                 _set_aside(rows, verdict, failure, sender, recorder, report)
                 rows = []
@@ -124,17 +127,18 @@ def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.E
     return report
 
 
-def _send_batch(rows, sender: transport.Sender, recorder: Recorder, report: Report, stop):
+def _send_batch(rows, claimed_at: float, sender: transport.Sender, recorder: Recorder, report: Report, stop):
     """Send claimed ``rows`` over the account's connection (kept open from batch to batch); each
     outcome goes to the recorder as it happens. Returns ("ok" | "stopped" | "down" | "account", failure)."""
     pending = [row.id for row in rows]
     lease = lease_seconds()
-    renewed = time.monotonic()
+    renewed = claimed_at
     verdict, failure = "ok", None
     try:
         sender.check()
         for row in rows:
-            if stop is not None and stop.is_set():
+            if (stop is not None and stop.is_set()) or time.monotonic() - renewed > lease * 0.9:
+                # Asked to stop, or the lease is about to run out (another worker may take these).
                 verdict = "stopped"
                 break
             if time.monotonic() - renewed > lease / 2:
