@@ -80,7 +80,7 @@ def _settled(message_id: int, patience: float | None = None) -> OutboxMessage:
         time.sleep(0.1)
 
 
-def run(app, *, once: bool = False, batch: int = 50, poll: float = 5.0,
+def run(app, *, once: bool = False, batch: int = 100, poll: float = 5.0,
         stop: threading.Event | None = None, on_pass=None) -> worker.Report:
     """Deliver until stopped (SIGTERM/SIGINT finish the current message first); ``once``: one pass.
 

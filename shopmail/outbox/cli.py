@@ -83,7 +83,7 @@ def cancel(message_id):
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Una pasada: envía lo pendiente y termina.")
-@click.option("--batch", default=50, show_default=True, type=click.IntRange(1, 1000),
+@click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 1000),
               help="Mensajes reclamados a la vez (una conexión SMTP por lote).")
 @click.option("--poll", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Segundos entre pasadas cuando no hay nada que enviar.")
