@@ -164,3 +164,8 @@ def test_the_chart_draws_sent_failed_and_simulated_per_day_for_14_days(shop, adm
 def test_an_unknown_message_is_404(shop, admin):
     assert admin.get(f"{URL}999").status_code == 404
     assert admin.get(f"{URL}999/html").status_code == 404
+
+
+def test_the_home_page_summary_with_nothing_sent_and_no_account(app, admin):
+    page = admin.get("/ajustes/").get_data(as_text=True)
+    assert "Envíos" in page and "Todo en orden: 0 correos enviados." in page

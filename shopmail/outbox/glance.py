@@ -51,11 +51,11 @@ def glance() -> Glance:
 
     held = counts.get(outbox.HELD, 0)
     account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
-    if account is None:
-        raise_to("error" if held else "warning")
+    if account is None and held:  # (with nothing held, the Comunicaciones card already says it)
+        raise_to("error")
         lines.append(_("No hay cuenta de envío elegida: los correos esperan retenidos hasta que elija una "
                        "en Comunicaciones."))
-    elif account.held_reason:
+    elif account is not None and account.held_reason:
         raise_to("error")
         lines.append(_("La cuenta de envío %(a)s necesita atención: %(d)s", a=account.address,
                        d=account.held_detail or account.held_reason))
