@@ -39,3 +39,19 @@ def test_changes_are_audited_without_secrets(admin, app, runner):
     body = html.unescape(admin.get("/ajustes/auditoria/").get_data(as_text=True))
     assert "Registro de auditoría" in body and "account.deleted" in body and "otra@example.com" in body
     assert "clave-muy-secreta" not in body
+
+
+def test_outbox_actions_are_audited(app, runner):
+    from shopmail import notifications
+    from shopmail import settings as comms
+
+    with app.app_context():
+        comms.save(simulation=True, contact_email="hola@tienda.example")
+        queued = notifications.queue_test("cliente@example.com")
+        session().commit()
+        message_id = queued.id
+    assert runner.invoke(args=["shopmail", "outbox", "release", str(message_id)]).exit_code == 0
+    assert runner.invoke(args=["shopmail", "outbox", "cancel", str(message_id)]).exit_code == 0
+    with app.app_context():
+        actions = [e.action for e in session().query(AuditEvent).order_by(AuditEvent.id)]
+        assert actions[-2:] == ["outbox.released", "outbox.cancelled"]

@@ -138,11 +138,17 @@ def _insert_new(rows: list[dict]) -> dict[str, int]:
     return created
 
 
-def _change(message_id: int, allowed: tuple[str, ...], **values) -> bool:
-    """Move one message out of ``allowed`` statuses atomically; False if it was not in one."""
+def _change(message_id: int, allowed: tuple[str, ...], action: str | None = None, **values) -> bool:
+    """Move one message out of ``allowed`` statuses atomically; False if it was not in one.
+    ``action`` (e.g. "outbox.released") is written to the audit log in the same transaction."""
+    from .. import audit
+
     t = OutboxMessage.__table__
     result = session().execute(update(t).where(t.c.id == message_id, t.c.status.in_(allowed))
                                .values(updated_at=utcnow(), **values))
+    if result.rowcount == 1 and action:
+        row = session().get(OutboxMessage, message_id)
+        audit.record(action, f"envío {message_id}", f"{row.kind}: {row.subject} → {', '.join(row.recipients)}")
     session().commit()
     return result.rowcount == 1
 
@@ -159,7 +165,7 @@ def release(message_id: int) -> None:
     row = _get_or_refuse(message_id)
     if simulation_locked():
         raise ActionRefused(_("SHOPMAIL_SIMULATION_LOCK está activo: no se puede liberar ningún correo."))
-    if not _change(row.id, (SIMULATED,), status=QUEUED, next_attempt_at=utcnow(), last_error=None):
+    if not _change(row.id, (SIMULATED,), "outbox.released", status=QUEUED, next_attempt_at=utcnow(), last_error=None):
         raise ActionRefused(_("Solo se puede liberar un correo simulado."))
     _kick()
 
@@ -167,7 +173,7 @@ def release(message_id: int) -> None:
 def retry(message_id: int) -> None:
     """Reintentar: a failed message is queued again (attempts start over)."""
     row = _get_or_refuse(message_id)
-    if not _change(row.id, (FAILED,), status=QUEUED, attempts=0, next_attempt_at=utcnow()):
+    if not _change(row.id, (FAILED,), "outbox.retried", status=QUEUED, attempts=0, next_attempt_at=utcnow()):
         raise ActionRefused(_("Solo se puede reintentar un correo fallido."))
     _kick()
 
@@ -175,7 +181,7 @@ def retry(message_id: int) -> None:
 def cancel(message_id: int) -> None:
     """Cancelar: a message waiting to go out (pending, retrying or held) never will."""
     row = _get_or_refuse(message_id)
-    if not _change(row.id, (QUEUED, RETRY, HELD), status=CANCELLED):
+    if not _change(row.id, (QUEUED, RETRY, HELD), "outbox.cancelled", status=CANCELLED):
         raise ActionRefused(_("Solo se puede cancelar un correo pendiente, retenido o en reintento."))
 
 
