@@ -11,6 +11,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+
 class _ShopMailGroup(AppGroup):
     """Turns a missing or wrong encryption key into its clear message and exit code 1, anywhere below."""
 

@@ -8,6 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+
 from shopmail import create_app
 from shopmail.models import Base
 

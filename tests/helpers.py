@@ -3,6 +3,7 @@
 import re
 
 import sqlalchemy as sa
+
 from shopmail import crypto
 from shopmail.extension import session
 from shopmail.models import Account

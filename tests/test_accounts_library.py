@@ -7,9 +7,9 @@ import pytest
 from shopmail import settings
 from shopmail.extension import session
 from shopmail.models import Account
-from tests.helpers import QueryCounter
 from tests.helpers import field_error
 from tests.helpers import make_account
+from tests.helpers import QueryCounter
 
 
 def page(response):

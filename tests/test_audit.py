@@ -5,7 +5,6 @@ import html
 from shopmail.extension import session
 from shopmail.models import Account
 from shopmail.models import AuditEvent
-
 from tests.conftest import ADMIN_EMAIL
 from tests.helpers import make_account
 

@@ -3,10 +3,10 @@
 import time
 
 import pytest
+
 from shopmail.extension import state
 from shopmail.smtp import autoconfig_xml
 from shopmail.smtp.autoconfig import discover
-
 from tests.fixtures.https_server import trickle
 from tests.test_autoconfig_support import ADDRESS
 from tests.test_autoconfig_support import config_xml

@@ -1,6 +1,7 @@
 """The bundled provider table: matches by domain, MX and host; user forms; answers without the network."""
 
 import pytest
+
 from shopmail.smtp import providers
 from shopmail.smtp.autoconfig import discover
 from shopmail.smtp.autoconfig_model import SECURITIES

@@ -1,8 +1,8 @@
 """Guessing and verification against real aiosmtpd servers: handshakes, certificates, logins."""
 
 import pytest
-from shopmail.smtp.autoconfig import discover
 
+from shopmail.smtp.autoconfig import discover
 from tests.test_autoconfig_support import ADDRESS
 from tests.test_autoconfig_support import DOMAIN
 from tests.test_autoconfig_support import make_config

@@ -1,8 +1,8 @@
 """Each network source of auto-configuration found on its own, against real local DNS and web servers."""
 
 import pytest
-from shopmail.smtp.autoconfig import discover
 
+from shopmail.smtp.autoconfig import discover
 from tests.test_autoconfig_support import ADDRESS
 from tests.test_autoconfig_support import config_xml
 from tests.test_autoconfig_support import DOMAIN

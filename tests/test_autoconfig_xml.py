@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from shopmail.smtp import autoconfig_xml
 from shopmail.smtp.autoconfig import rank
 from shopmail.smtp.autoconfig_model import candidate_for

@@ -5,6 +5,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
+
 from shopmail.smtp.connection import classify_send_error
 from shopmail.smtp.connection import open_smtp
 from shopmail.smtp.connection import SMTPFailure

@@ -2,6 +2,7 @@
 
 import pytest
 from cryptography.fernet import Fernet
+
 from shopmail import crypto
 from shopmail.extension import session
 from shopmail.models import Account

@@ -8,8 +8,8 @@ import re
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from shopmail import ShopMail
 
+from shopmail import ShopMail
 from tests.conftest import TEST_KEY
 
 

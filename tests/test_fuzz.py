@@ -4,8 +4,8 @@ injection, nothing half-saved. Property-based (hypothesis)."""
 import string
 
 import pytest
-from hypothesis import HealthCheck
 from hypothesis import given
+from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 

@@ -5,6 +5,7 @@ import logging
 import time
 
 import pytest
+
 from shopmail.smtp.probe import probe
 from shopmail.smtp.probe import Target
 from shopmail.smtp.probe import target_from_config

@@ -1,6 +1,7 @@
 """Provider replies, as real servers send them, turned into reason codes with a Spanish message and a hint."""
 
 import pytest
+
 from shopmail.smtp import reasons
 from shopmail.smtp.probe import probe
 

@@ -3,6 +3,7 @@
 import time
 
 import pytest
+
 from shopmail.smtp.resolve import DNSFailure
 from shopmail.smtp.resolve import DNSTimeout
 from shopmail.smtp.resolve import Resolver

@@ -10,8 +10,8 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from .. import settings
-from ..limits import expensive
 from ..accounts import service as accounts
+from ..limits import expensive
 from .forms import CacheForm
 from .forms import CommunicationsForm
 from .forms import TestMailForm

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from shopmail import create_app
-from shopmail.config import parse_bool
 from werkzeug.serving import make_server
 from werkzeug.serving import WSGIRequestHandler
 
+from shopmail import create_app
+from shopmail.config import parse_bool
 from tests.conftest import ADMIN_EMAIL
 from tests.conftest import ADMIN_PASSWORD
 from tests.conftest import make_config

@@ -10,9 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from shopmail import migrate as shopmail_migrate
 from tienda.models import db
 from tienda_testing import flask_cli
+
+from shopmail import migrate as shopmail_migrate
 
 SHOP_TABLES = {"users", "products", "orders", "order_items"}
 HOST = ("db", "upgrade")

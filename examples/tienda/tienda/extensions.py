@@ -2,6 +2,7 @@
 
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+
 from shopmail import ShopMail
 
 csrf = CSRFProtect()
