@@ -20,6 +20,7 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
 from .. import addresses
+from ..smtp.resolve import is_ip
 from .service import Values
 
 SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", _l("Ninguna"))]
@@ -33,9 +34,9 @@ def check_host(host: str) -> str:
         raise ValueError(_l("El servidor no puede contener espacios ni saltos de línea."))
     if "://" in host or "/" in host:
         raise ValueError(_l("Escriba solo el nombre del servidor (p. ej. smtp.gmail.com), sin «smtp://» ni rutas."))
-    if ":" in host and not _is_ip(host):
+    if ":" in host and not is_ip(host):
         raise ValueError(_l("Escriba el puerto en su campo, no junto al servidor."))
-    if _is_ip(host):
+    if is_ip(host):
         return host.strip("[]")
     labels = host.rstrip(".").split(".")
     if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
@@ -43,20 +44,12 @@ def check_host(host: str) -> str:
     return host.rstrip(".").lower()
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return False
-
-
 def is_loopback(host: str) -> bool:
     """True for localhost and loopback addresses, where a password may travel unencrypted."""
     host = (host or "").strip().strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
-    return _is_ip(host) and ipaddress.ip_address(host).is_loopback
+    return is_ip(host) and ipaddress.ip_address(host).is_loopback
 
 
 def combination_warning(security: str, port: int | None) -> str | None:

@@ -56,6 +56,7 @@ def parse_nameservers(entries) -> list[tuple[str, int]]:
 
 
 def is_ip(host: str) -> bool:
+    """True for an IPv4 or IPv6 literal (brackets allowed)."""
     try:
         ipaddress.ip_address(host.strip("[]"))
         return True
