@@ -81,9 +81,11 @@ class Soak:
                     **{"FLASK_" + key: value for key, value in config.items()}}
 
     def libpq(self, database: str) -> str:
+        """A psycopg connection string for ``database`` on the server of ``--database-url``."""
         return self.admin_url.set(drivername="postgresql", database=database).render_as_string(False)
 
     def sql(self, query: str, *params) -> list:
+        """Rows of one query on the soak's database (autocommit)."""
         with self.db.cursor() as cur:
             cur.execute(query, params)
             return cur.fetchall() if cur.description else []
@@ -108,6 +110,7 @@ class Soak:
         return [out for out, _err in outputs]
 
     def sink_up(self) -> None:
+        """Start the SMTP sink on its port and wait until it listens."""
         self.sink = self.start("sink", [sys.executable, str(Path(__file__).with_name("soak_support.py")),
                                         str(self.sink_port), str(self.sink_log)])
 
@@ -118,10 +121,13 @@ class Soak:
         wait_for(listening, 15, "the SMTP sink")
 
     def sink_down(self) -> None:
+        """Stop the sink: its port refuses connections until ``sink_up``."""
         self.sink.send_signal(signal.SIGTERM)
         self.sink.wait(15)
 
     def setup(self) -> None:
+        """The fresh database, the sink, the shop's and shopmail's tables, an admin, the sending account
+        (tested against the sink), the settings; then gunicorn and the workers, waited for."""
         import psycopg
 
         with psycopg.connect(self.libpq(self.admin_url.database), autocommit=True) as admin:
@@ -161,6 +167,7 @@ class Soak:
             return False
 
     def cleanup(self) -> None:
+        """Stop every process started here, drop the database, delete the Redis keys and the logs."""
         self.closing.set()
         for proc in reversed(self.procs):
             if proc.poll() is None:
@@ -176,11 +183,17 @@ class Soak:
         import psycopg
         import redis
 
-        with psycopg.connect(self.libpq(self.admin_url.database), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
-        cache = redis.Redis.from_url(self.args.redis_url)
-        for key in cache.scan_iter(match=self.prefix + "*"):
-            cache.delete(key)
+        try:
+            with psycopg.connect(self.libpq(self.admin_url.database), autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+        except psycopg.Error as exc:
+            print(f"soak: could not drop the database {self.dbname}: {exc}", file=sys.stderr)
+        try:
+            cache = redis.Redis.from_url(self.args.redis_url)
+            for key in cache.scan_iter(match=self.prefix + "*"):
+                cache.delete(key)
+        except redis.RedisError as exc:
+            print(f"soak: could not delete the Redis keys {self.prefix}*: {exc}", file=sys.stderr)
         if not self.args.keep_logs:
             import shutil
 
@@ -334,6 +347,7 @@ class Soak:
 
 
 def main() -> None:
+    """Parse the options, run the soak, clean up, exit 1 on any problem."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1000, help="guest checkouts (two messages each)")
     parser.add_argument("--outage", type=float, default=30.0, help="seconds the SMTP sink is down")

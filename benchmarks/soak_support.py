@@ -122,6 +122,7 @@ class Forms(HTMLParser):
             self.forms[-1]["fields"][self._textarea] += data
 
     def with_field(self, name: str) -> dict:
+        """The first form that has a field called ``name``."""
         return next(form for form in self.forms if name in form["fields"])
 
 
@@ -139,6 +140,7 @@ class Browser:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
 
     def go(self, path: str, data: dict | None = None) -> tuple[int, str, str]:
+        """GET ``path``, or POST ``data`` to it: (status, Location, body)."""
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         try:
             with self.opener.open(self.base + path, body, timeout=60) as answer:
@@ -157,10 +159,12 @@ class Shoppers:
         self.threads = [threading.Thread(target=self._shop, daemon=True) for _ in range(threads)]
 
     def start(self):
+        """Start shopping (the first half of the orders goes at once)."""
         for thread in self.threads:
             thread.start()
 
     def join(self):
+        """Wait until every order has been tried."""
         for thread in self.threads:
             thread.join()
 
@@ -175,11 +179,16 @@ class Shoppers:
 
     def _shop(self):
         browser = Browser(self.base)
-        page = Forms(browser.go("/")[2]).with_field("quantity")
-        token, basket = page["fields"]["csrf_token"], page["action"]
+        try:
+            page = Forms(browser.go("/")[2]).with_field("quantity")
+            token, basket = page["fields"]["csrf_token"], page["action"]
+        except (OSError, StopIteration):  # every order this thread takes then counts as failed
+            token = basket = None
         while (n := self._take()) is not None:
             start = time.perf_counter()
             try:
+                if basket is None:
+                    raise OSError("no basket form on the shop's front page")
                 added = browser.go(basket, {"csrf_token": token, "quantity": "1"})[0]
                 status, location, _ = browser.go("/pedido", {
                     "csrf_token": token, "name": f"Cliente {n}", "email": f"cliente{n}@soak.example",
