@@ -1,6 +1,8 @@
 """Small helpers shared by tests."""
 
+import os
 import re
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -47,3 +49,17 @@ class QueryCounter:
 
     def __exit__(self, *exc):
         sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+def ispdb_corpus() -> Path:
+    """The real ISPDB files (Thunderbird's, MPL 2.0), kept beside the repository in ../shared/data/ispdb.
+
+    ``SHOPMAIL_ISPDB_CORPUS`` may point elsewhere (a clone outside the workspace); the workspace's copy is
+    the fallback. Never copied into the repository.
+    """
+    root = Path(__file__).resolve().parents[1]
+    for candidate in (os.environ.get("SHOPMAIL_ISPDB_CORPUS"), root.parent / "shared" / "data" / "ispdb",
+                      "/work/shared/data/ispdb"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return root.parent / "shared" / "data" / "ispdb"

@@ -1,6 +1,5 @@
 """The config-v1.1.xml parser: the whole real ISPDB corpus, placeholders, and hostile or broken documents."""
 
-from pathlib import Path
 
 import pytest
 
@@ -9,8 +8,9 @@ from shopmail.smtp.autoconfig import rank
 from shopmail.smtp.autoconfig_model import candidate_for
 from shopmail.smtp.autoconfig_model import substitute
 from shopmail.smtp.autoconfig_xml import XMLError
+from tests.helpers import ispdb_corpus
 
-ISPDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "ispdb"
+ISPDB = ispdb_corpus()
 CORPUS = sorted(ISPDB.glob("*.xml"))
 
 
