@@ -74,6 +74,7 @@ class Soak:
             "SHOPMAIL_CACHE_TYPE": "RedisCache", "SHOPMAIL_CACHE_REDIS_URL": args.redis_url,
             "SHOPMAIL_CACHE_KEY_PREFIX": self.prefix, "SHOPMAIL_SEND_INLINE": "false",
             "SHOPMAIL_OUTBOX_LEASE_SECONDS": str(args.lease),
+            "SHOPMAIL_RETRY_BASE_SECONDS": str(args.retry_base),
             "SHOPMAIL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "SHOPMAIL_SMTP_LOCAL_HOSTNAME": "soak.localhost",
         }
@@ -357,6 +358,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50, help="the workers' --batch")
     parser.add_argument("--poll", type=float, default=1.0, help="the workers' --poll")
     parser.add_argument("--lease", type=int, default=10, help="SHOPMAIL_OUTBOX_LEASE_SECONDS")
+    parser.add_argument("--retry-base", type=float, default=60.0, help="SHOPMAIL_RETRY_BASE_SECONDS")
     parser.add_argument("--saves", type=int, default=5, help="contact addresses saved through the admin")
     parser.add_argument("--reads", type=int, default=200, help="reads of /contacto after each save")
     parser.add_argument("--drain-timeout", type=float, default=600.0)

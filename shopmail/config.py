@@ -34,6 +34,8 @@ DEFAULTS = {
     "SHOPMAIL_SEND_INLINE": True,
     # How long a worker holds claimed messages before another may take them over.
     "SHOPMAIL_OUTBOX_LEASE_SECONDS": 300,
+    # First retry delay after a temporary failure (then doubling, capped at an hour, with jitter).
+    "SHOPMAIL_RETRY_BASE_SECONDS": 60.0,
     # Template the admin screens extend (a host may use its own admin layout).
     "SHOPMAIL_BASE_TEMPLATE": "shopmail/base.html",
     # Failed logins before an address is locked out, and for how long (seconds).
@@ -53,7 +55,7 @@ DEFAULTS = {
 _INTS = {"SHOPMAIL_AUTOCONFIG_HTTPS_PORT", "SHOPMAIL_OUTBOX_LEASE_SECONDS",
          "SHOPMAIL_LOGIN_MAX_FAILURES", "SHOPMAIL_LOGIN_LOCKOUT_SECONDS",
          "SHOPMAIL_CACHE_DEFAULT_TIMEOUT"}
-_FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE"}
+_FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE", "SHOPMAIL_RETRY_BASE_SECONDS"}
 _BOOLS = {"SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE", "SHOPMAIL_SIMULATION_LOCK", "SHOPMAIL_SEND_INLINE"}
 _LISTS = {"SHOPMAIL_DNS_NAMESERVERS", "SHOPMAIL_AUTOCONFIG_GUESS_PORTS"}
 _PLAIN = {"SQLALCHEMY_DATABASE_URI", "SECRET_KEY"}

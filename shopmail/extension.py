@@ -40,6 +40,11 @@ class ShopMail:
         admin_guard = admin_guard or options.get("admin_guard")
         current_admin = current_admin or options.get("current_admin")
 
+        # Every SHOPMAIL_* key is read from the environment under exactly its name (a host's own
+        # config wins); then the defaults fill what is still missing.
+        for key, value in _config.from_environ().items():
+            if key.startswith("SHOPMAIL_"):
+                app.config.setdefault(key, value)
         for key, value in _config.DEFAULTS.items():
             app.config.setdefault(key, value)
         if app.config["SHOPMAIL_CACHE_TYPE"] == "FileSystemCache" and not app.config["SHOPMAIL_CACHE_DIR"]:

@@ -57,3 +57,18 @@ def test_secret_and_key_generated_once_in_instance(tmp_path, monkeypatch):
     key_file = tmp_path / "shopmail.key"
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode) == 0o600
+
+
+def test_embedded_reads_shopmail_keys_from_the_environment(tmp_path, monkeypatch):
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    from shopmail import ShopMail
+
+    monkeypatch.setenv("SHOPMAIL_SEND_INLINE", "false")
+    monkeypatch.setenv("SHOPMAIL_URL_PREFIX", "/correo")
+    host = Flask("host", instance_path=str(tmp_path))
+    host.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", SHOPMAIL_URL_PREFIX="/admin/correo")
+    ShopMail(host, db=SQLAlchemy(host))
+    assert host.config["SHOPMAIL_SEND_INLINE"] is False
+    assert host.config["SHOPMAIL_URL_PREFIX"] == "/admin/correo"  # the host's own config wins

@@ -43,7 +43,7 @@ def _figure(output: str, label: str) -> str:
 
 def test_small_soak_loses_nothing_and_serves_fresh_settings():
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "soak.py"), "--orders", "20", "--outage", "3",
+        [sys.executable, str(ROOT / "benchmarks" / "soak.py"), "--orders", "20", "--outage", "3", "--retry-base", "3",
          "--database-url", DATABASE_URL, "--redis-url", REDIS_URL, "--reads", "60", "--saves", "3"],
         cwd=ROOT, capture_output=True, text=True, timeout=240)
     output = done.stdout + done.stderr

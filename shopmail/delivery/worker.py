@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
+from flask import has_app_context
 from flask_babel import gettext as _
 
 from .. import settings
@@ -55,9 +56,13 @@ class Report:
         return self.sent + self.retried + self.failed + self.held + self.simulated
 
 
-def backoff(attempts: int, rng=random) -> float:
-    """Seconds before the next try after ``attempts`` tries: exponential, capped, with jitter."""
-    delay = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, attempts - 1))
+def backoff(attempts: int, rng=random, base: float | None = None) -> float:
+    """Seconds before the next try after ``attempts`` tries: exponential, capped, with jitter.
+    ``base`` defaults to SHOPMAIL_RETRY_BASE_SECONDS (60)."""
+    if base is None:
+        base = float(current_app.config.get("SHOPMAIL_RETRY_BASE_SECONDS", BASE_DELAY)) if has_app_context() \
+            else BASE_DELAY
+    delay = min(MAX_DELAY, base * 2 ** max(0, attempts - 1))
     return delay * rng.uniform(0.5, 1.0)
 
 
