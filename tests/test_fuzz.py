@@ -108,3 +108,26 @@ def test_cli_never_tracebacks(runner, app, args, command):
     if result.exit_code != 0:
         with app.app_context():
             assert session().query(AuditEvent).count() == before  # a refused command changed nothing
+
+
+@pytest.mark.sqlite_only
+@FUZZ
+@given(recipient=nasty)
+def test_test_mail_form_never_breaks(admin, app, recipient):
+    app.config.update(SHOPMAIL_RATE_LIMIT="10000 per minute", SHOPMAIL_SMTP_TIMEOUT=0.5)
+    with app.app_context():
+        settings.save(simulation=True)
+    response = admin.post("/ajustes/generales/comunicaciones/prueba",
+                          data={"test-recipient": recipient, "test-csrf_token": admin.csrf_token})
+    assert response.status_code in (200, 302)
+    _no_crlf_headers(response)
+
+
+@pytest.mark.sqlite_only
+@FUZZ
+@given(status=nasty, kind=nasty, recipient=nasty, page=nasty)
+def test_outbox_filters_never_break(admin, status, kind, recipient, page):
+    response = admin.get("/ajustes/envios/", query_string={"status": status, "kind": kind,
+                                                          "recipient": recipient, "page": page})
+    assert response.status_code == 200
+    _no_crlf_headers(response)

@@ -72,6 +72,11 @@ def send_test():
     test_form = TestMailForm(prefix="test")
     outcome = None
     if test_form.validate_on_submit():
-        with expensive():
-            outcome = deliver_test(test_form.recipient.data)
+        from ..delivery.compose import ComposeError
+
+        try:
+            with expensive():
+                outcome = deliver_test(test_form.recipient.data)
+        except ComposeError as exc:
+            test_form.recipient.errors = [str(exc)]
     return _render(_current_form(), test_form, outcome)

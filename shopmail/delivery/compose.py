@@ -57,7 +57,11 @@ def mailbox(address: str, name: str = "", what: str | None = None) -> Address:
         spec = normalize(address)
     except AddressError as exc:
         raise ComposeError(f"{what}: {exc}") from None
-    return Address(display_name=display, addr_spec=spec)
+    try:
+        return Address(display_name=display, addr_spec=spec)
+    except ValueError:  # e.g. a non-ASCII local part: it would need SMTPUTF8, which we do not send
+        raise ComposeError(_("%(what)s: «%(a)s» lleva caracteres que el correo no admite antes de la @.",
+                             what=what, a=spec)) from None
 
 
 def mail_locale() -> str:
