@@ -20,7 +20,8 @@ def normalize(address: str) -> str:
         raise AddressError(_("La dirección «%(a)s» contiene saltos de línea o caracteres de control.",
                              a=address.replace("\r", "\\r").replace("\n", "\\n")))
     try:
-        return validate_email(address, check_deliverability=False).normalized
+        # No SMTPUTF8: shopmail never sends it, so a non-ASCII local part could be saved but never mailed.
+        return validate_email(address, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError:
         raise AddressError(_("«%(a)s» no es una dirección de correo válida.", a=address)) from None
 

@@ -188,3 +188,10 @@ def test_page_query_count_constant(admin, app):
     with QueryCounter(engine) as many:
         assert admin.get(URL).status_code == 200
     assert many.count == one.count
+
+
+@pytest.mark.sqlite_only
+def test_non_ascii_local_part_is_refused_where_it_is_typed(admin):
+    # Delivery never uses SMTPUTF8: such an address could be saved but never mailed.
+    body = page(admin.post(URL, data=form(admin_emails="josé@tienda.example")))
+    assert "no es una dirección de correo válida" in field_error(body, "admin_emails")

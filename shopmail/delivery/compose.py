@@ -57,11 +57,7 @@ def mailbox(address: str, name: str = "", what: str | None = None) -> Address:
         spec = normalize(address)
     except AddressError as exc:
         raise ComposeError(f"{what}: {exc}") from None
-    try:
-        return Address(display_name=display, addr_spec=spec)
-    except ValueError:  # e.g. a non-ASCII local part: it would need SMTPUTF8, which we do not send
-        raise ComposeError(_("%(what)s: «%(a)s» lleva caracteres que el correo no admite antes de la @.",
-                             what=what, a=spec)) from None
+    return Address(display_name=display, addr_spec=spec)
 
 
 def mail_locale() -> str:
