@@ -12,7 +12,6 @@ import smtplib
 import socket
 import ssl
 import time
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -22,6 +21,7 @@ from . import sockets
 from .reasons import SMTPFailure
 from .resolve import DNSFailure
 from .resolve import DNSTimeout
+from .resolve import Resolver
 from .sockets import client_context
 from .sockets import TLSInfo
 
@@ -183,9 +183,8 @@ class Conversation:
     def _resolve(self) -> list[str]:
         since = time.monotonic()
         try:
-            found = sockets.lookup_within(self.target.nameservers, self.host, self.target.port, self.deadline)
-        except FutureTimeout:
-            raise self.fail("dns", "dns_failure", since, variant="timeout", detail="sin respuesta DNS") from None
+            # The resolver keeps the deadline itself (its lookups run aside; dnspython overshoots).
+            found = Resolver(self.target.nameservers, self.deadline).addresses(self.host, self.target.port)
         except DNSTimeout as exc:
             raise self.fail("dns", "dns_failure", since, variant="timeout", detail=str(exc)) from None
         except (DNSFailure, OSError) as exc:

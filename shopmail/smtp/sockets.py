@@ -1,6 +1,6 @@
 """Low-level helpers for an SMTP connection under a deadline, used by :mod:`.connection`.
 
-Looking up and connecting before the deadline, the watchdog that enforces it on a slow server (also used by
+Connecting before the deadline, the watchdog that enforces it on a slow server (also used by
 auto-configuration's fetches), sniffing whether a port speaks TLS or plain SMTP first, the TLS facts of a
 connection, the EHLO name, and one AUTH exchange on the wire with the forms of the password to mask.
 """
@@ -15,27 +15,13 @@ import threading
 import time
 from base64 import b64decode
 from base64 import b64encode
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
 from cryptography import x509
 
-from .resolve import Resolver
-
-_DNS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="shopmail-smtp-dns")
 #: Longest a sniff may take: a live server answers a handshake, or greets, in well under this.
 SNIFF_LIMIT = 2.0
-
-
-def lookup_within(nameservers: tuple[str, ...], host: str, port: int, deadline: float) -> list[str]:
-    """The addresses of ``host``; ``TimeoutError`` at ``deadline`` (a few milliseconds at least).
-
-    dnspython sleeps between retries without looking at its lifetime (up to 2 s past it): the lookup runs
-    aside, and the deadline is kept here whatever it does. Its own errors (``DNSFailure``, ...) pass through.
-    """
-    lookup = Resolver(nameservers, deadline).addresses
-    return _DNS_POOL.submit(lookup, host, port).result(timeout=max(0.005, deadline - time.monotonic()))
 
 
 def connect_first(addresses: list[str], port: int, deadline: float) -> tuple[str, socket.socket]:
