@@ -44,3 +44,11 @@ def test_mx_on_silent_server_bounded_by_deadline(silent_dns):
     with pytest.raises(DNSTimeout):
         Resolver([silent_dns], time.monotonic() + 2.5).mx("tienda.example")
     assert time.monotonic() - start < 2.9
+
+
+def test_nameservers_given_as_one_string(dns_server):
+    # A host may set SHOPMAIL_DNS_NAMESERVERS in its config as a plain comma-separated string.
+    dns_server.add("smtp.tienda.example", "A", "127.0.0.1")
+    resolver = Resolver(f"{dns_server.address}, 127.0.0.1:9", time.monotonic() + 3)
+    assert resolver.servers[0] == ("127.0.0.1", dns_server.port)
+    assert resolver.addresses("smtp.tienda.example") == ["127.0.0.1"]

@@ -40,9 +40,11 @@ class SRVRecord:
 
 
 def parse_nameservers(entries) -> list[tuple[str, int]]:
-    """``["127.0.0.1:5353", "10.0.0.1", "[::1]:53"]`` → ``[(ip, port), ...]``."""
+    """``["127.0.0.1:5353", "10.0.0.1", "[::1]:53"]`` (or the same comma-separated) → ``[(ip, port), ...]``."""
+    from ..config import parse_list
+
     servers = []
-    for entry in entries or []:
+    for entry in parse_list(entries or []):
         entry = entry.strip()
         if entry.startswith("["):
             host, _, port = entry[1:].partition("]")
