@@ -22,7 +22,6 @@ from . import claim
 
 log = logging.getLogger("shopmail.delivery")
 _STOP = object()
-_FLUSH = object()
 #: Outcomes arriving within this many seconds of the first one are written in the same commit: the
 #: database work per message shrinks, and the sending thread keeps the interpreter to itself.
 GROUP_WINDOW = 0.025
@@ -55,12 +54,6 @@ class Recorder:
         self.items.put(("submit", function, args, future))
         return future
 
-    def flush(self) -> None:
-        """Wait until everything handed over so far is committed (without waiting for more)."""
-        self.items.put(_FLUSH)
-        self.hurry.set()
-        self.items.join()
-
     def close(self) -> None:
         """Write what is left and end the thread."""
         self.items.put(_STOP)
@@ -71,18 +64,18 @@ class Recorder:
         with self.app.app_context():
             while True:
                 batch = [self.items.get()]
-                if batch[0] is not _STOP and batch[0] is not _FLUSH:
-                    # Let outcomes gather (flush and close cut the wait short); one wake-up per group.
+                if batch[0] is not _STOP:
+                    # Let outcomes gather (close cuts the wait short); one wake-up per group.
                     self.hurry.wait(GROUP_WINDOW)
                 self.hurry.clear()
-                while batch[-1] is not _STOP and batch[-1] is not _FLUSH and len(batch) < GROUP_MAX:
+                while batch[-1] is not _STOP and len(batch) < GROUP_MAX:
                     try:
                         batch.append(self.items.get_nowait())
                     except queue.Empty:
                         break
                 stop = _STOP in batch
                 try:
-                    self._write([item for item in batch if item is not _STOP and item is not _FLUSH])
+                    self._write([item for item in batch if item is not _STOP])
                 except Exception as exc:  # the rows stay leased and are sent again after the lease
                     log.exception("No se pudo registrar el resultado de un envío.")
                     from ..extension import session
@@ -91,9 +84,6 @@ class Recorder:
                     for item in batch:
                         if isinstance(item, tuple) and item[0] == "submit" and not item[3].done():
                             item[3].set_exception(exc)
-                finally:
-                    for _item in batch:
-                        self.items.task_done()
                 if stop:
                     return
 

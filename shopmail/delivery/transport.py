@@ -50,7 +50,6 @@ class Sender:
     def __init__(self, account, defer_errors: bool = False):
         self.account_id = account.id
         self.address = account.address
-        self.key = self.key_of(account)
         self.smtp: smtplib.SMTP | None = None
         self.problem: SMTPFailure | None = None
         try:
@@ -62,11 +61,6 @@ class Sender:
             self.problem = failure
         if self.problem is not None and not defer_errors:
             raise self.problem
-
-    @staticmethod
-    def key_of(account) -> tuple:
-        """Changes whenever the account is edited (or another account is chosen)."""
-        return (account.id, account.version)
 
     def check(self) -> None:
         """Raise the account's problem found when reading it (bad display name, unreadable password)."""
