@@ -9,13 +9,12 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from . import settings
+from .delivery import outbox
 from .extension import session
 from .models import Account
 from .models import OutboxMessage
 from .models import utcnow
 from .models import WorkerHeartbeat
-
-WAITING = ("queued", "retry", "held", "sending")
 
 
 @dataclass(frozen=True)
@@ -59,14 +58,14 @@ def status(now: dt.datetime | None = None) -> Status:
                        "ok": bool(account.last_test_ok), "reason": account.last_test_reason,
                        "at": account.last_test_at.isoformat()}}
     counts = dict(session().execute(
-        select(OutboxMessage.status, func.count()).where(OutboxMessage.status.in_(WAITING))
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.status.in_(outbox.WAITING))
         .group_by(OutboxMessage.status)).all())
     oldest = session().scalar(select(func.min(OutboxMessage.created_at))
-                              .where(OutboxMessage.status.in_(WAITING)))
+                              .where(OutboxMessage.status.in_(outbox.WAITING)))
     day_ago = now - dt.timedelta(hours=24)
     recent = dict(session().execute(
         select(OutboxMessage.status, func.count())
-        .where(OutboxMessage.status.in_(("failed", "sent")), OutboxMessage.updated_at >= day_ago)
+        .where(OutboxMessage.status.in_((outbox.FAILED, outbox.SENT)), OutboxMessage.updated_at >= day_ago)
         .group_by(OutboxMessage.status)).all())
     last_beat = session().scalar(select(func.max(WorkerHeartbeat.last_seen_at)))
     alive = session().scalar(select(func.count()).select_from(WorkerHeartbeat)
@@ -77,8 +76,8 @@ def status(now: dt.datetime | None = None) -> Status:
         last_beat = last_beat.replace(tzinfo=dt.UTC)
     from .alerts import open_alerts
 
-    return Status(sending, snap.simulation, snap.simulation_locked, sum(counts.values()), counts.get("held", 0),
-                  oldest, recent.get("failed", 0), recent.get("sent", 0), last_beat, alive or 0,
+    return Status(sending, snap.simulation, snap.simulation_locked, sum(counts.values()), counts.get(outbox.HELD, 0),
+                  oldest, recent.get(outbox.FAILED, 0), recent.get(outbox.SENT, 0), last_beat, alive or 0,
                   tuple(open_alerts()))
 
 

@@ -67,7 +67,7 @@ def clear_cache():
 
 @bp.post("/prueba", endpoint="send_test")
 def send_test():
-    from ..delivery.outbox import send_test as deliver_test
+    from ..notifications import send_test as deliver_test
 
     test_form = TestMailForm(prefix="test")
     outcome = None

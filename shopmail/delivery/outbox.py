@@ -224,14 +224,6 @@ def resume_account(account_id: int) -> int:
     return released
 
 
-def send_test(to: str):
-    """"Enviar correo de prueba" (see ``notifications.send_test``): returns an ``Outcome``
-    (``ok``, ``status``, ``message`` in Spanish, ``outbox_id``, ``message_id``, ``detail``)."""
-    from ..notifications import send_test as send
-
-    return send(to)
-
-
 def release_held() -> int:
     """Queue every held message again (the sending account is usable now). No commit."""
     o = OutboxMessage.__table__

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -12,6 +11,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from .. import settings
+from ..communications.status import Glance
 from ..delivery import history
 from ..delivery import outbox
 from ..extension import session
@@ -20,17 +20,6 @@ from ..models import OutboxMessage
 from ..models import utcnow
 
 _RANK = {"ok": 0, "warning": 1, "error": 2}
-
-
-@dataclass(frozen=True)
-class Glance:
-    """A home-page card (see shopmail/home.html)."""
-
-    level: str
-    title: str
-    lines: list
-    link: str | None
-    link_text: str | None
 
 
 def _recent_failures(days: int = 14) -> int:
