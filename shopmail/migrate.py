@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -39,8 +40,10 @@ def current_heads() -> set[str]:
         return set(ctx.get_current_heads())
 
 
-def script_heads() -> set[str]:
-    """The head revisions shipped with this version of shopmail."""
+@cache
+def script_heads() -> frozenset[str]:
+    """The head revisions shipped with this version of shopmail (read from disk once per process:
+    the home page's health card asks on every load)."""
     from alembic.script import ScriptDirectory
 
-    return set(ScriptDirectory.from_config(_config()).get_heads())
+    return frozenset(ScriptDirectory.from_config(_config()).get_heads())
