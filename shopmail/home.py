@@ -8,6 +8,7 @@ from flask import session
 from flask import url_for
 
 from .babel import LANGUAGES
+from .ui import safe_next
 
 
 def register(parent: Blueprint) -> None:
@@ -42,6 +43,4 @@ def language():
     lang = request.form.get("lang")
     if lang in LANGUAGES:
         session["shopmail_lang"] = lang
-    back = request.form.get("next") or ""
-    local = back.startswith("/") and not back.startswith("//") and "\\" not in back
-    return redirect(back if local else url_for("shopmail.home"))
+    return redirect(safe_next(request.form.get("next")))

@@ -58,6 +58,13 @@ def banners() -> list[Banner]:
     return found
 
 
+def safe_next(target: str | None) -> str:
+    """``target`` if it is a local path (no open redirect), else the panel's home page."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("shopmail.home")
+
+
 def locale() -> str:
     return str(get_locale() or "es")
 

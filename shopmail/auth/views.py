@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import login_user
 from flask_login import logout_user
 
+from ..ui import safe_next
 from . import service
 from .forms import LoginForm
 
@@ -23,7 +24,7 @@ def login():
         result = service.authenticate(form.email.data, form.password.data)
         if result.admin is not None:
             login_user(result.admin)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         if result.locked:
             form.password.errors.append(
                 _("Demasiados intentos fallidos. Espere unos minutos antes de volver a intentarlo."))
@@ -37,10 +38,3 @@ def logout():
     logout_user()
     flash(_("Ha cerrado la sesión."), "info")
     return redirect(url_for("shopmail.auth.login"))
-
-
-def _safe_next(target: str | None) -> str:
-    """Only follow local paths after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("shopmail.home")
