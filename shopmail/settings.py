@@ -9,7 +9,6 @@ Within one request the snapshot is kept in ``g`` (no cache round trip).
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from dataclasses import dataclass
 
 from flask import current_app
@@ -66,9 +65,13 @@ def _locked() -> bool:
     return bool(current_app.config.get("SHOPMAIL_SIMULATION_LOCK"))
 
 
+def _first_row() -> Settings | None:
+    return session().scalars(select(Settings).order_by(Settings.id).limit(1)).first()
+
+
 def _row() -> tuple[Settings, int]:
     """The settings row (created on first use) and the version a form would have seen (0 before)."""
-    row = session().scalars(select(Settings).order_by(Settings.id).limit(1)).first()
+    row = _first_row()
     if row is None:
         row = Settings(contact_email="", admin_emails=[], simulation=False)
         session().add(row)
@@ -76,16 +79,26 @@ def _row() -> tuple[Settings, int]:
     return row, row.version
 
 
-def _snapshot(row: Settings) -> Snapshot:
+def _fields(row: Settings | None) -> dict:
+    """What is cached: the row's own values (the lock is configuration, applied on reading)."""
+    if row is None:
+        return {"sending_account_id": None, "contact_email": "", "admin_emails": [], "simulation": False,
+                "version": 0}
+    return {"sending_account_id": row.sending_account_id, "contact_email": row.contact_email or "",
+            "admin_emails": list(row.admin_emails or ()), "simulation": bool(row.simulation),
+            "version": row.version or 0}
+
+
+def _snapshot(fields: dict) -> Snapshot:
     locked = _locked()
     return Snapshot(
-        sending_account_id=row.sending_account_id,
-        contact_email=row.contact_email or "",
-        admin_emails=tuple(row.admin_emails or ()),
-        simulation=bool(row.simulation) or locked,
-        simulation_saved=bool(row.simulation),
+        sending_account_id=fields["sending_account_id"],
+        contact_email=fields["contact_email"],
+        admin_emails=tuple(fields["admin_emails"]),
+        simulation=fields["simulation"] or locked,
+        simulation_saved=fields["simulation"],
         simulation_locked=locked,
-        version=row.version or 0,
+        version=fields["version"],
     )
 
 
@@ -108,17 +121,12 @@ def get() -> Snapshot:
         snap = _MEMO[memo_key]
         g.shopmail_settings = snap
         return snap
-    data = cache.get(f"settings:{token}") if token else None
-    if data is None:
-        row = session().scalars(select(Settings).order_by(Settings.id).limit(1)).first()
-        snap = _snapshot(row) if row is not None else Snapshot(None, "", (), _locked(), False, _locked(), 0)
+    fields = cache.get(f"settings:{token}") if token else None
+    if fields is None:
+        fields = _fields(_first_row())
         if token:
-            cache.set(f"settings:{token}", {**asdict(snap), "simulation_saved": snap.simulation_saved}, timeout=0)
-    else:
-        data["admin_emails"] = tuple(data["admin_emails"])
-        data["simulation_locked"] = _locked()
-        data["simulation"] = data["simulation_saved"] or data["simulation_locked"]
-        snap = Snapshot(**data)
+            cache.set(f"settings:{token}", fields, timeout=0)
+    snap = _snapshot(fields)
     if token:
         _MEMO.clear()  # only the newest generation is worth keeping
         _MEMO[memo_key] = snap
