@@ -1,5 +1,6 @@
 """Small helpers shared by tests."""
 
+import html
 import os
 import re
 from pathlib import Path
@@ -25,6 +26,11 @@ def make_account(app, address="tienda@example.com", *, tested=True, password="cl
         session().add(account)
         session().commit()
         return account.id
+
+
+def page(response) -> str:
+    """A response's HTML with entities decoded, as the admin reads it."""
+    return html.unescape(response.get_data(as_text=True))
 
 
 def field_error(page: str, field_id: str) -> str | None:

@@ -1,16 +1,13 @@
 """«Intentar configuración automática» in the account form and in the CLI (test DNS on loopback)."""
 
-import html
 import json
 import re
 
 import pytest
 
+from tests.helpers import page
+
 NEW = "/ajustes/cuentas/nueva"
-
-
-def page(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture

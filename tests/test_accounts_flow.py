@@ -1,6 +1,5 @@
 """Create and edit accounts the way the admin does: Probar SMTP against a real server, then Guardar."""
 
-import html
 import json
 import logging
 import re
@@ -9,12 +8,9 @@ import pytest
 
 from shopmail.extension import session
 from shopmail.models import Account
+from tests.helpers import page
 
 NEW = "/ajustes/cuentas/nueva"
-
-
-def page(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture

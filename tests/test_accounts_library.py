@@ -1,6 +1,5 @@
 """Cuentas de correo: the library, the account page, delete, stale edits, field validation."""
 
-import html
 
 import pytest
 
@@ -9,11 +8,8 @@ from shopmail.extension import session
 from shopmail.models import Account
 from tests.helpers import field_error
 from tests.helpers import make_account
+from tests.helpers import page
 from tests.helpers import QueryCounter
-
-
-def page(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 def test_empty_library_tells_what_to_do(admin):

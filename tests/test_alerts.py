@@ -1,7 +1,6 @@
 """Alerts: shown on the home page until acknowledged; one mail to the admins per hour; no loop,
 and no mail when the held account is the one that would carry it."""
 
-import html
 
 from shopmail import alerts
 from shopmail import settings
@@ -9,10 +8,7 @@ from shopmail.extension import session
 from shopmail.models import Account
 from shopmail.models import OutboxMessage
 from tests.helpers import make_account
-
-
-def page(response):
-    return html.unescape(response.get_data(as_text=True))
+from tests.helpers import page
 
 
 def test_failed_customer_mail_alerts_admins_once_and_shows_until_acknowledged(admin, app):

@@ -1,6 +1,5 @@
 """Ajustes generales → Comunicaciones: fields, simulation banner and lock, conflicts, host API, CLI."""
 
-import html
 import json
 
 import pytest
@@ -9,12 +8,9 @@ from flask import render_template_string
 from shopmail import settings
 from tests.helpers import field_error
 from tests.helpers import make_account
+from tests.helpers import page
 
 URL = "/ajustes/generales/comunicaciones/"
-
-
-def page(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 def form(**changes):
