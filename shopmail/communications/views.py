@@ -26,9 +26,10 @@ def _render(form, test_form=None, outcome=None):
 
 
 def _current_form():
-    """The form filled with the saved settings."""
+    """The form filled with the saved settings, never with the request's own fields: on the page shown
+    after another action (the test mail, the cache), an unchecked box there would silently read as off."""
     snap = settings.get()
-    return CommunicationsForm(accounts=accounts.all_accounts(), data={
+    return CommunicationsForm(formdata=None, accounts=accounts.all_accounts(), data={
         "sending_account_id": str(snap.sending_account_id or ""), "contact_email": snap.contact_email,
         "admin_emails": ", ".join(snap.admin_emails), "simulation": snap.simulation_saved,
         "version": snap.version})

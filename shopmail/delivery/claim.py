@@ -24,6 +24,7 @@ from sqlalchemy import update
 from ..extension import session
 from ..models import OutboxMessage
 from ..models import utcnow
+from ..text import clean_or_none
 from .outbox import FAILED
 from .outbox import HELD
 from .outbox import QUEUED
@@ -110,6 +111,8 @@ def extend(ids: list[int], owner: str, lease_seconds: float) -> None:
 def _finish(ids, owner: str, **values) -> int:
     if not ids:
         return 0
+    if "last_error" in values:  # a server's words: never a NUL or an escape sequence in the database
+        values["last_error"] = clean_or_none(values["last_error"])
     now = utcnow()
     result = session().execute(
         update(T).where(T.c.id.in_(ids), T.c.status == SENDING, T.c.lease_owner == owner)
@@ -140,7 +143,7 @@ def hold(ids, owner: str, account_id: int | None, error: str) -> int:
 
 
 def simulate(ids, owner: str, note: str) -> int:
-    """Under SHOPMAIL_SIMULATION_LOCK nothing leaves: due messages are kept as simulated."""
+    """While simulation is on nothing leaves: claimed messages are kept on the server as simulated."""
     return _finish(ids, owner, status=SIMULATED, last_error=note)
 
 

@@ -12,7 +12,9 @@ import smtplib
 from flask import current_app
 from flask_babel import gettext as _
 
+from .. import addresses
 from .. import crypto
+from ..smtp import reasons
 from ..smtp.connection import classify_send_error
 from ..smtp.connection import open_smtp
 from ..smtp.connection import SMTPFailure
@@ -54,6 +56,7 @@ class Sender:
         self.problem: SMTPFailure | None = None
         try:
             self.from_value, self.from_line = compose.from_header(account.display_name or "", account.address)
+            self.envelope_from = addresses.wire(account.address)  # an international domain as A-labels
             self.target = target_for(account)
         except compose.ComposeError as exc:
             self.problem = SMTPFailure("sender_not_allowed", str(exc), kind=ACCOUNT, step="mail_from")
@@ -78,16 +81,39 @@ class Sender:
         self.smtp = open_smtp(self.target)
 
     def send(self, recipients, body: bytes) -> dict:
-        """Send one stored message with the account's From; returns the refused recipients (if any)."""
+        """Send one stored message with the account's From; returns the refused recipients (if any).
+
+        Whatever goes wrong with one message, the connection is left clean for the next: reset (RSET)
+        after a refusal or an error of ours, replaced when its state is unknown (a timeout, a drop).
+        """
         if not self.connected:
             self.connect()
+        recipients = list(recipients)
+        options = []
+        if addresses.needs_smtputf8(self.envelope_from, *recipients):
+            if not self.smtp.has_extn("smtputf8"):  # before any command: nothing to reset
+                raise _smtputf8_refused(recipients)
+            options = ["SMTPUTF8"]
         try:
-            return self.smtp.sendmail(self.address, list(recipients), compose.with_sender(body, self.from_line))
+            return self.smtp.sendmail(self.envelope_from, recipients, compose.with_sender(body, self.from_line),
+                                      mail_options=options)
         except Exception as exc:
             failure = classify_send_error(exc)
             if isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)):
                 self.close(polite=False)
+            else:
+                self._reset()
             raise failure from None
+
+    def _reset(self) -> None:
+        """End whatever transaction a failed send left open (RSET); a connection that does not answer
+        250 is closed, so the next message starts on a fresh one."""
+        try:
+            code, _reply = self.smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            code = None
+        if code != 250:
+            self.close(polite=False)
 
     def close(self, polite: bool = True) -> None:
         """QUIT (without waiting long) and close."""
@@ -101,6 +127,14 @@ class Sender:
             except (OSError, smtplib.SMTPException):
                 pass
         smtp.close()
+
+
+def _smtputf8_refused(recipients) -> SMTPFailure:
+    """A message only SMTPUTF8 can carry (a non-ASCII local part) through a server without it: this
+    message fails for good; the account and every other message are fine."""
+    message, hint = reasons.describe("server_error", "smtputf8")
+    who = ", ".join(r for r in recipients if not r.isascii())
+    return SMTPFailure("server_error", f"{message} ({who})", hint=hint, step="mail_from", kind=reasons.PERMANENT)
 
 
 def refused_note(refused: dict) -> str | None:

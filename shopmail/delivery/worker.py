@@ -71,14 +71,31 @@ def lease_seconds() -> float:
     return float(current_app.config["SHOPMAIL_OUTBOX_LEASE_SECONDS"])
 
 
+def simulation_note() -> str | None:
+    """Why mail may not leave at this instant (the lock, or the switch as saved now); None when it may.
+
+    The one rule of simulation, applied by the worker right before it connects, on every path (new, held,
+    resumed, retried, released mail alike). Starts a fresh transaction so the saved switch is current.
+    """
+    session().commit()
+    if outbox.simulation_locked():
+        return _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía.")
+    if settings.simulating_now():
+        return _("Modo simulación activo: el correo se ha guardado en el servidor y no se ha enviado.")
+    return None
+
+
 def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
     """The sending account when mail may go now; None otherwise (after holding or simulating)."""
-    snap = settings.get()
-    if snap.simulation_locked or outbox.simulation_locked():
-        note = _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía.")
+    note = simulation_note()
+    if note is not None:
+        # Everything that would leave now stays on the server instead: due mail and held mail alike.
+        report.simulated += outbox.simulate_held(note)
+        session().commit()
         while ids := claim.claim(owner, batch, lease_seconds(), ids=only):
             report.simulated += claim.simulate(ids, owner, note)
         return None
+    snap = settings.get()
     account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
     if account is None:
         report.held += outbox.hold_waiting(None, outbox.no_account_text())
@@ -139,6 +156,10 @@ def _send_batch(rows, claimed_at: float, sender: transport.Sender, recorder: Rec
     lease = lease_seconds()
     renewed = claimed_at
     verdict, failure = "ok", None
+    note = simulation_note()  # asked again for every batch, right before its first byte goes out
+    if note is not None:
+        _set_aside(rows, "simulated", note, sender, recorder, report)
+        return "simulated", note
     try:
         sender.check()
         for row in rows:
@@ -184,6 +205,9 @@ def _set_aside(rows, verdict: str, failure, sender, recorder: Recorder, report: 
     if verdict == "stopped":
         recorder.call(claim.give_back, ids, recorder.owner)
         report.returned += len(ids)
+    elif verdict == "simulated":
+        recorder.call(claim.simulate, ids, recorder.owner, failure)
+        report.simulated += len(ids)
     elif verdict == "down":
         for row in rows:
             _message_failed(row, failure, recorder, report)

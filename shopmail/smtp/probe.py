@@ -16,6 +16,9 @@ from dataclasses import field
 
 from flask_babel import gettext as _
 
+from ..addresses import AddressError
+from ..addresses import needs_smtputf8
+from ..addresses import wire
 from ..config import parse_list
 from . import reasons
 from .connection import Conversation
@@ -114,8 +117,11 @@ def _envelope(conversation: Conversation) -> None:
     if not sender:
         return  # nothing to put on the envelope: the test ends after the login
     recipient = target.rcpt_to or sender
+    # Exactly as delivery puts them on the wire (international domains as A-labels), so a passing test
+    # means real mail from this address goes out too.
+    sender, recipient = _wire(sender), _wire(recipient)
     options = []
-    if not (sender + recipient).isascii() and smtp.has_extn("smtputf8"):
+    if needs_smtputf8(sender, recipient) and smtp.has_extn("smtputf8"):
         options = ["SMTPUTF8"]
     conversation.command("mail_from", (250,), lambda: smtp.mail(sender, options))
     conversation.command("rcpt_to", (250, 251), lambda: smtp.rcpt(recipient))
@@ -125,6 +131,13 @@ def _envelope(conversation: Conversation) -> None:
         return smtp.getreply()
 
     conversation.command("data", (354,), data)
+
+
+def _wire(address: str) -> str:
+    try:
+        return wire(address)
+    except AddressError:
+        return address  # the server's answer to it is the test's result
 
 
 def _result(conversation: Conversation, failure: SMTPFailure | None) -> ProbeResult:

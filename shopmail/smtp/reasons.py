@@ -14,6 +14,8 @@ import ssl
 
 from flask_babel import lazy_gettext as _l
 
+from ..text import clean
+
 TRANSIENT = "transient"
 PERMANENT = "permanent"
 ACCOUNT = "account"
@@ -130,10 +132,9 @@ def enhanced_code(text: str) -> str | None:
 
 
 def reply_text(code: int | None, message) -> str:
-    """One printable line for a reply: code and text, multi-line replies joined, at most 300 characters."""
-    if isinstance(message, bytes):
-        message = message.decode("utf-8", "replace")
-    text = " ".join(line.strip() for line in str(message or "").splitlines() if line.strip())
+    """One printable line for a reply: code and text, multi-line replies joined, control characters (NUL,
+    escape sequences) removed, at most 300 characters."""
+    text = clean(message, 300)
     line = f"{code} {text}" if code and code > 0 else text
     return line[:300]
 
@@ -254,7 +255,10 @@ def send_failure(exc: Exception) -> SMTPFailure:
         kind, reason, (variant, _detail) = ACCOUNT, "certificate_invalid", certificate_problem(exc)
     elif isinstance(exc, TimeoutError):
         reason, variant = "timeout", "send"
+    elif isinstance(exc, UnicodeError):  # something in this message only SMTPUTF8 could carry
+        kind, variant = PERMANENT, "smtputf8"
     elif isinstance(exc, ssl.SSLError):
         variant = "tls"
-    text, hint = describe(reason, variant, detail=str(exc))
-    return SMTPFailure(reason, text, hint=hint, step=step, detail=str(exc), kind=kind)
+    detail = clean(str(exc), 300)
+    text, hint = describe(reason, variant, detail=detail)
+    return SMTPFailure(reason, text, hint=hint, step=step, detail=detail, kind=kind)
