@@ -45,8 +45,9 @@ def save():
     form = CommunicationsForm(accounts=accounts.all_accounts())
     if form.validate_on_submit():
         version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        was_simulating = settings.get().simulation_saved
         try:
-            settings.save(expected_version=version, **form.changes())
+            saved = settings.save(expected_version=version, **form.changes())
         except settings.Conflict:
             form.form_errors.append(_("Otra persona ha guardado estos ajustes mientras los editaba. "
                                       "Se muestran abajo sus cambios sin guardar; recargue la página para ver los actuales."))
@@ -54,6 +55,10 @@ def save():
             getattr(form, exc.field).errors = [str(exc)]
         else:
             flash(_("Ajustes guardados. La caché se ha vaciado: la tienda ya usa los nuevos valores."), "success")
+            if saved.simulation_saved != was_simulating:  # never a silent change of what reaches customers
+                flash(_("Modo simulación activado: ningún correo saldrá del servidor.") if saved.simulation_saved
+                      else _("Modo simulación desactivado: el correo nuevo se enviará a sus destinatarios."),
+                      "warning")
             return redirect(url_for(".edit"))
     return _render(form)
 

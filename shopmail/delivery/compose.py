@@ -65,7 +65,8 @@ def mailbox(address: str, name: str = "", what: str | None = None, *, internatio
         spec = wire(normalize(address, international=international))
     except AddressError as exc:
         raise ComposeError(f"{what}: {exc}") from None
-    return Address(display_name=display, addr_spec=spec)
+    local, _at, domain = spec.rpartition("@")  # (addr_spec= would refuse a non-ASCII local part)
+    return Address(display_name=display, username=local, domain=domain)
 
 
 def clean_header_text(value, limit: int = 200) -> str:

@@ -30,6 +30,8 @@ from .connection import TLSInfo
 __all__ = ["ProbeResult", "Step", "TLSInfo", "Target", "probe", "target_from_config"]
 
 log = logging.getLogger("shopmail.smtp")
+#: The steps of a real send after the login; a test without an envelope sender cannot try them.
+ENVELOPE_STEPS = ("mail_from", "rcpt_to", "data")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class ProbeResult:
     elapsed_ms: int = 0
     steps: list[Step] = field(default_factory=list)
     tls: TLSInfo | None = None
+    #: Steps a real send needs that this test did not try (no envelope sender to try them with).
+    skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The JSON shape of CONTRACTS.md "SMTP test"."""
@@ -53,6 +57,7 @@ class ProbeResult:
             "smtp_code": self.smtp_code, "enhanced_code": self.enhanced_code, "elapsed_ms": self.elapsed_ms,
             "steps": [asdict(step) for step in self.steps],
             "tls": asdict(self.tls) if self.tls else None,
+            "skipped": list(self.skipped),
         }
 
     @property
@@ -64,6 +69,8 @@ class ProbeResult:
         """One Spanish line for the account's "last test" column."""
         if self.ok:
             tls = f", {self.tls.version}" if self.tls and self.tls.version else ""
+            if self.skipped:
+                return _("Parcial en %(ms)d ms%(tls)s: no se probó el envío.", ms=self.elapsed_ms, tls=tls)
             return _("Correcta en %(ms)d ms%(tls)s.", ms=self.elapsed_ms, tls=tls)
         return _("Fallida (%(reason)s): %(message)s", reason=self.reason, message=self.message)
 
@@ -142,9 +149,11 @@ def _wire(address: str) -> str:
 
 def _result(conversation: Conversation, failure: SMTPFailure | None) -> ProbeResult:
     if failure is None:
-        message, hint = reasons.describe("ok")
+        tried = {step.step for step in conversation.steps}
+        skipped = [step for step in ENVELOPE_STEPS if step not in tried]
+        message, hint = reasons.describe("ok", "partial" if skipped else None)
         return ProbeResult(True, "ok", message, hint, elapsed_ms=conversation.elapsed_ms(),
-                           steps=list(conversation.steps), tls=conversation.tls)
+                           steps=list(conversation.steps), tls=conversation.tls, skipped=skipped)
     return ProbeResult(False, failure.reason, failure.message, failure.hint, failure.smtp_code,
                        failure.enhanced_code, conversation.elapsed_ms(), list(conversation.steps),
                        conversation.tls)

@@ -22,6 +22,9 @@ ACCOUNT = "account"
 
 _MESSAGES = {
     "ok": _l("La prueba SMTP es correcta: el servidor aceptaría el envío. No se ha enviado ningún mensaje."),
+    ("ok", "partial"): _l("Conexión e inicio de sesión correctos, pero no se ha probado el envío (MAIL FROM, "
+                          "RCPT TO, DATA): no había dirección de remitente. El servidor aún podría rechazar el "
+                          "correo."),
     "dns_failure": _l("No se encuentra el servidor «%(host)s»: ese nombre no existe en DNS."),
     ("dns_failure", "timeout"): _l("Los servidores DNS no respondieron a tiempo al buscar «%(host)s»."),
     "connection_refused": _l("El servidor %(host)s no acepta conexiones en el puerto %(port)s."),
@@ -54,6 +57,8 @@ _MESSAGES = {
 
 _HINTS = {
     "ok": _l("No hay nada que corregir."),
+    ("ok", "partial"): _l("Indique la dirección de remitente (--from en la línea de órdenes) para probar también "
+                          "el envío."),
     "dns_failure": _l("Revise el nombre del servidor SMTP: solo el nombre (p. ej. smtp.gmail.com o "
                       "smtp.office365.com), sin «https://», sin espacios. Su proveedor lo indica en su ayuda."),
     ("dns_failure", "timeout"): _l("Compruebe la conexión a Internet del servidor de la tienda y sus "
