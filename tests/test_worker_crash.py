@@ -131,3 +131,23 @@ def test_a_server_trickling_its_reply_never_gets_a_message_twice_from_two_worker
         assert len(counts) == 2 and set(counts.values()) == {1}, counts
     finally:
         server.close()
+
+
+def test_one_message_never_takes_longer_than_the_message_deadline(app):
+    server = TricklingServer(byte_every=0.5)  # 14 bytes: 7 s, each byte well within the socket timeout
+    try:
+        account_id = make_account(app, "tienda@tienda.example", password=None, username="",
+                                  host="127.0.0.1", port=server.port, security="none")
+        with app.app_context():
+            settings.save(sending_account_id=account_id, admin_emails=[])
+        shop = support.Shop(app, None, account_id)
+        shop.notify(support.order("1"))
+        app.config.update(SHOPMAIL_SMTP_TIMEOUT=2.0, SHOPMAIL_SMTP_MESSAGE_DEADLINE=2.0)
+        started = time.monotonic()
+        report = shop.deliver()
+        assert time.monotonic() - started < 4.5
+        assert report.retried == 1  # cut off at the deadline: tried again later, the shop is not stuck
+        (row,) = shop.rows()
+        assert row.status == "retry" and "dejó de responder" in row.last_error
+    finally:
+        server.close()

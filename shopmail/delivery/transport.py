@@ -117,7 +117,10 @@ class Sender:
         self.in_data = False
         self.countdown.arm(self.message_seconds)
         try:
-            return self._transaction(recipients, compose.with_sender(body, self.from_line), options, before_end)
+            refused = self._transaction(recipients, compose.with_sender(body, self.from_line), options, before_end)
+            if self.countdown.disarm():  # the deadline cut the reply short: a partial "250" is not an answer
+                raise TimeoutError("message deadline")
+            return refused
         except RecordFailed:
             self.close(polite=False)  # mid-DATA: without the final "." the server keeps nothing
             raise
