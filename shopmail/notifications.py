@@ -16,10 +16,10 @@ from decimal import InvalidOperation
 
 from babel.dates import format_date
 from babel.numbers import format_currency
-from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 
 from . import settings
+from .babel import gettext as _
 from .delivery import compose
 from .delivery import outbox
 from .delivery import runner

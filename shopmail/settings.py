@@ -175,7 +175,7 @@ def _audit(row: Settings, changes: dict) -> None:
 
 
 def _check_sending_account(account_id: int | None) -> None:
-    from flask_babel import gettext as _
+    from .babel import gettext as _
 
     if account_id is None:
         return

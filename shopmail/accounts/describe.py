@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
-
 from .. import audit
+from ..babel import gettext as _
 from ..models import Account
 
 

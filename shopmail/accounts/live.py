@@ -28,10 +28,10 @@ from flask import copy_current_request_context
 from flask import render_template
 from flask import request
 from flask import Response
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from .. import progress
+from ..babel import gettext as _
+from ..babel import lazy_gettext as _l
 from ..limits import expensive
 from . import service
 from .forms import AccountForm

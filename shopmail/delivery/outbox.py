@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from ..babel import gettext as _
+from ..babel import lazy_gettext as _l
 from ..extension import session
 from ..models import Account
 from ..models import OutboxMessage

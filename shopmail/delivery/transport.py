@@ -10,9 +10,9 @@ from __future__ import annotations
 import smtplib
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from .. import crypto
+from ..babel import gettext as _
 from ..smtp.connection import classify_send_error
 from ..smtp.connection import open_smtp
 from ..smtp.connection import SMTPFailure

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask import has_app_context
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from .. import addresses
 from .. import config as _defaults
 from .. import progress
+from ..babel import gettext as _
+from ..babel import lazy_gettext as _l
 from . import autoconfig_verify
 from . import providers
 from .autoconfig_guess import local_name

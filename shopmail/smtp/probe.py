@@ -14,8 +14,7 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
 
-from flask_babel import gettext as _
-
+from ..babel import gettext as _
 from ..config import parse_list
 from . import reasons
 from .connection import Conversation

@@ -12,7 +12,7 @@ import re
 import smtplib
 import ssl
 
-from flask_babel import lazy_gettext as _l
+from ..babel import lazy_gettext as _l
 
 TRANSIENT = "transient"
 PERMANENT = "permanent"
