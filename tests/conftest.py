@@ -1,5 +1,5 @@
-"""Shared fixtures: the app on SQLite (and PostgreSQL when SHOPMAIL_TEST_DATABASE_URL is set),
-clients, the CLI runner and a signed-in admin. Real parts only: no mocks of SMTP, DNS or the database."""
+"""Shared fixtures: the app on SQLite (and PostgreSQL when SHOPMAIL_TEST_DATABASE_URL is set, MariaDB or
+MySQL when SHOPMAIL_TEST_MARIADB_URL is set), clients, the CLI runner and a signed-in admin. Real parts only: no mocks of SMTP, DNS or the database."""
 
 import os
 import re
@@ -19,6 +19,10 @@ pytest_plugins = [
 ]
 
 PG_URL = os.environ.get("SHOPMAIL_TEST_DATABASE_URL")
+MARIADB_URL = os.environ.get("SHOPMAIL_TEST_MARIADB_URL")
+#: The URL each server backend needs, and what the skip says without it.
+SERVERS = {"postgresql": (PG_URL, "SHOPMAIL_TEST_DATABASE_URL not set (PostgreSQL)"),
+           "mariadb": (MARIADB_URL, "SHOPMAIL_TEST_MARIADB_URL not set (MariaDB/MySQL)")}
 ADMIN_EMAIL = "admin@tienda.example"
 ADMIN_PASSWORD = "correcto-caballo-bateria"
 TEST_KEY = "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg="
@@ -30,19 +34,17 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Without SHOPMAIL_TEST_DATABASE_URL the PostgreSQL variants are skipped, and say so.
-    Tests marked sqlite_only (form checks and the like) are not repeated on PostgreSQL."""
+    """Without its URL a server database's variants are skipped, and say so.
+    Tests marked sqlite_only (form checks and the like) are not repeated on the server databases."""
     kept = [item for item in items
-            if not (item.get_closest_marker("sqlite_only") and _backend(item) == "postgresql")]
+            if not (item.get_closest_marker("sqlite_only") and _backend(item) in SERVERS)]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
-    if PG_URL:
-        return
-    skip = pytest.mark.skip(reason="SHOPMAIL_TEST_DATABASE_URL not set (PostgreSQL)")
     for item in items:
-        if _backend(item) == "postgresql":
-            item.add_marker(skip)
+        url, reason = SERVERS.get(_backend(item), ("sqlite", None))
+        if not url:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def _backend(item):
@@ -66,8 +68,28 @@ def pg_schema():
     engine.dispose()
 
 
-def database_config(backend, tmp_path, pg_schema):
+@pytest.fixture(scope="session")
+def mariadb_url():
+    """A private database per test run (utf8mb4 with the server's usual case- and accent-insensitive
+    collation, as a shop's database is), so parallel runs on one MariaDB never collide."""
+    if not MARIADB_URL:
+        yield None
+        return
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(MARIADB_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"))
+    yield sa.engine.make_url(MARIADB_URL).set(database=name).update_query_dict(
+        {"charset": "utf8mb4"}).render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE `{name}`"))
+    engine.dispose()
+
+
+def database_config(backend, tmp_path, pg_schema, mariadb_url=None):
     """Flask config for one database backend."""
+    if backend == "mariadb":
+        return {"SQLALCHEMY_DATABASE_URI": mariadb_url}
     if backend == "postgresql":
         return {
             "SQLALCHEMY_DATABASE_URI": PG_URL,
@@ -89,15 +111,15 @@ def make_config(tmp_path, **extra):
     }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def db_backend(request):
     return request.param
 
 
 @pytest.fixture
-def app_config(tmp_path, db_backend, pg_schema):
+def app_config(tmp_path, db_backend, pg_schema, mariadb_url):
     """Config for the ``app`` fixture; tests may override with ``@pytest.mark.app_config(...)``."""
-    return make_config(tmp_path, **database_config(db_backend, tmp_path, pg_schema))
+    return make_config(tmp_path, **database_config(db_backend, tmp_path, pg_schema, mariadb_url))
 
 
 @pytest.fixture

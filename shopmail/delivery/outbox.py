@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -111,7 +112,8 @@ def enqueue(drafts, snapshot, kick: bool = True) -> list[Queued]:
 def _insert_new(rows: list[dict]) -> dict[str, int]:
     """Insert ``rows`` skipping dedupe-key conflicts; ``{message_id: id}`` of the rows inserted.
 
-    PostgreSQL and SQLite: one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (one round trip).
+    PostgreSQL and SQLite: one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (one round trip); MySQL and
+    MariaDB: ``INSERT … ON DUPLICATE KEY UPDATE`` and a ``SELECT`` (two).
     Elsewhere: a savepoint per row, so a duplicate never aborts the caller's transaction.
     """
     if not rows:
@@ -127,6 +129,15 @@ def _insert_new(rows: list[dict]) -> dict[str, int]:
         stmt = (insert(table).values(rows).on_conflict_do_nothing()
                 .returning(table.c.message_id, table.c.id))
         return {message_id: id_ for message_id, id_ in sess.execute(stmt)}
+    if dialect in {"mysql", "mariadb"}:
+        # No RETURNING on MySQL: a no-op update on a duplicate key, then the new rows by their Message-IDs
+        # (fresh ones: a duplicate's row kept its own). INSERT IGNORE would also hide truncation errors.
+        from sqlalchemy.dialects.mysql import insert
+
+        sess.execute(insert(table).values(rows).on_duplicate_key_update(id=table.c.id))
+        wanted = [row["message_id"] for row in rows]
+        found = sess.execute(select(table.c.message_id, table.c.id).where(table.c.message_id.in_(wanted)))
+        return {message_id: id_ for message_id, id_ in found}
     created = {}
     for row in rows:
         try:
