@@ -39,7 +39,7 @@ class Snapshot:
     version: int
 
     def to_dict(self) -> dict:
-        """The JSON shape of CONTRACTS.md."""
+        """The JSON shape of docs/reference.md."""
         return {
             "sending_account_id": self.sending_account_id,
             "contact_email": self.contact_email,

@@ -8,7 +8,7 @@ and shows each step the moment it is done. The answer is NDJSON, one event per l
 - ``{"event": "source", "source": "srv", "label": "...", "found": 1}`` (an auto-configuration source answered);
 - ``{"event": "verify", "host": "...", "port": 465, "security": "ssl"}`` (a login attempt begins);
 - last, ``{"event": "result", "kind": "probe"|"autoconfig", "result": {...}, "ticket": "...", "html": "..."}``
-  where ``result`` is the JSON of CONTRACTS.md and ``html`` the same result section the page shows without
+  where ``result`` is the JSON of docs/reference.md and ``html`` the same result section the page shows without
   JavaScript; or ``{"event": "error", "message": "..."}``.
 
 A form that does not validate gets the single event ``{"event": "invalid"}``: the script then submits it

@@ -1,6 +1,6 @@
 """The outbox: messages written in the caller's transaction, and what admins may do with them.
 
-Statuses (CONTRACTS.md): queued → sending → sent | retry | failed; held (the sending account needs
+Statuses (docs/reference.md): queued → sending → sent | retry | failed; held (the sending account needs
 attention, or none is chosen); simulated (kept on the server, sent only if released by hand);
 cancelled. Every change of status is one conditional UPDATE, so a worker and an admin never
 overwrite each other.
@@ -251,7 +251,7 @@ def _kick() -> None:
 
 
 def to_dict(row: OutboxMessage) -> dict:
-    """The "Outbox item" JSON shape of CONTRACTS.md."""
+    """The "Outbox item" JSON shape of docs/reference.md."""
     return {
         "id": row.id,
         "kind": row.kind,

@@ -71,7 +71,7 @@ class Discovery:
     provider: str = ""
 
     def to_dict(self) -> dict:
-        """The JSON shape in CONTRACTS.md ("Auto-configuration"), plus ``notes`` and ``provider``."""
+        """The JSON shape in docs/reference.md ("Auto-configuration"), plus ``notes`` and ``provider``."""
         return {"found": self.found, "host": self.host, "port": self.port, "security": self.security,
                 "username": self.username, "source": self.source, "verified": self.verified,
                 "elapsed_ms": self.elapsed_ms, "message": self.message, "notes": list(self.notes),

@@ -30,7 +30,7 @@ log = logging.getLogger("shopmail.smtp")
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """The outcome of an SMTP test: a reason code of CONTRACTS.md (``ok`` when it passed)."""
+    """The outcome of an SMTP test: a reason code of docs/reference.md (``ok`` when it passed)."""
 
     ok: bool
     reason: str
@@ -43,7 +43,7 @@ class ProbeResult:
     tls: TLSInfo | None = None
 
     def to_dict(self) -> dict:
-        """The JSON shape of CONTRACTS.md "SMTP test"."""
+        """The JSON shape of docs/reference.md "SMTP test"."""
         return {
             "ok": self.ok, "reason": self.reason, "message": self.message, "hint": self.hint,
             "smtp_code": self.smtp_code, "enhanced_code": self.enhanced_code, "elapsed_ms": self.elapsed_ms,
