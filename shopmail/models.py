@@ -21,7 +21,6 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 from sqlalchemy.types import TypeDecorator
 
-
 #: MySQL and MariaDB (SQLAlchemy names MariaDB "mysql" or "mariadb" depending on the URL).
 MYSQL = ("mysql", "mariadb")
 

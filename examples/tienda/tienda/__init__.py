@@ -63,12 +63,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     mail.init_app(app, db=db, admin_guard=is_shop_admin, current_admin=current_admin_email)
 
+    from flask_babel import get_locale
+
     from . import admin
     from . import auth
     from . import cli
     from . import shop
-
-    from flask_babel import get_locale
 
     app.add_template_global(lambda: str(get_locale()), "tienda_locale")
     app.register_blueprint(shop.bp)
