@@ -1,6 +1,7 @@
 """Shared fixtures: the app on SQLite (and PostgreSQL when SHOPMAIL_TEST_DATABASE_URL is set, MariaDB or
 MySQL when SHOPMAIL_TEST_MARIADB_URL is set), clients, the CLI runner and a signed-in admin. Real parts only: no mocks of SMTP, DNS or the database."""
 
+import contextlib
 import os
 import re
 import uuid
@@ -52,38 +53,43 @@ def _backend(item):
     return callspec.params.get("db_backend") if callspec else None
 
 
+@contextlib.contextmanager
+def private_namespace(server_url, create, drop):
+    """A uniquely named schema or database on ``server_url`` for this run (``create``/``drop`` format the
+    name into SQL), so parallel runs on one server never collide."""
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(create.format(name)))
+    try:
+        yield name
+    finally:
+        with engine.connect() as conn:
+            conn.execute(sa.text(drop.format(name)))
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_schema():
-    """A private schema per test run, so parallel runs on one PostgreSQL never collide."""
+    """A private PostgreSQL schema per test run."""
     if not PG_URL:
         yield None
         return
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
-    yield name
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
-    engine.dispose()
+    with private_namespace(PG_URL, 'CREATE SCHEMA "{}"', 'DROP SCHEMA "{}" CASCADE') as name:
+        yield name
 
 
 @pytest.fixture(scope="session")
 def mariadb_url():
-    """A private database per test run (utf8mb4 with the server's usual case- and accent-insensitive
-    collation, as a shop's database is), so parallel runs on one MariaDB never collide."""
+    """A private MariaDB/MySQL database per test run, utf8mb4 with the server's usual case- and
+    accent-insensitive collation, as a shop's database is."""
     if not MARIADB_URL:
         yield None
         return
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(MARIADB_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"))
-    yield sa.engine.make_url(MARIADB_URL).set(database=name).update_query_dict(
-        {"charset": "utf8mb4"}).render_as_string(hide_password=False)
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE `{name}`"))
-    engine.dispose()
+    with private_namespace(MARIADB_URL, "CREATE DATABASE `{}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
+                           "DROP DATABASE `{}`") as name:
+        yield sa.engine.make_url(MARIADB_URL).set(database=name).update_query_dict(
+            {"charset": "utf8mb4"}).render_as_string(hide_password=False)
 
 
 def database_config(backend, tmp_path, pg_schema, mariadb_url=None):
