@@ -3,9 +3,13 @@
 import os
 import stat
 
+import click
+import pytest
+
 from shopmail import create_app
 from shopmail.config import DEFAULTS
 from shopmail.config import from_environ
+from shopmail.extras import require
 
 
 def test_defaults_applied(app):
@@ -78,3 +82,9 @@ def test_embedded_never_reads_the_environment_nor_writes_the_hosts_keys(tmp_path
     changed = {key for key in host.config if key not in before or host.config[key] != before[key]}
     assert changed and all(key.startswith("SHOPMAIL_") for key in changed), changed
     assert not any(key.startswith(("BABEL_", "RATELIMIT_", "CACHE_")) for key in host.config)
+
+
+def test_a_missing_extra_names_the_pip_command():
+    with pytest.raises(click.ClickException) as caught:
+        require("shopmail_no_such_module", "standalone")
+    assert "pip install 'shopmail[standalone]'" in caught.value.message
