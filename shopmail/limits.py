@@ -21,7 +21,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from limits import parse_many
 
-__all__ = ["RateLimitExceeded", "expensive", "init_app"]
+__all__ = ["RateLimitExceeded", "expensive", "init_app", "limited"]
 
 
 class RateLimitExceeded(TooManyRequests):
@@ -66,14 +66,17 @@ def init_app(app) -> Limiter:
 
 
 @contextmanager
-def expensive():
-    """Count one expensive action for the current admin, or raise ``RateLimitExceeded`` (429).
-
-    One budget for every expensive button (Probar SMTP on the form and on the account page, auto-configuration,
-    test mails), so an admin cannot go on from another page once it is spent.
-    """
+def limited(setting: str, scope: str):
+    """Count one action of ``scope`` for the current admin against the limits in config key ``setting``
+    (e.g. ``"20 per minute; 200 per day"``), or raise ``RateLimitExceeded`` (429)."""
     from .extension import state
 
-    if not state().limiter.hit(current_app.config["SHOPMAIL_RATE_LIMIT"], "expensive", _key()):
+    if not state().limiter.hit(current_app.config[setting], scope, _key()):
         raise RateLimitExceeded()
     yield
+
+
+def expensive():
+    """One budget for every expensive button (Probar SMTP on the form and on the account page,
+    auto-configuration, test mails), so an admin cannot go on from another page once it is spent."""
+    return limited("SHOPMAIL_RATE_LIMIT", "expensive")
