@@ -7,6 +7,8 @@ outside a request, never mixing catalogs, never limiting a host route."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -17,6 +19,7 @@ from flask import request
 from flask_babel import Babel
 from flask_sqlalchemy import SQLAlchemy
 
+import shopmail
 from shopmail import settings
 from shopmail import ShopMail
 from shopmail.delivery import inline
@@ -172,3 +175,17 @@ def test_shopmail_never_limits_a_host_route_nor_reads_ratelimit_keys(host, mail_
     assert codes == [200] * 4
     assert not any(key.startswith("RATELIMIT_") and key not in ("RATELIMIT_DEFAULT", "RATELIMIT_ENABLED")
                    for key in host.config)
+
+
+def test_every_message_goes_through_shopmails_own_domain():
+    """A module importing gettext from flask_babel, or a shopmail template calling the host's ``_``, would
+    bring back the host's selector and catalog: only shopmail.babel (and the standalone app) may use them."""
+    package = Path(shopmail.__file__).parent
+    allowed = {package / "babel.py", package / "app.py"}
+    wrong = [str(path.relative_to(package)) for path in package.rglob("*.py")
+             if path not in allowed and re.search(r"^\s*(from flask_babel import|import flask_babel)",
+                                                  path.read_text(), re.M)]
+    host_calls = re.compile(r"(?<![\w.])(_|gettext|ngettext|pgettext)\(")
+    wrong += [str(path.relative_to(package)) for path in (package / "templates").rglob("*.*")
+              if host_calls.search(path.read_text())]
+    assert not wrong, wrong
