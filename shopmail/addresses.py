@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError
 from email_validator import validate_email
-from flask_babel import gettext as _
+
+from .babel import gettext as _
 
 MAX_ADMIN_ADDRESSES = 50
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import settings
+from .babel import gettext as _
 from .extension import session
 from .models import Account
 from .models import Alert

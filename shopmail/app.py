@@ -33,12 +33,21 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get(crypto.SETTING):
         app.config[crypto.SETTING] = crypto.instance_key(app.instance_path)
 
-    from flask_migrate import Migrate
+    from flask_babel import Babel
     from flask_sqlalchemy import SQLAlchemy
 
+    from . import babel
     from .extension import ShopMail
     from .extension import tune_own_sqlite
+    from .extras import require
     from .migrate import migrations_dir
+
+    # The standalone panel's own login and `flask db` come with the `standalone` extra.
+    require("flask_login", "standalone")
+    Migrate = require("flask_migrate", "standalone").Migrate
+
+    # Here shopmail is the whole site: Flask-Babel (for Flask-WTF's own messages) follows shopmail's language.
+    Babel(app, locale_selector=babel.select_locale)
 
     db = SQLAlchemy()
     db.init_app(app)

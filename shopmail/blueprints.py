@@ -9,11 +9,11 @@ from flask import g
 from flask import redirect
 from flask import request
 from flask import url_for
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from .babel import gettext as _
 from .crypto import SecretKeyError
 from .extension import state
 

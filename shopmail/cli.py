@@ -139,6 +139,9 @@ def cache_clear():
 @click.option("--host", default="127.0.0.1", show_default=True)
 def dev_smtp(port, host):
     """A local capture SMTP server to try the panel without a real mailbox."""
+    from .extras import require
+
+    require("aiosmtpd", "dev")
     from .devsmtp import serve
 
     serve(host, port)

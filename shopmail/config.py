@@ -40,6 +40,9 @@ DEFAULTS = {
     "SHOPMAIL_SMTP_MESSAGE_DEADLINE": 600.0,
     # First retry delay after a temporary failure (then doubling, capped at an hour, with jitter).
     "SHOPMAIL_RETRY_BASE_SECONDS": 60.0,
+    # Language of shopmail's e-mails, CLI and worker, and of its screens when neither the admin (the
+    # language switch) nor the browser chose one: "es" or "en". The host's Flask-Babel settings are not read.
+    "SHOPMAIL_DEFAULT_LOCALE": "es",
     # Template the admin screens extend (a host may use its own admin layout).
     "SHOPMAIL_BASE_TEMPLATE": "shopmail/base.html",
     # Failed logins before an address is locked out, and for how long (seconds).

@@ -12,10 +12,10 @@ from dataclasses import asdict
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import settings
+from .babel import gettext as _
 from .extension import session
 from .models import Account
 from .smtp.resolve import DNSFailure

@@ -41,17 +41,15 @@ class ShopMail:
         admin_guard = admin_guard or options.get("admin_guard")
         current_admin = current_admin or options.get("current_admin")
 
-        # Every SHOPMAIL_* key is read from the environment under exactly its name (a host's own
-        # config wins); then the defaults fill what is still missing.
-        for key, value in _config.from_environ().items():
-            if key.startswith("SHOPMAIL_"):
-                app.config.setdefault(key, value)
+        # shopmail's own defaults fill the SHOPMAIL_* keys the host left out. Nothing else of the host's
+        # configuration is written, and the environment is not read here: the standalone app reads it
+        # (create_app), a host decides for itself (e.g. ``app.config.update(shopmail.config.from_environ())``).
         for key, value in _config.DEFAULTS.items():
             app.config.setdefault(key, value)
         if app.config["SHOPMAIL_CACHE_TYPE"] == "FileSystemCache" and not app.config["SHOPMAIL_CACHE_DIR"]:
             app.config["SHOPMAIL_CACHE_DIR"] = str(Path(app.instance_path) / "shopmail-cache")
 
-        db = db if db is not None else _standalone_db(app)
+        db = db if db is not None else _host_db(app)
         cache = Cache()
         cache.init_app(app, config=_config.cache_config(app.config))
         state = _State(self, db, cache, admin_guard, current_admin)
@@ -123,20 +121,12 @@ def contact_email() -> str:
     return settings.get().contact_email
 
 
-def _standalone_db(app: Flask):
-    """Use the app's Flask-SQLAlchemy if it has one, else create one for shopmail."""
+def _host_db(app: Flask):
+    """The app's own Flask-SQLAlchemy when ``db`` was not passed (shopmail never picks a database for a host)."""
     existing = app.extensions.get("sqlalchemy")
-    if existing is not None:
-        return existing
-    from flask_sqlalchemy import SQLAlchemy
-
-    app.config.setdefault(
-        "SQLALCHEMY_DATABASE_URI", "sqlite:///" + str(Path(app.instance_path) / "shopmail.sqlite")
-    )
-    db = SQLAlchemy()
-    db.init_app(app)
-    tune_own_sqlite(app, db)
-    return db
+    if existing is None:
+        raise RuntimeError("shopmail needs the app's Flask-SQLAlchemy: set it up first, or pass ShopMail(app, db=db).")
+    return existing
 
 
 def tune_own_sqlite(app: Flask, db) -> None:
@@ -148,9 +138,9 @@ def tune_own_sqlite(app: Flask, db) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """shopmail's own SQLite database (standalone only; a host's engine is the host's): write-ahead log, so
-    the worker's per-message records do not wait for the disk each time and readers never block the
-    writer; a busy timeout, so two processes wait for each other instead of failing."""
+    """The standalone app's own SQLite database (a host's engine is the host's): write-ahead log, so the
+    worker's per-message records do not wait for the disk each time and readers never block the writer;
+    a busy timeout, so two processes wait for each other instead of failing."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -6,12 +6,12 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func
 from sqlalchemy import select
 
 from . import settings
+from .babel import gettext as _
+from .babel import ngettext
 from .delivery import outbox
 from .extension import session
 from .models import Account

@@ -29,9 +29,9 @@ def acknowledge(alert_id):
     """Marcar como visto: the alert leaves the home page (it stays in the log)."""
     from flask import flash
     from flask import g
-    from flask_babel import gettext as _
 
     from .alerts import acknowledge as ack
+    from .babel import gettext as _
 
     if ack(alert_id, g.get("shopmail_actor") or "admin"):
         flash(_("Aviso marcado como visto."), "success")

@@ -1,19 +1,49 @@
 """Rate limits per admin for the expensive actions: Probar SMTP, auto-configuration, test mails.
 
-Flask-Limiter, one limiter per app, kept in shopmail's state: ``redis://`` storage when shopmail's
-cache is Redis (limits hold across processes and machines), ``memory://`` otherwise. Login has its
-own lock-out (shopmail.auth.service).
+The ``limits`` library directly (not Flask-Limiter): shopmail's counters are consulted only where shopmail
+asks for them (``with expensive():`` in its own views), never on a host's request, and only shopmail's own
+settings are read (``SHOPMAIL_RATE_LIMIT``, ``SHOPMAIL_RATELIMIT_STORAGE_URI``), never a host's
+``RATELIMIT_*``. Storage: ``SHOPMAIL_RATELIMIT_STORAGE_URI`` if set, else shopmail's Redis when its cache
+is Redis (limits hold across processes and machines), else memory. Login has its own lock-out
+(shopmail.auth.service).
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask import current_app
 from flask import g
 from flask import request
-from flask_limiter import Limiter
-from flask_limiter import RateLimitExceeded
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
 
-__all__ = ["RateLimitExceeded", "expensive", "init_app"]
+from limits import parse_many
+
+__all__ = ["RateLimitExceeded", "expensive", "init_app", "limited"]
+
+
+class RateLimitExceeded(TooManyRequests):
+    """An admin went over one of shopmail's limits: a 429 (shopmail's blueprint shows it in Spanish)."""
+
+
+class Limiter:
+    """shopmail's counters for one app: a moving window over ``limits`` storage, under shopmail's prefix."""
+
+    def __init__(self, storage_uri: str, prefix: str):
+        self.prefix = prefix
+        self.strategy = MovingWindowRateLimiter(storage_from_string(storage_uri))
+
+    def hit(self, rule: str, scope: str, key: str) -> bool:
+        """Count one action against every limit in ``rule``; False (nothing counted) when one is spent."""
+        items = parse_many(rule)
+        identifiers = (self.prefix, scope, key)
+        if not all(self.strategy.test(item, *identifiers) for item in items):
+            return False
+        for item in items:
+            self.strategy.hit(item, *identifiers)
+        return True
 
 
 def _key() -> str:
@@ -30,18 +60,23 @@ def _storage_uri(config) -> str:
     return "memory://"
 
 
-def init_app(app):
-    """Create shopmail's own limiter for ``app`` (no default limits: a host's routes are untouched)."""
-    return Limiter(_key, app=app, storage_uri=_storage_uri(app.config), default_limits=[],
-                   key_prefix=f"{app.config.get('SHOPMAIL_CACHE_KEY_PREFIX') or 'shopmail:'}limits",
-                   strategy="moving-window")
+def init_app(app) -> Limiter:
+    """shopmail's own limiter for ``app``: nothing is installed on the app, no host route is counted."""
+    return Limiter(_storage_uri(app.config), f"{app.config.get('SHOPMAIL_CACHE_KEY_PREFIX') or 'shopmail:'}limits")
+
+
+@contextmanager
+def limited(setting: str, scope: str):
+    """Count one action of ``scope`` for the current admin against the limits in config key ``setting``
+    (e.g. ``"20 per minute; 200 per day"``), or raise ``RateLimitExceeded`` (429)."""
+    from .extension import state
+
+    if not state().limiter.hit(current_app.config[setting], scope, _key()):
+        raise RateLimitExceeded()
+    yield
 
 
 def expensive():
-    """A context manager: counts one expensive action for the current admin, or raises 429."""
-    from .extension import state
-
-    # shared: one budget for every expensive button (a plain limit() keeps one per endpoint, so an admin
-    # could go on testing from the account page once the form's budget was spent).
-    return state().limiter.shared_limit(current_app.config["SHOPMAIL_RATE_LIMIT"], key_func=_key,
-                                        scope="shopmail-expensive")
+    """One budget for every expensive button (Probar SMTP on the form and on the account page,
+    auto-configuration, test mails), so an admin cannot go on from another page once it is spent."""
+    return limited("SHOPMAIL_RATE_LIMIT", "expensive")

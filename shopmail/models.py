@@ -14,11 +14,26 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 from sqlalchemy.types import TypeDecorator
+
+#: MySQL and MariaDB (SQLAlchemy names MariaDB "mysql" or "mariadb" depending on the URL).
+MYSQL = ("mysql", "mariadb")
+
+
+def exact_string(length: int):
+    """A string compared byte for byte: MySQL/MariaDB's default collations ignore case and accents, so
+    ``REF-x7Qk`` and ``REF-X7qK`` (or ``AÑO-1`` and ``ANO-1``) would be one dedupe key there."""
+    return String(length).with_variant(mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), *MYSQL)
+
+
+#: Text and bytes of any size: MySQL/MariaDB's TEXT and BLOB stop at 64 KB (a 250-line order is ~120 KB).
+LongText = Text().with_variant(mysql.LONGTEXT(), *MYSQL)
+LongBinary = LargeBinary().with_variant(mysql.LONGBLOB(), *MYSQL)
 
 
 def utcnow() -> dt.datetime:
@@ -27,14 +42,25 @@ def utcnow() -> dt.datetime:
 
 
 class UTCDateTime(TypeDecorator):
-    """A DateTime that always comes back timezone-aware, on SQLite as on PostgreSQL."""
+    """A DateTime that always comes back timezone-aware, on SQLite, PostgreSQL and MySQL/MariaDB.
+
+    MySQL/MariaDB have no time zone in DATETIME: UTC is stored naive, with microseconds (``fsp=6``; the
+    default would drop them and reorder messages created in the same second).
+    """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    def load_dialect_impl(self, dialect):
+        if dialect.name in MYSQL:
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(self.impl)
+
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
+        if value is not None and dialect.name in MYSQL:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
@@ -100,10 +126,10 @@ class Account(Base):
     last_test_ok: Mapped[bool | None] = mapped_column(Boolean)
     last_test_reason: Mapped[str | None] = mapped_column(String(40))
     last_test_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    last_test_summary: Mapped[str | None] = mapped_column(Text)
+    last_test_summary: Mapped[str | None] = mapped_column(LongText)
     # Set when sending failed for a reason of the account (login, TLS, sender): its mail waits.
     held_reason: Mapped[str | None] = mapped_column(String(40))
-    held_detail: Mapped[str | None] = mapped_column(Text)
+    held_detail: Mapped[str | None] = mapped_column(LongText)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -137,16 +163,16 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(12), index=True)
     # Makes notifying one order twice a no-op (unique; None for one-off mails).
-    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    dedupe_key: Mapped[str | None] = mapped_column(exact_string(200), unique=True)
     recipients: Mapped[list] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(String(998))
-    message_id: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(exact_string(255))
     # The message without From/Sender: those come from the sending account when it is sent.
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    body: Mapped[bytes] = mapped_column(LongBinary)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(LongText)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_owner: Mapped[str | None] = mapped_column(exact_string(100))
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("shopmail_account.id", ondelete="SET NULL")
@@ -171,7 +197,7 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(100), default="")
-    summary: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(LongText, default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
@@ -182,9 +208,9 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # One open alert per key (e.g. "account-held:3"); repeats only bump the count.
-    key: Mapped[str] = mapped_column(String(120), index=True)
+    key: Mapped[str] = mapped_column(exact_string(120), index=True)
     level: Mapped[str] = mapped_column(String(10), default="error")
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(LongText)
     count: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -198,7 +224,7 @@ class WorkerHeartbeat(Base):
 
     __tablename__ = "shopmail_worker"
 
-    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(exact_string(100), primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     processed: Mapped[int] = mapped_column(Integer, default=0)

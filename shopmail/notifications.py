@@ -16,13 +16,13 @@ from decimal import InvalidOperation
 
 from babel.dates import format_date
 from babel.numbers import format_currency
-from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 
 from . import settings
 from .addresses import AddressError
 from .addresses import needs_smtputf8
 from .addresses import normalize
+from .babel import gettext as _
 from .delivery import compose
 from .delivery import outbox
 from .delivery import runner

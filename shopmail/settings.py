@@ -39,7 +39,7 @@ class Snapshot:
     version: int
 
     def to_dict(self) -> dict:
-        """The JSON shape of CONTRACTS.md."""
+        """The JSON shape of docs/reference.md."""
         return {
             "sending_account_id": self.sending_account_id,
             "contact_email": self.contact_email,
@@ -184,7 +184,7 @@ def _audit(row: Settings, changes: dict) -> None:
 
 
 def _check_sending_account(account_id: int | None) -> None:
-    from flask_babel import gettext as _
+    from .babel import gettext as _
 
     if account_id is None:
         return

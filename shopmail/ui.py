@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from flask import current_app
 from flask import request
 from flask import url_for
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+
+from .babel import lazy_gettext as _l
 
 #: The navigation, as the shop's help page names it: (group, endpoint, label).
 NAV = [
@@ -65,10 +65,6 @@ def safe_next(target: str | None) -> str:
     return url_for("shopmail.home")
 
 
-def locale() -> str:
-    return str(get_locale() or "es")
-
-
 def can_logout() -> bool:
     return "shopmail.auth.logout" in current_app.view_functions
 
@@ -77,7 +73,6 @@ def init_app(app) -> None:
     """Make the globals available to shopmail's templates (namespaced, so a host's stay untouched)."""
     app.add_template_global(nav, "shopmail_nav")
     app.add_template_global(banners, "shopmail_banners")
-    app.add_template_global(locale, "shopmail_locale")
     app.add_template_global(can_logout, "shopmail_can_logout")
     # Flask-WTF's CSRFProtect defines this global; shopmail checks tokens itself, so a host need not use it.
     from flask_wtf.csrf import generate_csrf

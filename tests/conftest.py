@@ -1,6 +1,7 @@
-"""Shared fixtures: the app on SQLite (and PostgreSQL when SHOPMAIL_TEST_DATABASE_URL is set),
-clients, the CLI runner and a signed-in admin. Real parts only: no mocks of SMTP, DNS or the database."""
+"""Shared fixtures: the app on SQLite (and PostgreSQL when SHOPMAIL_TEST_DATABASE_URL is set, MariaDB or
+MySQL when SHOPMAIL_TEST_MARIADB_URL is set), clients, the CLI runner and a signed-in admin. Real parts only: no mocks of SMTP, DNS or the database."""
 
+import contextlib
 import os
 import re
 import uuid
@@ -19,6 +20,10 @@ pytest_plugins = [
 ]
 
 PG_URL = os.environ.get("SHOPMAIL_TEST_DATABASE_URL")
+MARIADB_URL = os.environ.get("SHOPMAIL_TEST_MARIADB_URL")
+#: The URL each server backend needs, and what the skip says without it.
+SERVERS = {"postgresql": (PG_URL, "SHOPMAIL_TEST_DATABASE_URL not set (PostgreSQL)"),
+           "mariadb": (MARIADB_URL, "SHOPMAIL_TEST_MARIADB_URL not set (MariaDB/MySQL)")}
 ADMIN_EMAIL = "admin@tienda.example"
 ADMIN_PASSWORD = "correcto-caballo-bateria"
 TEST_KEY = "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg="
@@ -30,19 +35,17 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Without SHOPMAIL_TEST_DATABASE_URL the PostgreSQL variants are skipped, and say so.
-    Tests marked sqlite_only (form checks and the like) are not repeated on PostgreSQL."""
+    """Without its URL a server database's variants are skipped, and say so.
+    Tests marked sqlite_only (form checks and the like) are not repeated on the server databases."""
     kept = [item for item in items
-            if not (item.get_closest_marker("sqlite_only") and _backend(item) == "postgresql")]
+            if not (item.get_closest_marker("sqlite_only") and _backend(item) in SERVERS)]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
-    if PG_URL:
-        return
-    skip = pytest.mark.skip(reason="SHOPMAIL_TEST_DATABASE_URL not set (PostgreSQL)")
     for item in items:
-        if _backend(item) == "postgresql":
-            item.add_marker(skip)
+        url, reason = SERVERS.get(_backend(item), ("sqlite", None))
+        if not url:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def _backend(item):
@@ -50,24 +53,49 @@ def _backend(item):
     return callspec.params.get("db_backend") if callspec else None
 
 
+@contextlib.contextmanager
+def private_namespace(server_url, create, drop):
+    """A uniquely named schema or database on ``server_url`` for this run (``create``/``drop`` format the
+    name into SQL), so parallel runs on one server never collide."""
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(create.format(name)))
+    try:
+        yield name
+    finally:
+        with engine.connect() as conn:
+            conn.execute(sa.text(drop.format(name)))
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_schema():
-    """A private schema per test run, so parallel runs on one PostgreSQL never collide."""
+    """A private PostgreSQL schema per test run."""
     if not PG_URL:
         yield None
         return
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
-    yield name
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
-    engine.dispose()
+    with private_namespace(PG_URL, 'CREATE SCHEMA "{}"', 'DROP SCHEMA "{}" CASCADE') as name:
+        yield name
 
 
-def database_config(backend, tmp_path, pg_schema):
+@pytest.fixture(scope="session")
+def mariadb_url():
+    """A private MariaDB/MySQL database per test run, utf8mb4 with the server's usual case- and
+    accent-insensitive collation, as a shop's database is."""
+    if not MARIADB_URL:
+        yield None
+        return
+    with private_namespace(MARIADB_URL, "CREATE DATABASE `{}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
+                           "DROP DATABASE `{}`") as name:
+        yield sa.engine.make_url(MARIADB_URL).set(database=name).update_query_dict(
+            {"charset": "utf8mb4"}).render_as_string(hide_password=False)
+
+
+def database_config(backend, tmp_path, pg_schema, mariadb_url=None):
     """Flask config for one database backend."""
+    if backend == "mariadb":
+        return {"SQLALCHEMY_DATABASE_URI": mariadb_url}
     if backend == "postgresql":
         return {
             "SQLALCHEMY_DATABASE_URI": PG_URL,
@@ -89,15 +117,15 @@ def make_config(tmp_path, **extra):
     }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def db_backend(request):
     return request.param
 
 
 @pytest.fixture
-def app_config(tmp_path, db_backend, pg_schema):
+def app_config(tmp_path, db_backend, pg_schema, mariadb_url):
     """Config for the ``app`` fixture; tests may override with ``@pytest.mark.app_config(...)``."""
-    return make_config(tmp_path, **database_config(db_backend, tmp_path, pg_schema))
+    return make_config(tmp_path, **database_config(db_backend, tmp_path, pg_schema, mariadb_url))
 
 
 @pytest.fixture

@@ -3,9 +3,13 @@
 import os
 import stat
 
+import click
+import pytest
+
 from shopmail import create_app
 from shopmail.config import DEFAULTS
 from shopmail.config import from_environ
+from shopmail.extras import require
 
 
 def test_defaults_applied(app):
@@ -59,7 +63,8 @@ def test_secret_and_key_generated_once_in_instance(tmp_path, monkeypatch):
     assert stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode) == 0o600
 
 
-def test_embedded_reads_shopmail_keys_from_the_environment(tmp_path, monkeypatch):
+def test_embedded_never_reads_the_environment_nor_writes_the_hosts_keys(tmp_path, monkeypatch):
+    """The host decides its configuration: init_app adds only shopmail's own defaults."""
     from flask import Flask
     from flask_sqlalchemy import SQLAlchemy
 
@@ -69,6 +74,17 @@ def test_embedded_reads_shopmail_keys_from_the_environment(tmp_path, monkeypatch
     monkeypatch.setenv("SHOPMAIL_URL_PREFIX", "/correo")
     host = Flask("host", instance_path=str(tmp_path))
     host.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", SHOPMAIL_URL_PREFIX="/admin/correo")
-    ShopMail(host, db=SQLAlchemy(host))
-    assert host.config["SHOPMAIL_SEND_INLINE"] is False
-    assert host.config["SHOPMAIL_URL_PREFIX"] == "/admin/correo"  # the host's own config wins
+    db = SQLAlchemy(host)
+    before = dict(host.config)
+    ShopMail(host, db=db)
+    assert host.config["SHOPMAIL_SEND_INLINE"] is True  # the default, not the environment's "false"
+    assert host.config["SHOPMAIL_URL_PREFIX"] == "/admin/correo"
+    changed = {key for key in host.config if key not in before or host.config[key] != before[key]}
+    assert changed and all(key.startswith("SHOPMAIL_") for key in changed), changed
+    assert not any(key.startswith(("BABEL_", "RATELIMIT_", "CACHE_")) for key in host.config)
+
+
+def test_a_missing_extra_names_the_pip_command():
+    with pytest.raises(click.ClickException) as caught:
+        require("shopmail_no_such_module", "standalone")
+    assert "pip install 'shopmail[standalone]'" in caught.value.message

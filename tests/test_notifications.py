@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 
 from shopmail import notifications
-from shopmail.delivery.compose import ComposeError
 from shopmail.extension import session
 from shopmail.models import OutboxMessage
 from tests import test_delivery_support as support

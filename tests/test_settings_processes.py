@@ -68,7 +68,7 @@ def servers(request, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPMAIL_")}
     env.update(SHOPMAIL_INSTANCE_PATH=str(tmp_path), SECRET_KEY="two-processes",
                SHOPMAIL_ADMIN_EMAIL="admin@tienda.example", SHOPMAIL_ADMIN_PASSWORD="clave-de-prueba",
-               FLASK_APP="wsgi", SHOPMAIL_SEND_INLINE="false")
+               FLASK_APP="shopmail", SHOPMAIL_SEND_INLINE="false")
     if request.param == "redis":
         env.update(SHOPMAIL_CACHE_TYPE="RedisCache", SHOPMAIL_CACHE_REDIS_URL=REDIS_URL,
                    SHOPMAIL_CACHE_KEY_PREFIX=f"shopmail-test-{uuid.uuid4().hex[:8]}:")
@@ -77,7 +77,7 @@ def servers(request, tmp_path):
                        capture_output=True, timeout=60)
     ports = [free_port(), free_port()]
     procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-                               "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               "shopmail:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=(tmp_path / f"gunicorn-{port}.log").open("w")) for port in ports]
     try:
         for port in ports:

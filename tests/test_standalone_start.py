@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def flask(instance, *args):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("SHOPMAIL_") and k not in {"SECRET_KEY", "SQLALCHEMY_DATABASE_URI"}}
-    env.update(SHOPMAIL_INSTANCE_PATH=str(instance), FLASK_APP="wsgi")
+    env.update(SHOPMAIL_INSTANCE_PATH=str(instance), FLASK_APP="shopmail")
     return subprocess.run([sys.executable, "-m", "flask", "shopmail", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import sysconfig
+import time
+import urllib.request
 import venv
 import zipfile
 from pathlib import Path
@@ -23,7 +26,7 @@ import pytest
 pytestmark = pytest.mark.wheel
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["shopmail", "migrations", "pyproject.toml", "setup.py", "README.md"]
+SOURCES = ["shopmail", "migrations", "pyproject.toml", "setup.py", "README.md", "LICENSE"]
 # Compiled catalogs are left behind too: the build must compile them itself (they are not in git).
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", "build", "*.egg-info", "*.mo")
 
@@ -111,6 +114,7 @@ def test_the_wheel_holds_templates_static_migrations_translations_and_provider_d
     assert not missing, sorted(missing)
     assert "shopmail/migrations/env.py" in names and "shopmail/templates/shopmail/page.html" in names
     assert not any(name.startswith(("tests/", "examples/", "migrations/")) for name in names)
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), "the MIT LICENSE file"
 
 
 def test_shopmail_imports_from_the_installed_wheel(fresh_python, tmp_path):
@@ -119,7 +123,7 @@ def test_shopmail_imports_from_the_installed_wheel(fresh_python, tmp_path):
               "from babel.support import Translations; "
               "print(shopmail.__file__); print(migrate.migrations_dir()); "
               "print(resources.files('shopmail.smtp').joinpath('providers.json').is_file()); "
-              "print(Translations.load(str(resources.files('shopmail') / 'translations'), ['en'])"
+              "print(Translations.load(str(resources.files('shopmail') / 'translations'), ['en'], 'shopmail')"
               ".gettext('Registro de envíos').replace(' ', '_'))",
               cwd=tmp_path, env=clean_env())
     package, migrations, providers, english = out.split()
@@ -128,6 +132,40 @@ def test_shopmail_imports_from_the_installed_wheel(fresh_python, tmp_path):
     assert Path(migrations) == Path(package).parent / "migrations"
     assert providers == "True"
     assert english != "Registro_de_envíos"  # the compiled English catalog is in the installed package
+
+
+def test_the_readmes_production_commands_work_from_the_installed_wheel(fresh_python, tmp_path):
+    """`flask --app shopmail …` and `gunicorn 'shopmail:create_app()'`, run where no source tree is."""
+    readme = (ROOT / "README.md").read_text()
+    assert "flask --app shopmail shopmail db-upgrade" in readme and "'shopmail:create_app()'" in readme
+    env = clean_env(SHOPMAIL_INSTANCE_PATH=str(tmp_path / "instance"), SHOPMAIL_ADMIN_EMAIL="ops@tienda.example",
+                    SHOPMAIL_ADMIN_PASSWORD="clave-de-ops-larga")
+    for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "SHOPMAIL_ENCRYPTION_KEYS"):
+        env.pop(key, None)
+    flask = [str(fresh_python), "-m", "flask", "--app", "shopmail", "shopmail"]
+    assert "al día" in run(*flask, "db-upgrade", cwd=tmp_path, env=env)
+    assert "ops@tienda.example" in run(*flask, "ensure-admin", cwd=tmp_path, env=env)
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([str(fresh_python), "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
+                               "shopmail:create_app()"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ajustes/login", timeout=2) as reply:
+                    page = reply.read().decode()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, server.communicate()[1][-3000:]
+                time.sleep(0.2)
+        assert "Iniciar sesión" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_the_example_shop_passes_its_tests_against_the_wheel(fresh_python, tmp_path):

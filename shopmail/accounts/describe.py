@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
-
 from .. import audit
+from ..babel import gettext as _
 from ..models import Account
 
 
@@ -25,7 +24,7 @@ def status(account: Account) -> tuple[str, str]:
 def to_dict(account: Account) -> dict:
     from .service import in_use
 
-    """The JSON shape of CONTRACTS.md — never the password."""
+    """The JSON shape of docs/reference.md — never the password."""
     last = None
     if account.last_test_at is not None:
         last = {"ok": bool(account.last_test_ok), "reason": account.last_test_reason,

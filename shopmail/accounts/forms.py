@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import HiddenField
@@ -20,6 +19,7 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
 from .. import addresses
+from ..babel import lazy_gettext as _l
 from ..smtp.resolve import is_ip
 from .service import Values
 

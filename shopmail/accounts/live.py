@@ -8,7 +8,7 @@ and shows each step the moment it is done. The answer is NDJSON, one event per l
 - ``{"event": "source", "source": "srv", "label": "...", "found": 1}`` (an auto-configuration source answered);
 - ``{"event": "verify", "host": "...", "port": 465, "security": "ssl"}`` (a login attempt begins);
 - last, ``{"event": "result", "kind": "probe"|"autoconfig", "result": {...}, "ticket": "...", "html": "..."}``
-  where ``result`` is the JSON of CONTRACTS.md and ``html`` the same result section the page shows without
+  where ``result`` is the JSON of docs/reference.md and ``html`` the same result section the page shows without
   JavaScript; or ``{"event": "error", "message": "..."}``.
 
 A form that does not validate gets the single event ``{"event": "invalid"}``: the script then submits it
@@ -28,10 +28,10 @@ from flask import copy_current_request_context
 from flask import render_template
 from flask import request
 from flask import Response
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from .. import progress
+from ..babel import gettext as _
+from ..babel import lazy_gettext as _l
 from ..limits import expensive
 from . import service
 from .forms import AccountForm

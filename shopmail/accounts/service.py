@@ -13,13 +13,13 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 
 from .. import audit
 from .. import crypto
+from ..babel import gettext as _
 from ..extension import session
 from ..extension import state
 from ..models import Account

@@ -10,8 +10,8 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_babel import gettext as _
 
+from ..babel import gettext as _
 from ..limits import expensive
 from . import describe
 from . import service

@@ -1,10 +1,11 @@
 """The login form."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms import PasswordField
 from wtforms.validators import InputRequired
+
+from ..babel import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

@@ -6,10 +6,10 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_babel import gettext as _
 from flask_login import login_user
 from flask_login import logout_user
 
+from ..babel import gettext as _
 from ..ui import safe_next
 from . import service
 from .forms import LoginForm

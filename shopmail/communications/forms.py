@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import HiddenField
@@ -12,6 +11,7 @@ from wtforms import TextAreaField
 from wtforms import ValidationError
 
 from .. import addresses
+from ..babel import lazy_gettext as _l
 
 
 class CommunicationsForm(FlaskForm):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import settings
+from ..babel import gettext as _
 from ..extension import session
 from ..models import Account
 from ..ui import Banner

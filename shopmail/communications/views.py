@@ -7,10 +7,10 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import url_for
-from flask_babel import gettext as _
 
 from .. import settings
 from ..accounts import service as accounts
+from ..babel import gettext as _
 from ..limits import expensive
 from .forms import CacheForm
 from .forms import CommunicationsForm

@@ -62,7 +62,7 @@ def claim(owner: str, limit: int, lease_seconds: float, now: dt.datetime | None 
         pick = pick.where(T.c.id.in_(ids))
     pick = pick.order_by(T.c.next_attempt_at, T.c.id).limit(limit)
     dialect = _dialect()
-    if dialect == "postgresql":
+    if dialect in {"postgresql", "mysql", "mariadb"}:  # SKIP LOCKED: PostgreSQL, MariaDB >= 10.6, MySQL >= 8
         pick = pick.with_for_update(skip_locked=True)
     values = dict(status=SENDING, lease_owner=owner, attempts=T.c.attempts + 1,
                   lease_until=now + dt.timedelta(seconds=lease_seconds), updated_at=now)

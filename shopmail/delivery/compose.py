@@ -15,13 +15,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from ..addresses import AddressError
 from ..addresses import needs_smtputf8
 from ..addresses import normalize
 from ..addresses import wire
+from ..babel import default_locale
+from ..babel import gettext as _
+from ..babel import use_locale
 from ..text import clean
 
 #: Characters that would let a value start a new header line.
@@ -76,8 +77,8 @@ def clean_header_text(value, limit: int = 200) -> str:
 
 
 def mail_locale() -> str:
-    """The language of the shop's e-mails (the app's default locale, not the admin's choice)."""
-    return current_app.config.get("BABEL_DEFAULT_LOCALE") or "es"
+    """The language of the shop's e-mails: ``SHOPMAIL_DEFAULT_LOCALE``, never the admin's or the host's choice."""
+    return default_locale()
 
 
 def render(kind: str, context: dict) -> tuple[str, str, str]:
@@ -86,7 +87,7 @@ def render(kind: str, context: dict) -> tuple[str, str, str]:
     The text template sets ``subject``; hosts override a template by shadowing its name.
     """
     env = current_app.jinja_env
-    with force_locale(mail_locale()):
+    with use_locale(mail_locale()):
         text_module = env.get_template(f"shopmail/mail/{kind}.txt").make_module(context)
         html = env.get_template(f"shopmail/mail/{kind}.html").render(context)
         # A template may spread the subject over lines; non-breaking spaces (in amounts) stay.

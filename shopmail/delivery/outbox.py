@@ -1,6 +1,6 @@
 """The outbox: messages written in the caller's transaction, and what admins may do with them.
 
-Statuses (CONTRACTS.md): queued → sending → sent | retry | failed; held (the sending account needs
+Statuses (docs/reference.md): queued → sending → sent | retry | failed; held (the sending account needs
 attention, or none is chosen); simulated (kept on the server, sent only if released by hand);
 cancelled. Every change of status is one conditional UPDATE, so a worker and an admin never
 overwrite each other.
@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from ..babel import gettext as _
+from ..babel import lazy_gettext as _l
 from ..extension import session
 from ..models import Account
 from ..models import OutboxMessage
@@ -114,7 +115,8 @@ def enqueue(drafts, snapshot, kick: bool = True) -> list[Queued]:
 def _insert_new(rows: list[dict]) -> dict[str, int]:
     """Insert ``rows`` skipping dedupe-key conflicts; ``{message_id: id}`` of the rows inserted.
 
-    PostgreSQL and SQLite: one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (one round trip).
+    PostgreSQL and SQLite: one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (one round trip); MySQL and
+    MariaDB: ``INSERT … ON DUPLICATE KEY UPDATE`` and a ``SELECT`` (two).
     Elsewhere: a savepoint per row, so a duplicate never aborts the caller's transaction.
     """
     if not rows:
@@ -130,6 +132,15 @@ def _insert_new(rows: list[dict]) -> dict[str, int]:
         stmt = (insert(table).values(rows).on_conflict_do_nothing()
                 .returning(table.c.message_id, table.c.id))
         return {message_id: id_ for message_id, id_ in sess.execute(stmt)}
+    if dialect in {"mysql", "mariadb"}:
+        # No RETURNING on MySQL: a no-op update on a duplicate key, then the new rows by their Message-IDs
+        # (fresh ones: a duplicate's row kept its own). INSERT IGNORE would also hide truncation errors.
+        from sqlalchemy.dialects.mysql import insert
+
+        sess.execute(insert(table).values(rows).on_duplicate_key_update(id=table.c.id))
+        wanted = [row["message_id"] for row in rows]
+        found = sess.execute(select(table.c.message_id, table.c.id).where(table.c.message_id.in_(wanted)))
+        return {message_id: id_ for message_id, id_ in found}
     created = {}
     for row in rows:
         try:
@@ -260,7 +271,7 @@ def _kick() -> None:
 
 
 def to_dict(row: OutboxMessage) -> dict:
-    """The "Outbox item" JSON shape of CONTRACTS.md."""
+    """The "Outbox item" JSON shape of docs/reference.md."""
     return {
         "id": row.id,
         "kind": row.kind,

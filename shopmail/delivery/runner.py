@@ -13,8 +13,8 @@ from dataclasses import asdict
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import gettext as _
 
+from ..babel import gettext as _
 from ..extension import session
 from ..models import Account
 from ..models import OutboxMessage

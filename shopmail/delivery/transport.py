@@ -13,10 +13,10 @@ import socket
 from concurrent.futures import Future
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from .. import addresses
 from .. import crypto
+from ..babel import gettext as _
 from ..smtp import reasons
 from ..smtp import sockets
 from ..smtp.connection import classify_send_error

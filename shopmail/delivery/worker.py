@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask import has_app_context
-from flask_babel import gettext as _
 
 from .. import settings
+from ..babel import gettext as _
 from ..extension import session
 from ..models import Account
 from ..models import utcnow

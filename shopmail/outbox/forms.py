@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField
 from wtforms import SelectField
 
+from ..babel import lazy_gettext as _l
 from ..delivery import outbox
 
 

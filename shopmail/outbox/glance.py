@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func
 from sqlalchemy import select
 
 from .. import health
 from .. import settings
+from ..babel import gettext as _
+from ..babel import ngettext
 from ..communications.status import Glance
 from ..delivery import history
 from ..delivery import outbox

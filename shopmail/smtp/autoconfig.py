@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask import has_app_context
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from .. import addresses
 from .. import config as _defaults
 from .. import progress
+from ..babel import gettext as _
+from ..babel import lazy_gettext as _l
 from . import autoconfig_verify
 from . import providers
 from .autoconfig_guess import local_name
@@ -71,7 +71,7 @@ class Discovery:
     provider: str = ""
 
     def to_dict(self) -> dict:
-        """The JSON shape in CONTRACTS.md ("Auto-configuration"), plus ``notes`` and ``provider``."""
+        """The JSON shape in docs/reference.md ("Auto-configuration"), plus ``notes`` and ``provider``."""
         return {"found": self.found, "host": self.host, "port": self.port, "security": self.security,
                 "username": self.username, "source": self.source, "verified": self.verified,
                 "elapsed_ms": self.elapsed_ms, "message": self.message, "notes": list(self.notes),

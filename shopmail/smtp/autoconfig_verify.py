@@ -12,9 +12,8 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
 from .. import progress
+from ..babel import gettext as _
 from .autoconfig_fetch import AddressRefused
 from .autoconfig_fetch import allowed_addresses
 from .autoconfig_model import Candidate

@@ -3,7 +3,7 @@
 ``open_smtp(target)`` gives the worker a connected, verified, logged-in ``smtplib.SMTP``; the probe
 drives the same :class:`Conversation` and goes on to MAIL FROM / RCPT TO / DATA. Each step is recorded
 (name, outcome, milliseconds, a detail that never holds the password); a failure becomes an
-:class:`SMTPFailure` with a reason code of CONTRACTS.md.
+:class:`SMTPFailure` with a reason code of docs/reference.md.
 """
 
 from __future__ import annotations

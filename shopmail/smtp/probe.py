@@ -14,11 +14,10 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
 
-from flask_babel import gettext as _
-
 from ..addresses import AddressError
 from ..addresses import needs_smtputf8
 from ..addresses import wire
+from ..babel import gettext as _
 from ..config import parse_list
 from . import reasons
 from .connection import Conversation
@@ -36,7 +35,7 @@ ENVELOPE_STEPS = ("mail_from", "rcpt_to", "data")
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """The outcome of an SMTP test: a reason code of CONTRACTS.md (``ok`` when it passed)."""
+    """The outcome of an SMTP test: a reason code of docs/reference.md (``ok`` when it passed)."""
 
     ok: bool
     reason: str
@@ -51,7 +50,7 @@ class ProbeResult:
     skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        """The JSON shape of CONTRACTS.md "SMTP test"."""
+        """The JSON shape of docs/reference.md "SMTP test"."""
         return {
             "ok": self.ok, "reason": self.reason, "message": self.message, "hint": self.hint,
             "smtp_code": self.smtp_code, "enhanced_code": self.enhanced_code, "elapsed_ms": self.elapsed_ms,

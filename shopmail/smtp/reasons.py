@@ -1,6 +1,6 @@
 """SMTP test reason codes: their Spanish message and hint, and how a server's reply maps to one.
 
-The reason codes are the ones in CONTRACTS.md ("SMTP test reason codes"); ``ok`` marks a passing test.
+The reason codes are the ones in docs/reference.md ("SMTP test reason codes"); ``ok`` marks a passing test.
 The same classification serves the probe and the delivery worker, which also needs to know what
 *kind* of failure it is: worth retrying (``transient``), hopeless for this message (``permanent``),
 or a problem with the account that no retry will fix (``account``).
@@ -12,8 +12,7 @@ import re
 import smtplib
 import ssl
 
-from flask_babel import lazy_gettext as _l
-
+from ..babel import lazy_gettext as _l
 from ..text import clean
 
 TRANSIENT = "transient"

@@ -18,7 +18,7 @@ from tests.browser.support import Keyboard
 from tests.browser.support import login
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG = ROOT / "shopmail" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+CATALOG = ROOT / "shopmail" / "translations" / "en" / "LC_MESSAGES" / "shopmail.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
 
 
@@ -26,7 +26,7 @@ def source_messages() -> dict[str, str]:
     """Every translatable message in the code and templates, as ``make translations`` extracts them."""
     with open(ROOT / "babel.cfg") as fh:
         method_map, options_map = parse_mapping_cfg(fh)
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "_sm": None, "shopmail_ngettext": (1, 2)}
     found = {}
     for filename, _lineno, message, _comments, _context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=keywords):

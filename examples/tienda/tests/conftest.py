@@ -1,4 +1,5 @@
-"""Fixtures for la tienda: the shop on SQLite (and PostgreSQL when SHOPMAIL_TEST_DATABASE_URL is set),
+"""Fixtures for la tienda: the shop on SQLite (and PostgreSQL when SHOPMAIL_TEST_DATABASE_URL is set, MariaDB
+when SHOPMAIL_TEST_MARIADB_URL is set),
 its database built by both migration histories, and signed-in customers and admins.
 
 These tests also run against an installed shopmail wheel (tests/test_wheel.py in shopmail), so they
@@ -27,6 +28,7 @@ from tienda_testing import flask_cli  # noqa: E402
 from tienda_testing import login  # noqa: E402
 
 PG_URL = os.environ.get("SHOPMAIL_TEST_DATABASE_URL")
+MARIADB_URL = os.environ.get("SHOPMAIL_TEST_MARIADB_URL")
 TEST_KEY = "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg="
 ADMIN = ("ana@tienda.example", "contraseña-de-ana")
 CUSTOMER = ("luis@cliente.example", "contraseña-de-luis")
@@ -40,12 +42,40 @@ def pytest_report_header(config):
     return f"shopmail under test: {Path(shopmail.__file__).parent}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalog():
+    """The shop's English catalog, compiled as `pybabel compile -d tienda/translations` does."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parent.parent / "tienda" / "translations").glob("*/LC_MESSAGES/*.po"):
+        with open(po, "rb") as fh:
+            catalog = read_po(fh, locale=po.parts[-3])
+        partial = po.with_suffix(f".mo.{os.getpid()}")
+        with open(partial, "wb") as fh:
+            write_mo(fh, catalog)
+        os.replace(partial, po.with_suffix(".mo"))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="SHOPMAIL_TEST_DATABASE_URL not set (PostgreSQL)"))])
+    not PG_URL, reason="SHOPMAIL_TEST_DATABASE_URL not set (PostgreSQL)")), pytest.param(
+    "mariadb", marks=pytest.mark.skipif(not MARIADB_URL, reason="SHOPMAIL_TEST_MARIADB_URL not set (MariaDB)"))])
 def database(request, tmp_path):
-    """Config for an empty database: a SQLite file, or a private PostgreSQL schema dropped afterwards."""
+    """Config for an empty database: a SQLite file, or a private PostgreSQL schema or MariaDB database
+    dropped afterwards."""
     if request.param == "sqlite":
         yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tienda.sqlite'}"}
+        return
+    if request.param == "mariadb":
+        name = f"tienda_{uuid.uuid4().hex[:10]}"
+        engine = sa.create_engine(MARIADB_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"))
+        yield {"SQLALCHEMY_DATABASE_URI": sa.engine.make_url(MARIADB_URL).set(database=name).update_query_dict(
+            {"charset": "utf8mb4"}).render_as_string(hide_password=False)}
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE `{name}`"))
+        engine.dispose()
         return
     schema = f"tienda_{uuid.uuid4().hex[:10]}"
     engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")

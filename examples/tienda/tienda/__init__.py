@@ -10,12 +10,17 @@ from flask import Flask
 from .auth import current_admin_email
 from .auth import is_shop_admin
 from .auth import login_manager
+from .extensions import babel
+from .extensions import cache
 from .extensions import csrf
+from .extensions import init_limiter
 from .extensions import mail
 from .extensions import migrate
+from .extensions import select_locale
 from .models import db
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -29,6 +34,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         SHOPMAIL_BASE_TEMPLATE="admin/layout.html",
         SHOPMAIL_LOGIN_ENDPOINT="auth.login",
         SHOPMAIL_ENCRYPTION_KEYS=os.environ.get("SHOPMAIL_ENCRYPTION_KEYS"),
+        # The shop's own set-up, which shopmail must leave alone: its catalog and default language,
+        # a limit on every route of the shop, its own cache.
+        BABEL_DEFAULT_LOCALE="es",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
+        RATELIMIT_DEFAULT="300 per minute",
+        RATELIMIT_STORAGE_URI="memory://",
+        CACHE_TYPE="SimpleCache",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -42,17 +54,23 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.config["SHOPMAIL_ENCRYPTION_KEYS"] = crypto.instance_key(app.instance_path)
 
+    babel.init_app(app, locale_selector=select_locale)  # before shopmail, as in many shops
+    init_limiter(app)
+    cache.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app, db=db, admin_guard=is_shop_admin, current_admin=current_admin_email)
 
+    from flask_babel import get_locale
+
     from . import admin
     from . import auth
     from . import cli
     from . import shop
 
+    app.add_template_global(lambda: str(get_locale()), "tienda_locale")
     app.register_blueprint(shop.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
