@@ -1,9 +1,14 @@
 """The home page, the Estado page and `flask shopmail status` tell the truth (issue 12, case 8)."""
 
+import datetime as dt
 import json
 import re
 
+import sqlalchemy as sa
+
 from shopmail.extension import session
+from shopmail.models import OutboxMessage
+from shopmail.models import utcnow
 from tests import test_delivery_support as support
 from tests.helpers import make_account
 from tests.helpers import page
@@ -62,10 +67,7 @@ def test_with_the_smtp_server_down_sending_is_not_green(shop, admin):
     assert level != "ok" and "reintentar" in text
     assert _status(shop.app)["level"] != "ok"
     with shop.app.app_context():  # ten minutes later, still not out
-        session().execute(support.sa.text(
-            "UPDATE shopmail_outbox SET created_at = created_at - INTERVAL '10 minutes'")
-            if session().get_bind().dialect.name == "postgresql" else support.sa.text(
-            "UPDATE shopmail_outbox SET created_at = datetime(created_at, '-10 minutes')"))
+        session().execute(sa.update(OutboxMessage).values(created_at=utcnow() - dt.timedelta(minutes=10)))
         session().commit()
     level, text = _cards(page(admin.get("/ajustes/")))["Envíos"]
     assert level == "error" and "el envío no avanza" in text
