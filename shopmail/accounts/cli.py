@@ -113,7 +113,10 @@ def _discover(values) -> dict:
 def _save(values, account_id, skip_test, as_json):
     ticket = result = None
     if not skip_test:
-        result, ticket = service.test_values(values, account_id)
+        try:
+            result, ticket = service.test_values(values, account_id)
+        except service.AccountError as exc:
+            fail(str(exc))
         if not result.ok:
             emit({"saved": False, "test": result.to_dict()}, as_json,
                  f"Prueba SMTP fallida ({result.reason}): {result.message}\n{result.hint or ''}".rstrip())

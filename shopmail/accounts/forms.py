@@ -125,6 +125,14 @@ class AccountForm(FlaskForm):
             ok = False
         return ok
 
+    def add_error(self, name: str | None, message: str) -> None:
+        """Show ``message`` under the field ``name`` (one of this form's), else at the top of the form."""
+        field = self._fields.get(name) if name else None
+        if field is None or name == "test":
+            self.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+
     def values(self) -> Values:
         return Values(
             address=self.address.data or "", display_name=(self.display_name.data or "").strip(),

@@ -93,7 +93,10 @@ def _load(account_id):
 
 
 def _probe(values, account, ticket) -> dict:
-    result, new_ticket = service.test_values(values, account and account.id, ticket)
+    try:
+        result, new_ticket = service.test_values(values, account and account.id, ticket)
+    except service.PasswordRequired:  # the script submits the form: the message shows on the field
+        return {"event": "invalid"}
     return _answer("probe", result, ticket=new_ticket or "")
 
 
