@@ -20,6 +20,9 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 from sqlalchemy.types import TypeDecorator
 
+#: The largest row id: ids are 32-bit integers on PostgreSQL; a larger number names no row anywhere.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware, in UTC."""

@@ -61,7 +61,7 @@ def step_label(step: str) -> str:
 
 
 @bp.post("/nueva/en-vivo", defaults={"account_id": None}, endpoint="form")
-@bp.post("/<int:account_id>/editar/en-vivo", endpoint="form")
+@bp.post("/<shopmail_id:account_id>/editar/en-vivo", endpoint="form")
 def form_live(account_id):
     """Probar SMTP (action=test) or Intentar configuración automática (action=autoconfig), streamed."""
     account = _load(account_id) if account_id else None
@@ -77,7 +77,7 @@ def form_live(account_id):
         return _stream(work)
 
 
-@bp.post("/<int:account_id>/probar/en-vivo", endpoint="test_saved")
+@bp.post("/<shopmail_id:account_id>/probar/en-vivo", endpoint="test_saved")
 def test_saved_live(account_id):
     """Probar SMTP on a saved account, streamed."""
     _load(account_id)

@@ -23,6 +23,7 @@ from .. import crypto
 from ..extension import session
 from ..extension import state
 from ..models import Account
+from ..models import MAX_ID
 from ..models import utcnow
 
 TICKET_SECONDS = 600
@@ -78,7 +79,7 @@ class Page:
 
 def get(account_id: int) -> Account:
     """The account, or NotFound."""
-    account = session().get(Account, account_id)
+    account = session().get(Account, account_id) if 1 <= account_id <= MAX_ID else None
     if account is None:
         raise NotFound(_("No existe la cuenta %(id)s.", id=account_id))
     return account

@@ -33,19 +33,19 @@ def new():
     return _form_view(None)
 
 
-@bp.route("/<int:account_id>/editar", methods=["GET", "POST"])
+@bp.route("/<shopmail_id:account_id>/editar", methods=["GET", "POST"])
 def edit(account_id):
     return _form_view(_load(account_id))
 
 
-@bp.get("/<int:account_id>")
+@bp.get("/<shopmail_id:account_id>")
 def show(account_id):
     account = _load(account_id)
     return render_template("shopmail/accounts/show.html", account=account, in_use=service.in_use(account),
                            status=describe.status(account), confirm=ConfirmForm(), result=None)
 
 
-@bp.post("/<int:account_id>/probar")
+@bp.post("/<shopmail_id:account_id>/probar")
 def test(account_id):
     account = _load(account_id)
     with expensive():
@@ -56,7 +56,7 @@ def test(account_id):
                            status=describe.status(account), confirm=ConfirmForm(), result=result)
 
 
-@bp.route("/<int:account_id>/eliminar", methods=["GET", "POST"])
+@bp.route("/<shopmail_id:account_id>/eliminar", methods=["GET", "POST"])
 def delete(account_id):
     account = _load(account_id)
     form = ConfirmForm()
