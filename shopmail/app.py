@@ -27,7 +27,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", "sqlite:///" + str(Path(app.instance_path) / "shopmail.sqlite")
     )
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's defaults already hold these keys (SameSite None), so setdefault would change nothing.
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if _config.parse_bool(app.config.get("SHOPMAIL_COOKIE_SECURE", False)):
+        app.config["SESSION_COOKIE_SECURE"] = True  # behind HTTPS: the cookies never travel in clear
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     if not app.config.get(crypto.SETTING):
