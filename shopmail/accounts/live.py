@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import progress
+from ..crypto import SecretKeyError
 from ..limits import expensive
 from . import service
 from .forms import AccountForm
@@ -132,6 +133,9 @@ def _stream(work) -> Response:
         try:
             with progress.listening(lambda event: events.put(_labelled(event))):
                 events.put(work())
+        except SecretKeyError as exc:  # the same sentence as the page without JavaScript: which setting
+            log.error("shopmail: %s", exc)
+            events.put({"event": "error", "message": str(exc)})
         except Exception:  # the admin gets a sentence, the log the traceback
             log.exception("live account action failed")
             events.put({"event": "error", "message": _("Algo ha fallado en el servidor. Vuelva a intentarlo.")})

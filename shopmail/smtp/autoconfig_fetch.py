@@ -180,7 +180,11 @@ def _get(url, resolver, deadline, context, allow_private, allow_http):
         length = response.getheader("Content-Length")
         if length and length.isdigit() and int(length) > MAX_BYTES:
             raise FetchError("documento demasiado grande")
-        return 200, None, _read_capped(response, sock, deadline)
+        body = _read_capped(response, sock, deadline)
+        if length and length.isdigit() and len(body) != int(length):
+            # The connection ended early (or a middlebox cut it): half a document is no document.
+            raise FetchError("documento incompleto")
+        return 200, None, body
     finally:
         guard.close()
 
