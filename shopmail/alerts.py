@@ -19,6 +19,7 @@ from .extension import session
 from .models import Account
 from .models import Alert
 from .models import utcnow
+from .text import clean
 
 log = logging.getLogger("shopmail.alerts")
 NOTIFY_EVERY = dt.timedelta(hours=1)
@@ -27,6 +28,7 @@ ALERT_KIND = "alert"
 
 def raise_alert(key: str, message: str, level: str = "error") -> Alert:
     """Open (or bump) the alert ``key``, log it, and tell the admins by mail if that can work. Commits."""
+    key, message = clean(key, 120), clean(message, 2000)
     alert = session().scalars(select(Alert).where(Alert.key == key, Alert.acknowledged_at.is_(None))).first()
     now = utcnow()
     if alert is None:

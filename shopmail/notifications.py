@@ -20,6 +20,9 @@ from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 
 from . import settings
+from .addresses import AddressError
+from .addresses import needs_smtputf8
+from .addresses import normalize
 from .delivery import compose
 from .delivery import outbox
 from .delivery import runner
@@ -77,7 +80,7 @@ def format_money(amount, currency: str) -> str:
 
 def order_view(order) -> OrderView:
     """Read and check an order: header values may not carry line breaks, amounts must be numbers."""
-    currency = compose.check_header_text(_get(order, "currency") or "EUR", _("La moneda")).upper()
+    currency = compose.clean_header_text(_get(order, "currency") or "EUR", 10).upper()
     lines = []
     for item in _get(order, "items") or ():
         quantity = int(_get(item, "quantity", 1))
@@ -90,11 +93,17 @@ def order_view(order) -> OrderView:
     placed_at = _get(order, "placed_at")
     if isinstance(placed_at, (dt.date, dt.datetime)):
         placed_at = format_date(placed_at, format="long", locale=compose.mail_locale())
-    customer_email = _get(order, "customer_email") or ""
+    # What a customer typed (name, address) or the shop generated (number) never fails the order: line
+    # breaks and controls are cleaned here, a bad address fails only that customer's mail (_customer).
+    customer_email = compose.clean_header_text(_get(order, "customer_email"), 320)
+    try:
+        customer_email = normalize(customer_email, international=True)
+    except AddressError:
+        pass
     return OrderView(
-        number=compose.check_header_text(_get(order, "number"), _("El número de pedido")),
-        customer_email=compose.mailbox(customer_email, what=_("El correo del cliente")).addr_spec,
-        customer_name=compose.check_header_text(_get(order, "customer_name"), _("El nombre del cliente")),
+        number=compose.clean_header_text(_get(order, "number")),
+        customer_email=customer_email,
+        customer_name=compose.clean_header_text(_get(order, "customer_name")),
         lines=tuple(lines),
         total=format_money(_get(order, "total", 0), currency),
         currency=currency,
@@ -103,12 +112,26 @@ def order_view(order) -> OrderView:
     )
 
 
+def _customer(view: OrderView) -> tuple[compose.Address | None, str | None]:
+    """The customer's mailbox, or (None, why) when the address cannot receive mail."""
+    try:
+        return compose.mailbox(view.customer_email, view.customer_name, _("El correo del cliente"),
+                               international=True), None
+    except compose.ComposeError as exc:
+        return None, str(exc)
+
+
+def _reply_to_customer(customer):
+    """The admins' notice answers to the customer, unless that address would need SMTPUTF8 in a header."""
+    return customer if customer is not None and not needs_smtputf8(customer.addr_spec) else None
+
+
 def _dedupe_key(kind: str, number: str) -> str:
     key = f"{kind}:{number}"
     return key if len(key) <= 200 else f"{kind}:sha256:{hashlib.sha256(number.encode()).hexdigest()}"
 
 
-def _draft(kind, view: OrderView, to, reply_to, snap, dedupe=True, **extra) -> compose.Draft:
+def _draft(kind, view: OrderView, to, reply_to, snap, dedupe=True, problem=None, **extra) -> compose.Draft:
     context = {"order": view, "contact_email": snap.contact_email, "kind": kind, **extra}
     try:
         subject, text, html = compose.render(kind, context)
@@ -116,7 +139,15 @@ def _draft(kind, view: OrderView, to, reply_to, snap, dedupe=True, **extra) -> c
         raise ValueError(_("No hay plantilla de correo para «%(k)s».", k=kind)) from None
     return compose.build(kind=kind, to=to, subject=subject, text=text, html=html, reply_to=reply_to,
                          domain=compose.message_id_domain(snap.contact_email),
-                         dedupe_key=_dedupe_key(kind, view.number) if dedupe else None)
+                         dedupe_key=_dedupe_key(kind, view.number) if dedupe else None, problem=problem,
+                         recipients=None if to else (view.customer_email,))
+
+
+def _to_customer(kind, view: OrderView, snap, **extra) -> tuple[compose.Draft, compose.Address | None]:
+    """The customer's message; with an address that cannot receive mail it is kept as failed, with why."""
+    customer, problem = _customer(view)
+    draft = _draft(kind, view, [customer] if customer else [], _contact(snap), snap, problem=problem, **extra)
+    return draft, customer
 
 
 def _contact(snap):
@@ -133,11 +164,11 @@ def order_completed(order) -> list[outbox.Queued]:
     """
     snap = settings.get()
     view = order_view(order)
-    customer = compose.mailbox(view.customer_email, view.customer_name)
-    drafts = [_draft(ORDER_COMPLETED, view, [customer], _contact(snap), snap)]
+    draft, customer = _to_customer(ORDER_COMPLETED, view, snap)
+    drafts = [draft]
     if snap.admin_emails:
         admins = [compose.mailbox(address, what=_("Un correo de administrador")) for address in snap.admin_emails]
-        drafts.append(_draft(ORDER_COMPLETED_ADMIN, view, admins, customer, snap))
+        drafts.append(_draft(ORDER_COMPLETED_ADMIN, view, admins, _reply_to_customer(customer), snap))
     else:
         log.warning("Pedido %s: no hay correos de administrador; el aviso a administradores no se envía.",
                     view.number)
@@ -153,9 +184,8 @@ def customer_notice(kind: str, order, **extra) -> list[outbox.Queued]:
     if not _KIND.match(kind or "") or kind in {ORDER_COMPLETED_ADMIN, TEST}:
         raise ValueError(_("Tipo de aviso desconocido: %(k)s", k=kind))
     snap = settings.get()
-    view = order_view(order)
-    customer = compose.mailbox(view.customer_email, view.customer_name)
-    return outbox.enqueue([_draft(kind, view, [customer], _contact(snap), snap, **extra)], snap)
+    draft, _customer_box = _to_customer(kind, order_view(order), snap, **extra)
+    return outbox.enqueue([draft], snap)
 
 
 def sample_order(to: str) -> dict:

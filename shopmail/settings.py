@@ -66,6 +66,15 @@ def _locked() -> bool:
     return bool(current_app.config.get("SHOPMAIL_SIMULATION_LOCK"))
 
 
+def simulating_now() -> bool:
+    """Whether mail may leave at this instant: False only when neither the lock nor the switch *as saved in
+    the database now* holds it. Read past every cache, so a worker sees a save made a moment ago in another
+    process. Called by delivery right before it connects (the one place that decides)."""
+    if _locked():
+        return True
+    return bool(session().scalar(select(Settings.simulation).order_by(Settings.id).limit(1)))
+
+
 def _first_row() -> Settings | None:
     return session().scalars(select(Settings).order_by(Settings.id).limit(1)).first()
 

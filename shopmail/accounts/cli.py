@@ -169,8 +169,12 @@ def delete(account_id):
 def print_probe(result, as_json):
     """The probe's outcome as JSON or as readable lines; exit 1 when it failed."""
     lines = [f"{'✔' if s.ok else '✘'} {s.step:<10} {s.ms:>6} ms  {s.detail or ''}".rstrip() for s in result.steps]
-    lines.append(("Prueba correcta: " if result.ok else f"Prueba fallida ({result.reason}): ") + result.message)
-    if not result.ok and result.hint:
+    lines += [f"- {step:<10}      no se ha probado" for step in result.skipped]
+    if result.ok:
+        lines.append(("Prueba parcial: " if result.skipped else "Prueba correcta: ") + result.message)
+    else:
+        lines.append(f"Prueba fallida ({result.reason}): " + result.message)
+    if result.hint and (not result.ok or result.skipped):
         lines.append(result.hint)
     emit(result.to_dict(), as_json, "\n".join(lines))
     if not result.ok:

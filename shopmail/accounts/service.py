@@ -25,6 +25,7 @@ from ..extension import state
 from ..models import Account
 from ..models import MAX_ID
 from ..models import utcnow
+from ..text import clean
 
 TICKET_SECONDS = 600
 PAGE_SIZE = 25
@@ -191,9 +192,9 @@ def test_values(values: Values, account_id: int | None = None, ticket: str | Non
 def record_test(account: Account, result) -> None:
     """Remember the outcome on the account; a pass lets held mail go again."""
     account.last_test_ok = result.ok
-    account.last_test_reason = result.reason
+    account.last_test_reason = clean(result.reason, 40)
     account.last_test_at = utcnow()
-    account.last_test_summary = result.summary()
+    account.last_test_summary = clean(result.summary())
     session().commit()
     if result.ok:
         _resume(account.id)

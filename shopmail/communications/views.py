@@ -26,9 +26,10 @@ def _render(form, test_form=None, outcome=None):
 
 
 def _current_form():
-    """The form filled with the saved settings."""
+    """The form filled with the saved settings, never with the request's own fields: on the page shown
+    after another action (the test mail, the cache), an unchecked box there would silently read as off."""
     snap = settings.get()
-    return CommunicationsForm(accounts=accounts.all_accounts(), data={
+    return CommunicationsForm(formdata=None, accounts=accounts.all_accounts(), data={
         "sending_account_id": str(snap.sending_account_id or ""), "contact_email": snap.contact_email,
         "admin_emails": ", ".join(snap.admin_emails), "simulation": snap.simulation_saved,
         "version": snap.version})
@@ -44,8 +45,9 @@ def save():
     form = CommunicationsForm(accounts=accounts.all_accounts())
     if form.validate_on_submit():
         version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        was_simulating = settings.get().simulation_saved
         try:
-            settings.save(expected_version=version, **form.changes())
+            saved = settings.save(expected_version=version, **form.changes())
         except settings.Conflict:
             form.form_errors.append(_("Otra persona ha guardado estos ajustes mientras los editaba. "
                                       "Se muestran abajo sus cambios sin guardar; recargue la página para ver los actuales."))
@@ -53,6 +55,10 @@ def save():
             getattr(form, exc.field).errors = [str(exc)]
         else:
             flash(_("Ajustes guardados. La caché se ha vaciado: la tienda ya usa los nuevos valores."), "success")
+            if saved.simulation_saved != was_simulating:  # never a silent change of what reaches customers
+                flash(_("Modo simulación activado: ningún correo saldrá del servidor.") if saved.simulation_saved
+                      else _("Modo simulación desactivado: el correo nuevo se enviará a sus destinatarios."),
+                      "warning")
             return redirect(url_for(".edit"))
     return _render(form)
 

@@ -19,7 +19,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..addresses import AddressError
+from ..addresses import needs_smtputf8
 from ..addresses import normalize
+from ..addresses import wire
+from ..text import clean
 
 #: Characters that would let a value start a new header line.
 _BREAKERS = ("\r", "\n", "\0")
@@ -39,6 +42,9 @@ class Draft:
     subject: str
     message_id: str
     body: bytes
+    #: Why this message can never be sent (e.g. the customer's address is not an address): it is kept as
+    #: failed, with this reason, instead of failing the order that produced it.
+    problem: str | None = None
 
 
 def check_header_text(value, what: str) -> str:
@@ -49,15 +55,24 @@ def check_header_text(value, what: str) -> str:
     return text.strip()
 
 
-def mailbox(address: str, name: str = "", what: str | None = None) -> Address:
-    """A checked mailbox (display name + address) for To, Reply-To or From."""
+def mailbox(address: str, name: str = "", what: str | None = None, *, international: bool = False) -> Address:
+    """A checked mailbox (display name + address) for To, Reply-To or From, its address in ``wire`` form
+    (international domains as A-labels). ``international``: a non-ASCII local part is accepted (a
+    customer's); such a message can only go out through a server that offers SMTPUTF8."""
     what = what or _("La dirección")
     display = check_header_text(name, _("El nombre de %(a)s", a=address))
     try:
-        spec = normalize(address)
+        spec = wire(normalize(address, international=international))
     except AddressError as exc:
         raise ComposeError(f"{what}: {exc}") from None
-    return Address(display_name=display, addr_spec=spec)
+    local, _at, domain = spec.rpartition("@")  # (addr_spec= would refuse a non-ASCII local part)
+    return Address(display_name=display, username=local, domain=domain)
+
+
+def clean_header_text(value, limit: int = 200) -> str:
+    """Text that comes from an order (a customer's name, the order number) made fit for a header:
+    line breaks and other controls become spaces instead of failing the order's mail."""
+    return clean(value, limit)
 
 
 def mail_locale() -> str:
@@ -98,11 +113,16 @@ def new_message_id(domain: str) -> str:
 
 
 def build(*, kind: str, to: list[Address], subject: str, text: str, html: str,
-          reply_to: Address | None, domain: str, dedupe_key: str | None = None) -> Draft:
+          reply_to: Address | None, domain: str, dedupe_key: str | None = None, problem: str | None = None,
+          recipients: tuple[str, ...] | None = None) -> Draft:
     """An ``EmailMessage`` (HTML with a plain-text alternative) as a ``Draft`` without From."""
     subject = check_header_text(subject, _("El asunto"))
-    msg = EmailMessage(policy=policy.SMTP)
-    msg["To"] = tuple(to)
+    # A customer's non-ASCII local part can only be written as UTF-8 (RFC 6532); every other message
+    # stays 7-bit, with international domains as A-labels.
+    international = needs_smtputf8(*(a.addr_spec for a in to), *([reply_to.addr_spec] if reply_to else []))
+    msg = EmailMessage(policy=policy.SMTPUTF8 if international else policy.SMTP)
+    if to:
+        msg["To"] = tuple(to)
     msg["Subject"] = subject
     msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
     message_id = new_message_id(domain)
@@ -114,8 +134,8 @@ def build(*, kind: str, to: list[Address], subject: str, text: str, html: str,
     # Quoted-printable: 7-bit safe for any server, still readable in the raw source.
     msg.set_content(text, cte="quoted-printable")
     msg.add_alternative(html, subtype="html", cte="quoted-printable")
-    return Draft(kind=kind, dedupe_key=dedupe_key, recipients=tuple(a.addr_spec for a in to),
-                 subject=subject, message_id=message_id, body=msg.as_bytes())
+    return Draft(kind=kind, dedupe_key=dedupe_key, recipients=recipients or tuple(a.addr_spec for a in to),
+                 subject=subject, message_id=message_id, body=msg.as_bytes(), problem=problem)
 
 
 def from_header(display_name: str, address: str) -> tuple[str, bytes]:

@@ -20,6 +20,7 @@ from ..extension import session
 from ..models import Account
 from ..models import OutboxMessage
 from ..models import utcnow
+from ..text import clean
 
 QUEUED = "queued"
 SENDING = "sending"
@@ -85,9 +86,10 @@ def no_account_text() -> str:
 def enqueue(drafts, snapshot, kick: bool = True) -> list[Queued]:
     """Add ``drafts`` to the caller's transaction (no commit, no network) and return what happened.
 
-    Simulation is decided here, once: ``simulated`` rows are never sent unless released by hand.
-    Without a sending account the rows wait as ``held``. Duplicates (same dedupe key) are skipped
-    without aborting the caller's transaction.
+    Rows start ``simulated`` while simulation is on (the worker applies the same rule again right before
+    it connects, so a row queued a moment before simulation was switched on stays on the server too),
+    ``held`` without a sending account, ``failed`` when the draft can never be sent (its ``problem``).
+    Duplicates (same dedupe key) are skipped without aborting the caller's transaction.
     """
     if snapshot.simulation or simulation_locked():
         status, note = SIMULATED, None
@@ -96,16 +98,17 @@ def enqueue(drafts, snapshot, kick: bool = True) -> list[Queued]:
     else:
         status, note = QUEUED, None
     now = utcnow()
-    rows = [dict(kind=d.kind, status=status, dedupe_key=d.dedupe_key, recipients=list(d.recipients),
-                 subject=d.subject, message_id=d.message_id, body=d.body, attempts=0, last_error=note,
+    rows = [dict(kind=d.kind, status=FAILED if d.problem else status, dedupe_key=d.dedupe_key,
+                 recipients=[clean(r, 320) for r in d.recipients], subject=d.subject, message_id=d.message_id,
+                 body=d.body, attempts=0, last_error=clean(d.problem) if d.problem else note,
                  next_attempt_at=now, created_at=now, updated_at=now) for d in drafts]
     created = _insert_new(rows)
-    if kick and status == QUEUED and created:
+    if kick and any(row["status"] == QUEUED and row["message_id"] in created for row in rows):
         from . import inline
 
         inline.after_commit()
-    return [Queued(created.get(d.message_id), d.kind, status, d.message_id, d.recipients,
-                   d.message_id in created) for d in drafts]
+    return [Queued(created.get(row["message_id"]), row["kind"], row["status"], row["message_id"],
+                   tuple(row["recipients"]), row["message_id"] in created) for row in rows]
 
 
 def _insert_new(rows: list[dict]) -> dict[str, int]:
@@ -161,10 +164,16 @@ def _get_or_refuse(message_id: int) -> OutboxMessage:
 
 
 def release(message_id: int) -> None:
-    """Liberar: a simulated message goes out for real (simulated → queued). Refused under the lock."""
+    """Liberar: a simulated message goes out for real (simulated → queued). Refused while simulation is
+    on (the lock or the saved switch): the worker would only keep it again."""
+    from .. import settings
+
     row = _get_or_refuse(message_id)
     if simulation_locked():
         raise ActionRefused(_("SHOPMAIL_SIMULATION_LOCK está activo: no se puede liberar ningún correo."))
+    if settings.simulating_now():
+        raise ActionRefused(_("El modo simulación está activo: desactívelo en Comunicaciones antes de liberar "
+                              "un correo."))
     if not _change(row.id, (SIMULATED,), "outbox.released", status=QUEUED, next_attempt_at=utcnow(), last_error=None):
         raise ActionRefused(_("Solo se puede liberar un correo simulado."))
     _kick()
@@ -191,7 +200,9 @@ def hold_account(account_id: int, reason: str, detail: str) -> None:
     No version bump, so an admin editing the account meanwhile gets no false conflict.
     """
     t = Account.__table__
-    session().execute(update(t).where(t.c.id == account_id).values(held_reason=reason[:40], held_detail=detail))
+    detail = clean(detail)
+    session().execute(update(t).where(t.c.id == account_id).values(held_reason=clean(reason, 40),
+                                                                    held_detail=detail))
     hold_waiting(account_id, detail)
     session().commit()
 
@@ -201,7 +212,7 @@ def hold_waiting(account_id: int | None, detail: str) -> int:
     None when no sending account is chosen). No commit."""
     o = OutboxMessage.__table__
     result = session().execute(update(o).where(o.c.status.in_((QUEUED, RETRY)))
-                               .values(status=HELD, account_id=account_id, last_error=detail,
+                               .values(status=HELD, account_id=account_id, last_error=clean(detail),
                                        updated_at=utcnow()))
     return result.rowcount
 
@@ -230,6 +241,15 @@ def release_held() -> int:
     now = utcnow()
     result = session().execute(update(o).where(o.c.status == HELD)
                                .values(status=QUEUED, next_attempt_at=now, last_error=None, updated_at=now))
+    return result.rowcount
+
+
+def simulate_held(note: str) -> int:
+    """Simulation is on: held mail will not wait to go out, it stays on the server (held → simulated).
+    No commit."""
+    o = OutboxMessage.__table__
+    result = session().execute(update(o).where(o.c.status == HELD)
+                               .values(status=SIMULATED, last_error=note, updated_at=utcnow()))
     return result.rowcount
 
 

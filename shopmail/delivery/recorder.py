@@ -1,12 +1,14 @@
-"""Recording outcomes beside the sending, so the SMTP connection never waits for the database.
+"""Recording outcomes beside the sending, so the SMTP connection waits for the database as little as possible.
 
 The sending thread hands each outcome to a ``Recorder`` the moment the server has answered; the
-recorder's own thread (its own app context and database connection) writes it at once. Outcomes that
-arrive while a commit is in progress are written together in the next one (group commit), so a
-slow disk (SQLite's fsync) or a far database costs one commit per group, not per message.
-
-A crash can lose only outcomes not yet written: those rows are still leased as ``sending`` and
-are sent again when the lease runs out — duplicates of the interrupted batch only.
+recorder's own thread (its own app context and database connection) commits it at once. Whatever
+arrived while a commit was in progress is written together in the next one. A "sent" record comes back
+as a future: the worker waits for it before it lets the *next* message be accepted (it sends that
+message while the record is written, and holds back only the final "." of its DATA), so the database
+and the wire overlap, and a worker that dies has at most one accepted message it had not recorded —
+at most one duplicate per connection. On PostgreSQL these commits do not wait for the disk
+(``synchronous_commit = off`` for the transaction): a worker's death cannot lose them, only the
+database server's own crash could lose the last few.
 """
 
 from __future__ import annotations
@@ -18,13 +20,11 @@ from concurrent.futures import Future
 
 from flask import current_app
 
+from ..extension import session
 from . import claim
 
 log = logging.getLogger("shopmail.delivery")
 _STOP = object()
-#: Outcomes arriving within this many seconds of the first one are written in the same commit: the
-#: database work per message shrinks, and the sending thread keeps the interpreter to itself.
-GROUP_WINDOW = 0.025
 GROUP_MAX = 200
 
 
@@ -35,13 +35,16 @@ class Recorder:
         self.owner = owner
         self.app = current_app._get_current_object()
         self.items: queue.Queue = queue.Queue()
-        self.hurry = threading.Event()
+        self.last_sent: Future | None = None  # the newest "sent" record, done once committed
         self.thread = threading.Thread(target=self._run, name="shopmail-recorder", daemon=True)
         self.thread.start()
 
-    def sent(self, id_: int, account_id: int, sent_from: str, note: str | None) -> None:
-        """A message the server accepted."""
-        self.items.put(("sent", id_, account_id, sent_from, note))
+    def sent(self, id_: int, account_id: int, sent_from: str, note: str | None) -> Future:
+        """A message the server accepted; the future is done once that is committed."""
+        future: Future = Future()
+        self.items.put(("sent", id_, account_id, sent_from, note, future))
+        self.last_sent = future
+        return future
 
     def call(self, function, *args) -> None:
         """Any other record (``claim.retry_later``, ``claim.failed``, ``claim.extend`` …), in order."""
@@ -57,64 +60,61 @@ class Recorder:
     def close(self) -> None:
         """Write what is left and end the thread."""
         self.items.put(_STOP)
-        self.hurry.set()
         self.thread.join()
 
     def _run(self) -> None:
         with self.app.app_context():
             while True:
                 batch = [self.items.get()]
-                if batch[0] is not _STOP:
-                    # Let outcomes gather (close cuts the wait short); one wake-up per group.
-                    self.hurry.wait(GROUP_WINDOW)
-                self.hurry.clear()
                 while batch[-1] is not _STOP and len(batch) < GROUP_MAX:
                     try:
                         batch.append(self.items.get_nowait())
                     except queue.Empty:
                         break
-                stop = _STOP in batch
-                try:
-                    self._write([item for item in batch if item is not _STOP])
-                except Exception as exc:  # the rows stay leased and are sent again after the lease
-                    log.exception("No se pudo registrar el resultado de un envío.")
-                    from ..extension import session
-
-                    session().rollback()
-                    for item in batch:
-                        if isinstance(item, tuple) and item[0] == "submit" and not item[3].done():
-                            item[3].set_exception(exc)
-                if stop:
+                self._write([item for item in batch if item is not _STOP])
+                if _STOP in batch:
                     return
 
     def _write(self, batch: list) -> None:
-        """Write ``batch`` in order; consecutive plain "sent" outcomes become one UPDATE."""
-        group: list[int] = []
-        key = None
+        """Write ``batch`` in order, each record on its own: one that cannot be written (the rows stay
+        leased and are sent again after the lease) never takes the others down with it."""
+        for unit in _units(batch):
+            try:
+                _apply(unit, self.owner)
+            except Exception as exc:
+                log.exception("No se pudo registrar el resultado de un envío.")
+                session().rollback()
+                for item in unit:
+                    if item[0] in ("sent", "submit") and not item[-1].done():
+                        item[-1].set_exception(exc)
 
-        def write_group():
-            nonlocal group, key
-            if group:
-                claim.sent(group, self.owner, *key)
-            group, key = [], None
 
-        for item in batch:
-            if item[0] == "sent" and item[4] is None:
-                if key is not None and key != item[2:4]:
-                    write_group()
-                group.append(item[1])
-                key = item[2:4]
-                continue
-            write_group()
-            if item[0] == "sent":
-                claim.sent([item[1]], self.owner, item[2], item[3], item[4])
-            elif item[0] == "submit":
-                _kind, function, args, future = item
-                try:
-                    future.set_result(function(*args))
-                except Exception as exc:
-                    future.set_exception(exc)
-            else:
-                _kind, function, args = item
-                function(*args)
-        write_group()
+def _units(batch: list) -> list[list]:
+    """Consecutive plain "sent" outcomes of one account become one unit (one UPDATE); the rest stay single."""
+    units: list[list] = []
+    for item in batch:
+        previous = units[-1] if units else None
+        if (item[0] == "sent" and item[4] is None and previous and previous[0][0] == "sent"
+                and previous[0][4] is None and previous[0][2:4] == item[2:4]):
+            previous.append(item)
+        else:
+            units.append([item])
+    return units
+
+
+def _apply(unit: list, owner: str) -> None:
+    first = unit[0]
+    if first[0] == "sent":
+        claim.sent([item[1] for item in unit], owner, first[2], first[3], first[4], quick=True)
+        for item in unit:
+            item[5].set_result(True)
+    elif first[0] == "submit":
+        _kind, function, args, future = first
+        try:
+            future.set_result(function(*args))
+        except Exception as exc:
+            session().rollback()
+            future.set_exception(exc)
+    else:
+        _kind, function, args = first
+        function(*args)

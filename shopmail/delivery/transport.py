@@ -7,12 +7,16 @@ its kind ("transient", "permanent" or "account").
 
 from __future__ import annotations
 
+import re
 import smtplib
 
 from flask import current_app
 from flask_babel import gettext as _
 
+from .. import addresses
 from .. import crypto
+from ..smtp import reasons
+from ..smtp import sockets
 from ..smtp.connection import classify_send_error
 from ..smtp.connection import open_smtp
 from ..smtp.connection import SMTPFailure
@@ -44,16 +48,26 @@ def describe(failure: SMTPFailure) -> str:
     return message
 
 
-class Sender:
-    """The sending account's connection, opened on first use and reused from batch to batch."""
+class RecordFailed(Exception):
+    """The previous message's outcome could not be recorded: the next one must not be completed."""
 
-    def __init__(self, account, defer_errors: bool = False):
+
+class Sender:
+    """The sending account's connection, opened on first use and reused from batch to batch.
+
+    Every message has an overall deadline (``message_seconds``) on top of the socket's timeout: a server
+    trickling its reply cannot hold a message (and the worker's lease) for longer than that.
+    """
+
+    def __init__(self, account, defer_errors: bool = False, message_seconds: float | None = None):
         self.account_id = account.id
         self.address = account.address
         self.smtp: smtplib.SMTP | None = None
+        self.countdown: sockets.Countdown | None = None
         self.problem: SMTPFailure | None = None
         try:
             self.from_value, self.from_line = compose.from_header(account.display_name or "", account.address)
+            self.envelope_from = addresses.wire(account.address)  # an international domain as A-labels
             self.target = target_for(account)
         except compose.ComposeError as exc:
             self.problem = SMTPFailure("sender_not_allowed", str(exc), kind=ACCOUNT, step="mail_from")
@@ -61,6 +75,8 @@ class Sender:
             self.problem = failure
         if self.problem is not None and not defer_errors:
             raise self.problem
+        self.in_data = False
+        self.message_seconds = message_seconds or 2 * (self.target.timeout if self.problem is None else 10.0)
 
     def check(self) -> None:
         """Raise the account's problem found when reading it (bad display name, unreadable password)."""
@@ -76,22 +92,89 @@ class Sender:
         """Open (or reopen) the connection; raises SMTPFailure."""
         self.close()
         self.smtp = open_smtp(self.target)
+        self.countdown = sockets.Countdown(self.smtp.sock)
 
-    def send(self, recipients, body: bytes) -> dict:
-        """Send one stored message with the account's From; returns the refused recipients (if any)."""
+    def send(self, recipients, body: bytes, before_end=None) -> dict:
+        """Send one stored message with the account's From; returns the refused recipients (if any).
+
+        ``before_end`` runs just before the final "." of DATA (the worker waits there for the previous
+        message's record). Whatever goes wrong with one message, the connection is left clean for the
+        next: reset (RSET) after a refusal, replaced when its state is unknown (a timeout, a drop, an
+        error in the middle of DATA).
+        """
         if not self.connected:
             self.connect()
+        recipients = list(recipients)
+        options = []
+        if addresses.needs_smtputf8(self.envelope_from, *recipients):
+            if not self.smtp.has_extn("smtputf8"):  # before any command: nothing to reset
+                raise _smtputf8_refused(recipients)
+            options = ["SMTPUTF8"]
+        self.in_data = False
+        self.countdown.arm(self.message_seconds)
         try:
-            return self.smtp.sendmail(self.address, list(recipients), compose.with_sender(body, self.from_line))
+            return self._transaction(recipients, compose.with_sender(body, self.from_line), options, before_end)
+        except RecordFailed:
+            self.close(polite=False)  # mid-DATA: without the final "." the server keeps nothing
+            raise
         except Exception as exc:
-            failure = classify_send_error(exc)
-            if isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)):
+            failure = _timed_out() if self.countdown is not None and self.countdown.fired else \
+                classify_send_error(exc)
+            if self.in_data or isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)):
                 self.close(polite=False)
+            else:
+                self._reset()
             raise failure from None
+        finally:
+            if self.countdown is not None:
+                self.countdown.disarm()
+
+    def _transaction(self, recipients: list[str], message: bytes, options: list[str], before_end) -> dict:
+        """MAIL, RCPT, DATA as ``smtplib.SMTP.sendmail`` does them, with ``before_end`` before the end of data."""
+        smtp = self.smtp
+        if smtp.has_extn("size"):
+            options = [*options, f"SIZE={len(message)}"]
+        code, reply = smtp.mail(self.envelope_from, options)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, self.envelope_from)
+        refused = {}
+        for recipient in recipients:
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                refused[recipient] = (code, reply)
+        if len(refused) == len(recipients):
+            raise smtplib.SMTPRecipientsRefused(refused)
+        code, reply = smtp.docmd("DATA")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        self.in_data = True
+        data = _DOT.sub(b"..", message)
+        smtp.send(data if data.endswith(b"\r\n") else data + b"\r\n")
+        if before_end is not None:
+            before_end()
+        smtp.send(b".\r\n")
+        code, reply = smtp.getreply()
+        self.in_data = False
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+        return refused
+
+    def _reset(self) -> None:
+        """End whatever transaction a failed send left open (RSET); a connection that does not answer
+        250 is closed, so the next message starts on a fresh one."""
+        try:
+            code, _reply = self.smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            code = None
+        if code != 250:
+            self.close(polite=False)
 
     def close(self, polite: bool = True) -> None:
         """QUIT (without waiting long) and close."""
         smtp, self.smtp = self.smtp, None
+        countdown, self.countdown = self.countdown, None
+        if countdown is not None:
+            countdown.close()
         if smtp is None:
             return
         if polite and getattr(smtp, "sock", None) is not None:
@@ -101,6 +184,23 @@ class Sender:
             except (OSError, smtplib.SMTPException):
                 pass
         smtp.close()
+
+
+#: A line of the message that starts with "." is sent as ".." (RFC 5321 4.5.2), as smtplib does.
+_DOT = re.compile(rb"(?m)^\.")
+
+
+def _timed_out() -> SMTPFailure:
+    message, hint = reasons.describe("timeout", "send")
+    return SMTPFailure("timeout", message, hint=hint, step="data", kind=reasons.TRANSIENT)
+
+
+def _smtputf8_refused(recipients) -> SMTPFailure:
+    """A message only SMTPUTF8 can carry (a non-ASCII local part) through a server without it: this
+    message fails for good; the account and every other message are fine."""
+    message, hint = reasons.describe("server_error", "smtputf8")
+    who = ", ".join(r for r in recipients if not r.isascii())
+    return SMTPFailure("server_error", f"{message} ({who})", hint=hint, step="mail_from", kind=reasons.PERMANENT)
 
 
 def refused_note(refused: dict) -> str | None:

@@ -71,14 +71,38 @@ def lease_seconds() -> float:
     return float(current_app.config["SHOPMAIL_OUTBOX_LEASE_SECONDS"])
 
 
+def message_seconds(lease: float) -> float:
+    """The hard deadline of one message on an open connection: twice the SMTP timeout, and never more
+    than a quarter of the lease. With the lease renewed whenever a quarter of it has passed, a live worker
+    always finishes (or abandons) a message long before another worker could take it over."""
+    return max(1.0, min(2 * float(current_app.config["SHOPMAIL_SMTP_TIMEOUT"]), lease / 4))
+
+
+def simulation_note() -> str | None:
+    """Why mail may not leave at this instant (the lock, or the switch as saved now); None when it may.
+
+    The one rule of simulation, applied by the worker right before it connects, on every path (new, held,
+    resumed, retried, released mail alike). Starts a fresh transaction so the saved switch is current.
+    """
+    session().commit()
+    if outbox.simulation_locked():
+        return _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía.")
+    if settings.simulating_now():
+        return _("Modo simulación activo: el correo se ha guardado en el servidor y no se ha enviado.")
+    return None
+
+
 def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
     """The sending account when mail may go now; None otherwise (after holding or simulating)."""
-    snap = settings.get()
-    if snap.simulation_locked or outbox.simulation_locked():
-        note = _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía.")
+    note = simulation_note()
+    if note is not None:
+        # Everything that would leave now stays on the server instead: due mail and held mail alike.
+        report.simulated += outbox.simulate_held(note)
+        session().commit()
         while ids := claim.claim(owner, batch, lease_seconds(), ids=only):
             report.simulated += claim.simulate(ids, owner, note)
         return None
+    snap = settings.get()
     account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
     if account is None:
         report.held += outbox.hold_waiting(None, outbox.no_account_text())
@@ -117,7 +141,8 @@ def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.E
         time.monotonic(), claim.load(claim.claim(owner, batch, lease_seconds(), ids=only)))
     if not rows:
         return report
-    recorder, sender = Recorder(owner), transport.Sender(account, defer_errors=True)
+    recorder = Recorder(owner)
+    sender = transport.Sender(account, defer_errors=True, message_seconds=message_seconds(lease_seconds()))
     try:
         while rows:
             upcoming = None if only is not None else recorder.submit(_claim_next, owner, batch, lease_seconds())
@@ -139,6 +164,20 @@ def _send_batch(rows, claimed_at: float, sender: transport.Sender, recorder: Rec
     lease = lease_seconds()
     renewed = claimed_at
     verdict, failure = "ok", None
+
+    def previous_recorded():
+        """Before the server may accept the next message, the last one is recorded as sent (it was being
+        written while this one went out): a crash leaves at most one accepted-but-unrecorded message."""
+        if recorder.last_sent is not None:
+            try:
+                recorder.last_sent.result(timeout=max(0.1, sender.message_seconds / 2))
+            except Exception as exc:
+                raise transport.RecordFailed() from exc
+
+    note = simulation_note()  # asked again for every batch, right before its first byte goes out
+    if note is not None:
+        _set_aside(rows, "simulated", note, sender, recorder, report)
+        return "simulated", note
     try:
         sender.check()
         for row in rows:
@@ -146,17 +185,24 @@ def _send_batch(rows, claimed_at: float, sender: transport.Sender, recorder: Rec
                 # Asked to stop, or the lease is about to run out (another worker may take these).
                 verdict = "stopped"
                 break
-            if time.monotonic() - renewed > lease / 2:
+            if time.monotonic() - renewed > lease / 4:
                 recorder.call(claim.extend, list(pending), recorder.owner, lease)
                 renewed = time.monotonic()
             if not sender.connected:
                 sender.connect()  # a failure here concerns the whole batch (handled below)
             try:
-                refused = sender.send(row.recipients, row.body)
+                refused = sender.send(row.recipients, row.body, before_end=previous_recorded)
             except SMTPFailure as message_failure:
                 if message_failure.kind == transport.ACCOUNT:
                     raise
                 _message_failed(row, message_failure, recorder, report)
+            except transport.RecordFailed:
+                # The database stopped taking records: this message was not completed (no final "."),
+                # and the rest of the batch waits for its lease to run out.
+                log.error("No se pudo registrar un envío; se detiene esta pasada.")
+                pending.clear()
+                verdict = "stopped"
+                break
             else:
                 recorder.sent(row.id, sender.account_id, sender.from_value, transport.refused_note(refused))
                 report.sent += 1
@@ -184,6 +230,9 @@ def _set_aside(rows, verdict: str, failure, sender, recorder: Recorder, report: 
     if verdict == "stopped":
         recorder.call(claim.give_back, ids, recorder.owner)
         report.returned += len(ids)
+    elif verdict == "simulated":
+        recorder.call(claim.simulate, ids, recorder.owner, failure)
+        report.simulated += len(ids)
     elif verdict == "down":
         for row in rows:
             _message_failed(row, failure, recorder, report)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from .. import progress
+from ..text import clean
 from . import reasons
 from . import sockets
 from .reasons import SMTPFailure
@@ -93,10 +94,11 @@ class Conversation:
         return int((time.monotonic() - self.started) * 1000)
 
     def scrub(self, text: str) -> str:
-        """``text`` with every form of the password (plain, base64, the AUTH PLAIN blob) masked."""
+        """``text`` with every form of the password (plain, base64, the AUTH PLAIN blob) masked, on one
+        line without control characters (it may come from the server)."""
         for secret in self._secrets:
             text = text.replace(secret, "********")
-        return text
+        return clean(text, 500)
 
     def record(self, name: str, ok: bool, since: float, detail: str = "") -> None:
         """Add a step (its time counted from ``since``), scrubbed, and report it to any live listener."""

@@ -16,6 +16,9 @@ from dataclasses import field
 
 from flask_babel import gettext as _
 
+from ..addresses import AddressError
+from ..addresses import needs_smtputf8
+from ..addresses import wire
 from ..config import parse_list
 from . import reasons
 from .connection import Conversation
@@ -27,6 +30,8 @@ from .connection import TLSInfo
 __all__ = ["ProbeResult", "Step", "TLSInfo", "Target", "probe", "target_from_config"]
 
 log = logging.getLogger("shopmail.smtp")
+#: The steps of a real send after the login; a test without an envelope sender cannot try them.
+ENVELOPE_STEPS = ("mail_from", "rcpt_to", "data")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class ProbeResult:
     elapsed_ms: int = 0
     steps: list[Step] = field(default_factory=list)
     tls: TLSInfo | None = None
+    #: Steps a real send needs that this test did not try (no envelope sender to try them with).
+    skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The JSON shape of CONTRACTS.md "SMTP test"."""
@@ -50,6 +57,7 @@ class ProbeResult:
             "smtp_code": self.smtp_code, "enhanced_code": self.enhanced_code, "elapsed_ms": self.elapsed_ms,
             "steps": [asdict(step) for step in self.steps],
             "tls": asdict(self.tls) if self.tls else None,
+            "skipped": list(self.skipped),
         }
 
     @property
@@ -61,6 +69,8 @@ class ProbeResult:
         """One Spanish line for the account's "last test" column."""
         if self.ok:
             tls = f", {self.tls.version}" if self.tls and self.tls.version else ""
+            if self.skipped:
+                return _("Parcial en %(ms)d ms%(tls)s: no se probó el envío.", ms=self.elapsed_ms, tls=tls)
             return _("Correcta en %(ms)d ms%(tls)s.", ms=self.elapsed_ms, tls=tls)
         return _("Fallida (%(reason)s): %(message)s", reason=self.reason, message=self.message)
 
@@ -114,8 +124,11 @@ def _envelope(conversation: Conversation) -> None:
     if not sender:
         return  # nothing to put on the envelope: the test ends after the login
     recipient = target.rcpt_to or sender
+    # Exactly as delivery puts them on the wire (international domains as A-labels), so a passing test
+    # means real mail from this address goes out too.
+    sender, recipient = _wire(sender), _wire(recipient)
     options = []
-    if not (sender + recipient).isascii() and smtp.has_extn("smtputf8"):
+    if needs_smtputf8(sender, recipient) and smtp.has_extn("smtputf8"):
         options = ["SMTPUTF8"]
     conversation.command("mail_from", (250,), lambda: smtp.mail(sender, options))
     conversation.command("rcpt_to", (250, 251), lambda: smtp.rcpt(recipient))
@@ -127,11 +140,20 @@ def _envelope(conversation: Conversation) -> None:
     conversation.command("data", (354,), data)
 
 
+def _wire(address: str) -> str:
+    try:
+        return wire(address)
+    except AddressError:
+        return address  # the server's answer to it is the test's result
+
+
 def _result(conversation: Conversation, failure: SMTPFailure | None) -> ProbeResult:
     if failure is None:
-        message, hint = reasons.describe("ok")
+        tried = {step.step for step in conversation.steps}
+        skipped = [step for step in ENVELOPE_STEPS if step not in tried]
+        message, hint = reasons.describe("ok", "partial" if skipped else None)
         return ProbeResult(True, "ok", message, hint, elapsed_ms=conversation.elapsed_ms(),
-                           steps=list(conversation.steps), tls=conversation.tls)
+                           steps=list(conversation.steps), tls=conversation.tls, skipped=skipped)
     return ProbeResult(False, failure.reason, failure.message, failure.hint, failure.smtp_code,
                        failure.enhanced_code, conversation.elapsed_ms(), list(conversation.steps),
                        conversation.tls)

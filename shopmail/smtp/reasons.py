@@ -14,12 +14,17 @@ import ssl
 
 from flask_babel import lazy_gettext as _l
 
+from ..text import clean
+
 TRANSIENT = "transient"
 PERMANENT = "permanent"
 ACCOUNT = "account"
 
 _MESSAGES = {
     "ok": _l("La prueba SMTP es correcta: el servidor aceptaría el envío. No se ha enviado ningún mensaje."),
+    ("ok", "partial"): _l("Conexión e inicio de sesión correctos, pero no se ha probado el envío (MAIL FROM, "
+                          "RCPT TO, DATA): no había dirección de remitente. El servidor aún podría rechazar el "
+                          "correo."),
     "dns_failure": _l("No se encuentra el servidor «%(host)s»: ese nombre no existe en DNS."),
     ("dns_failure", "timeout"): _l("Los servidores DNS no respondieron a tiempo al buscar «%(host)s»."),
     "connection_refused": _l("El servidor %(host)s no acepta conexiones en el puerto %(port)s."),
@@ -57,6 +62,8 @@ _MESSAGES = {
 
 _HINTS = {
     "ok": _l("No hay nada que corregir."),
+    ("ok", "partial"): _l("Indique la dirección de remitente (--from en la línea de órdenes) para probar también "
+                          "el envío."),
     "dns_failure": _l("Revise el nombre del servidor SMTP: solo el nombre (p. ej. smtp.gmail.com o "
                       "smtp.office365.com), sin «https://», sin espacios. Su proveedor lo indica en su ayuda."),
     ("dns_failure", "timeout"): _l("Compruebe la conexión a Internet del servidor de la tienda y sus "
@@ -135,10 +142,9 @@ def enhanced_code(text: str) -> str | None:
 
 
 def reply_text(code: int | None, message) -> str:
-    """One printable line for a reply: code and text, multi-line replies joined, at most 300 characters."""
-    if isinstance(message, bytes):
-        message = message.decode("utf-8", "replace")
-    text = " ".join(line.strip() for line in str(message or "").splitlines() if line.strip())
+    """One printable line for a reply: code and text, multi-line replies joined, control characters (NUL,
+    escape sequences) removed, at most 300 characters."""
+    text = clean(message, 300)
     line = f"{code} {text}" if code and code > 0 else text
     return line[:300]
 
@@ -259,7 +265,10 @@ def send_failure(exc: Exception) -> SMTPFailure:
         kind, reason, (variant, _detail) = ACCOUNT, "certificate_invalid", certificate_problem(exc)
     elif isinstance(exc, TimeoutError):
         reason, variant = "timeout", "send"
+    elif isinstance(exc, UnicodeError):  # something in this message only SMTPUTF8 could carry
+        kind, variant = PERMANENT, "smtputf8"
     elif isinstance(exc, ssl.SSLError):
         variant = "tls"
-    text, hint = describe(reason, variant, detail=str(exc))
-    return SMTPFailure(reason, text, hint=hint, step=step, detail=str(exc), kind=kind)
+    detail = clean(str(exc), 300)
+    text, hint = describe(reason, variant, detail=detail)
+    return SMTPFailure(reason, text, hint=hint, step=step, detail=detail, kind=kind)

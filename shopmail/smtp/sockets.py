@@ -8,6 +8,7 @@ connection, the EHLO name, and one AUTH exchange on the wire with the forms of t
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import smtplib
 import socket
@@ -254,3 +255,48 @@ def authenticate(smtp: smtplib.SMTP, mechanism: str, login: str, password: str) 
     if code == 334:
         code, message = smtp.docmd(_b64(password))
     return code, message
+
+
+class Countdown:
+    """A deadline set again for every message on one open connection, with one thread for the connection's
+    whole life: when it runs out the socket is shut down, so a server that trickles its reply a byte at a
+    time (each byte within the socket's timeout) cannot stretch one message past it. ``fired`` tells."""
+
+    def __init__(self, sock: socket.socket):
+        # A duplicate of the descriptor: shutting it down ends the connection for the TLS object too.
+        self._guard = socket.socket(sock.family, sock.type, fileno=os.dup(sock.fileno()))
+        self._changed = threading.Condition()
+        self._until: float | None = None
+        self._closed = False
+        self.fired = False
+        threading.Thread(target=self._run, name="shopmail-send-deadline", daemon=True).start()
+
+    def arm(self, seconds: float) -> None:
+        """Shut the connection down ``seconds`` from now unless ``disarm`` comes first."""
+        with self._changed:
+            self._until, self.fired = time.monotonic() + seconds, False
+            self._changed.notify()
+
+    def disarm(self) -> None:
+        with self._changed:
+            self._until = None
+
+    def close(self) -> None:
+        """End the thread and drop the duplicate; the connection itself is closed by its owner."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+
+    def _run(self) -> None:
+        with self._changed:
+            while not self._closed:
+                left = None if self._until is None else self._until - time.monotonic()
+                if left is None or left > 0:
+                    self._changed.wait(left)
+                    continue
+                self._until, self.fired = None, True
+                try:
+                    self._guard.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self._guard.close()
