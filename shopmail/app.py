@@ -42,10 +42,12 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_sqlalchemy import SQLAlchemy
 
     from .extension import ShopMail
+    from .extension import tune_own_sqlite
     from .migrate import migrations_dir
 
     db = SQLAlchemy()
     db.init_app(app)
+    tune_own_sqlite(app, db)
     ShopMail(app, db=db, standalone_login=True)
     # `flask db` for the standalone app; shopmail's own migrations keep their own version table.
     Migrate(app, db, directory=str(migrations_dir()))

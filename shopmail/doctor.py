@@ -171,7 +171,12 @@ def glance():
     account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
     if account is not None and checks[-1].level != "error":
         checks.extend(cached_domain_checks(account.address.rsplit("@", 1)[-1]))
-    worst = "error" if any(c.level == "error" for c in checks) else (
-        "warning" if any(c.level == "warning" for c in checks) else "ok")
-    lines = [c.message for c in checks if c.level != "ok"] or [_("Configuración y DNS del remitente correctos.")]
+    from .health import status
+
+    # Not green without an account that passed its test, whatever the configuration says.
+    account_problems = [p for p in status().problems if p.code in ("no_account", "account_held", "account_untested")]
+    levels = [c.level for c in checks] + [p.level for p in account_problems]
+    worst = "error" if "error" in levels else ("warning" if "warning" in levels else "ok")
+    lines = [p.message for p in account_problems] + [c.message for c in checks if c.level != "ok"] \
+        or [_("Configuración y DNS del remitente correctos.")]
     return Glance(worst, _("Salud del correo"), lines, url_for("shopmail.status.index"), _("Ver el estado"))

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 from flask import Flask
 from flask_caching import Cache
+from sqlalchemy import event as sa_event
 
 from . import config as _config
 
@@ -134,4 +135,24 @@ def _standalone_db(app: Flask):
     )
     db = SQLAlchemy()
     db.init_app(app)
+    tune_own_sqlite(app, db)
     return db
+
+
+def tune_own_sqlite(app: Flask, db) -> None:
+    """Set the pragmas below on a SQLite database that shopmail itself created (never on a host's)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                sa_event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """shopmail's own SQLite database (standalone only; a host's engine is the host's): write-ahead log, so
+    the worker's per-message records do not wait for the disk each time and readers never block the
+    writer; a busy timeout, so two processes wait for each other instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

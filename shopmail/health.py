@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -15,6 +18,22 @@ from .models import Account
 from .models import OutboxMessage
 from .models import utcnow
 from .models import WorkerHeartbeat
+
+#: Mail waiting longer than this (not held: queued, retrying or being sent) means delivery is stuck.
+STALE_AFTER = dt.timedelta(minutes=5)
+_RANK = {"ok": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that keeps mail from flowing (or may): ``code`` for scripts, ``message`` for people."""
+
+    code: str
+    level: str  # "warning" | "error"
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "level": self.level, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -30,6 +49,13 @@ class Status:
     last_worker_heartbeat: dt.datetime | None
     workers_alive: int
     alerts: tuple = ()
+    retrying: int = 0
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def level(self) -> str:
+        """"ok" (mail flows: the home page may be green), "warning" or "error"."""
+        return max((p.level for p in self.problems), key=_RANK.get, default="ok")
 
     def to_dict(self) -> dict:
         def iso(value):
@@ -40,7 +66,8 @@ class Status:
             "simulation_locked": self.simulation_locked, "queue_depth": self.queue_depth, "held": self.held,
             "oldest_waiting_at": iso(self.oldest_waiting_at), "failures_24h": self.failures_24h,
             "sent_24h": self.sent_24h, "last_worker_heartbeat": iso(self.last_worker_heartbeat),
-            "workers_alive": self.workers_alive,
+            "workers_alive": self.workers_alive, "retrying": self.retrying, "level": self.level,
+            "problems": [problem.to_dict() for problem in self.problems],
             "alerts": [{"key": a.key, "message": a.message, "count": a.count, "since": iso(a.created_at)}
                        for a in self.alerts],
         }
@@ -76,9 +103,51 @@ def status(now: dt.datetime | None = None) -> Status:
         last_beat = last_beat.replace(tzinfo=dt.UTC)
     from .alerts import open_alerts
 
-    return Status(sending, snap.simulation, snap.simulation_locked, sum(counts.values()), counts.get(outbox.HELD, 0),
-                  oldest, recent.get(outbox.FAILED, 0), recent.get(outbox.SENT, 0), last_beat, alive or 0,
-                  tuple(open_alerts()))
+    found = Status(sending, snap.simulation, snap.simulation_locked, sum(counts.values()),
+                   counts.get(outbox.HELD, 0), oldest, recent.get(outbox.FAILED, 0), recent.get(outbox.SENT, 0),
+                   last_beat, alive or 0, tuple(open_alerts()), counts.get(outbox.RETRY, 0))
+    stale_since = session().scalar(select(func.min(OutboxMessage.created_at)).where(
+        OutboxMessage.status.in_((outbox.QUEUED, outbox.RETRY, outbox.SENDING))))
+    if stale_since is not None and stale_since.tzinfo is None:
+        stale_since = stale_since.replace(tzinfo=dt.UTC)
+    return dataclasses.replace(found, problems=tuple(problems(found, account, stale_since, now)))
+
+
+def problems(found: Status, account: Account | None, stale_since, now: dt.datetime) -> list[Problem]:
+    """What keeps the home page from being green: the one verdict the cards, the Estado page and
+    `flask shopmail status` share. Green means a sending account exists, passed its last test, is not
+    held, and no mail is held, failing, retrying or waiting longer than ``STALE_AFTER``."""
+    found_problems = []
+
+    def add(code, level, message):
+        found_problems.append(Problem(code, level, message))
+
+    if account is None:
+        add("no_account", "error", _("No hay cuenta de envío: ningún correo puede salir."))
+    elif account.held_reason:
+        add("account_held", "error", _("La cuenta de envío %(a)s necesita atención: su correo está retenido.",
+                                       a=account.address))
+    elif not account.last_test_ok:
+        add("account_untested", "error", _("La cuenta de envío %(a)s no ha superado su última prueba SMTP.",
+                                           a=account.address))
+    if found.held:
+        add("mail_held", "error", ngettext("%(num)d correo retenido.", "%(num)d correos retenidos.", found.held))
+    if stale_since is not None and now - stale_since > STALE_AFTER:
+        minutes = int((now - stale_since).total_seconds() // 60)
+        add("queue_stale", "error", ngettext(
+            "Hay correo esperando desde hace %(num)d minuto: el envío no avanza.",
+            "Hay correo esperando desde hace %(num)d minutos: el envío no avanza.", minutes))
+    if found.retrying:
+        add("mail_retrying", "warning", ngettext(
+            "%(num)d correo no se pudo entregar todavía y se reintentará.",
+            "%(num)d correos no se pudieron entregar todavía y se reintentarán.", found.retrying))
+    if found.failures_24h:
+        add("mail_failing", "warning", ngettext("%(num)d envío fallido en las últimas 24 horas.",
+                                                "%(num)d envíos fallidos en las últimas 24 horas.",
+                                                found.failures_24h))
+    if found.simulation:
+        add("simulation", "warning", _("Modo simulación activo: ningún correo llega a sus destinatarios."))
+    return found_problems
 
 
 def beat(name: str, processed: int = 0) -> None:

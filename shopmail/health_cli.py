@@ -29,6 +29,8 @@ def status(as_json):
         f"Workers activos: {data['workers_alive']}; último latido: {data['last_worker_heartbeat'] or '—'}",
     ]
     lines += [f"AVISO: {alert['message']}" for alert in data["alerts"]]
+    lines += [f"{MARKS[problem['level']]} {problem['message']}" for problem in data["problems"]] or [
+        f"{MARKS['ok']} El correo fluye: cuenta probada, nada retenido, fallido ni atascado."]
     emit(data, as_json, "\n".join(lines))
 
 

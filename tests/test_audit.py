@@ -49,6 +49,7 @@ def test_outbox_actions_are_audited(app, runner):
         queued = notifications.queue_test("cliente@example.com")
         session().commit()
         message_id = queued.id
+        comms.save(simulation=False)  # a simulated message is released once simulation is off
     assert runner.invoke(args=["shopmail", "outbox", "release", str(message_id)]).exit_code == 0
     assert runner.invoke(args=["shopmail", "outbox", "cancel", str(message_id)]).exit_code == 0
     with app.app_context():

@@ -173,4 +173,6 @@ def test_an_unknown_message_is_404(shop, admin):
 
 def test_the_home_page_summary_with_nothing_sent_and_no_account(app, admin):
     page = admin.get("/ajustes/").get_data(as_text=True)
-    assert "Envíos" in page and "Todo en orden: 0 correos enviados." in page
+    # Nothing sent is not "all is well" while no mail could go out (issue 12, case 8).
+    assert "Envíos" in page and "Todo en orden" not in page
+    assert "No hay cuenta de envío: ningún correo puede salir." in page

@@ -93,6 +93,8 @@ def test_outbox_release_retry_cancel(shop):
     shop.notify(order("1"), order("2"))
     first, second = (row.id for row in shop.rows())
     assert _cli(shop, "outbox", "retry", str(first)).exit_code == 1  # not failed
+    assert _cli(shop, "outbox", "release", str(first)).exit_code == 1  # simulation is still on
+    shop.save_settings(simulation=False)
     result = _cli(shop, "outbox", "release", str(first))
     assert result.exit_code == 0 and "liberado" in result.output
     assert _cli(shop, "outbox", "cancel", str(first)).exit_code == 0

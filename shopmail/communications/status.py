@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from .. import settings
 from ..extension import session
@@ -57,5 +58,17 @@ def glance() -> Glance:
     if snap.simulation:
         lines.append(_("Modo simulación activo."))
         level = "warning" if level == "ok" else level
+    if account is None:
+        return Glance(level, _("Comunicaciones"), lines, *_next_step())
     return Glance(level, _("Comunicaciones"), lines, url_for("shopmail.communications.edit"),
                   _("Ir a Comunicaciones"))
+
+
+def _next_step() -> tuple[str, str]:
+    """Where a shop without a sending account goes next: the first step that is actually missing."""
+    tested = session().scalars(select(Account.last_test_ok)).all()
+    if not tested:
+        return url_for("shopmail.accounts.new"), _("Crear la cuenta de envío (Cuentas de correo → +)")
+    if not any(tested):
+        return url_for("shopmail.accounts.index"), _("Probar una cuenta en Cuentas de correo")
+    return url_for("shopmail.communications.edit"), _("Elegir la cuenta de envío en Comunicaciones")

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from sqlalchemy import func
 from sqlalchemy import select
 
+from .. import health
 from .. import settings
 from ..communications.status import Glance
 from ..delivery import history
@@ -20,6 +21,8 @@ from ..models import OutboxMessage
 from ..models import utcnow
 
 _RANK = {"ok": 0, "warning": 1, "error": 2}
+#: Problems this card words itself (held mail, failures, simulation) are not repeated from the verdict.
+_SAID_BY_THE_VERDICT = {"no_account", "account_untested", "queue_stale", "mail_retrying"}
 
 
 def _recent_failures(days: int = 14) -> int:
@@ -66,6 +69,13 @@ def glance() -> Glance:
         lines.append(ngettext("Modo simulación: %(num)d correo guardado sin enviar.",
                               "Modo simulación: %(num)d correos guardados sin enviar.",
                               counts.get(outbox.SIMULATED, 0)))
+    # The shared verdict: green only while mail really flows (an account that passed its test, nothing
+    # held, failing, retrying or stuck in the queue).
+    verdict = health.status()
+    for problem in verdict.problems:
+        raise_to(problem.level)
+        if problem.code in _SAID_BY_THE_VERDICT:
+            lines.append(problem.message)
     if not lines:
         lines.append(ngettext("Todo en orden: %(num)d correo enviado.", "Todo en orden: %(num)d correos enviados.",
                               counts.get(outbox.SENT, 0)))
