@@ -20,6 +20,8 @@ from ..text import clean
 from . import reasons
 from . import sockets
 from .reasons import SMTPFailure
+from .replies import BoundedSMTP
+from .replies import ReplyTooLong
 from .resolve import DNSFailure
 from .resolve import DNSTimeout
 from .resolve import Resolver
@@ -129,7 +131,7 @@ class Conversation:
         """The failure for an exception raised while doing ``step``."""
         if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code > 0:
             return self.fail_reply(step, since, exc.smtp_code, exc.smtp_error)
-        if isinstance(exc, sockets.ReplyTooLong):
+        if isinstance(exc, ReplyTooLong):
             return self.fail(step, "server_error", since, variant="too_long", detail=str(exc))
         if isinstance(exc, ssl.SSLCertVerificationError):
             variant, detail = reasons.certificate_problem(exc)
@@ -239,7 +241,7 @@ class Conversation:
             if not sockets.readable(sock, self.deadline - time.monotonic()):
                 sock.close()
                 raise self.fail("greeting", "timeout", since, detail="el servidor no saluda")
-        self.smtp = sockets.BoundedSMTP(local_hostname=sockets.ehlo_name(self.target.local_hostname, sock))
+        self.smtp = BoundedSMTP(local_hostname=sockets.ehlo_name(self.target.local_hostname, sock))
         self.smtp._host = self.host  # starttls() checks the certificate against this name
         self.smtp.sock = sock
         self.command("greeting", (220,), self.smtp.getreply)
