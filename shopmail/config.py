@@ -32,8 +32,12 @@ DEFAULTS = {
     "SHOPMAIL_SIMULATION_LOCK": False,
     # Start delivery right after the request (no worker needed).
     "SHOPMAIL_SEND_INLINE": True,
-    # How long a worker holds claimed messages before another may take them over.
+    # How long a worker holds claimed messages before another may take them over (a live worker renews
+    # its lease every quarter of this while it works).
     "SHOPMAIL_OUTBOX_LEASE_SECONDS": 300,
+    # The most one message may take on an open connection, however slowly the server answers (seconds;
+    # RFC 5321 lets a server take 10 minutes to acknowledge the end of a message).
+    "SHOPMAIL_SMTP_MESSAGE_DEADLINE": 600.0,
     # First retry delay after a temporary failure (then doubling, capped at an hour, with jitter).
     "SHOPMAIL_RETRY_BASE_SECONDS": 60.0,
     # Template the admin screens extend (a host may use its own admin layout).
@@ -57,7 +61,8 @@ DEFAULTS = {
 _INTS = {"SHOPMAIL_AUTOCONFIG_HTTPS_PORT", "SHOPMAIL_OUTBOX_LEASE_SECONDS",
          "SHOPMAIL_LOGIN_MAX_FAILURES", "SHOPMAIL_LOGIN_LOCKOUT_SECONDS",
          "SHOPMAIL_CACHE_DEFAULT_TIMEOUT"}
-_FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE", "SHOPMAIL_RETRY_BASE_SECONDS"}
+_FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE", "SHOPMAIL_RETRY_BASE_SECONDS",
+           "SHOPMAIL_SMTP_MESSAGE_DEADLINE"}
 _BOOLS = {"SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE", "SHOPMAIL_SIMULATION_LOCK", "SHOPMAIL_SEND_INLINE",
           "SHOPMAIL_COOKIE_SECURE"}
 _LISTS = {"SHOPMAIL_DNS_NAMESERVERS", "SHOPMAIL_AUTOCONFIG_GUESS_PORTS"}

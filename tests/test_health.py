@@ -81,3 +81,17 @@ def test_home_page_shows_the_doctors_findings(admin, app, dns_server):
     body = admin.get("/ajustes/").get_data(as_text=True)
     assert "Salud del correo" in body
     assert "Sin registro SPF en sin-spf.example" in body
+
+
+def test_doctor_prints_no_control_characters_a_dns_answer_carried(runner, app, dns_server):
+    """A TXT record is the domain owner's text, not ours: an escape sequence in it never reaches the terminal."""
+    stamp(app)
+    app.config["SHOPMAIL_DNS_NAMESERVERS"] = [dns_server.address]
+    dns_server.add("rara.example", "TXT", "v=spf1 \x1b[2J\x1b]0;pwned\x07 -all")
+    dns_server.add("_dmarc.rara.example", "TXT", "v=DMARC1; p=none")
+    dns_server.add("rara.example", "MX", (10, "mx.rara.example"))
+    with app.app_context():
+        settings.save(sending_account_id=make_account(app, "ventas@rara.example"))
+    result = runner.invoke(args=["shopmail", "doctor", "--no-test"])
+    assert "v=spf1" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output

@@ -31,7 +31,7 @@ def test_first_run_is_not_green_and_leads_to_creating_an_account(app, admin):
     assert all(level != "ok" for level, _text in cards.values()), cards
     assert "Configuración y DNS del remitente correctos" not in cards["Salud del correo"][1]
     html = page(admin.get("/ajustes/"))
-    assert re.search(r'href="/ajustes/cuentas/nueva"[^>]*>Crear la cuenta de envío', html)
+    assert re.search(r'href="/ajustes/cuentas/nueva"[^>]*>Crear la primera cuenta de correo', html)
     data = _status(app)
     assert data["level"] == "error" and "no_account" in [p["code"] for p in data["problems"]]
     estado = page(admin.get("/ajustes/estado/"))
@@ -41,7 +41,7 @@ def test_first_run_is_not_green_and_leads_to_creating_an_account(app, admin):
 def test_an_untested_account_leads_to_the_account_list(app, admin):
     make_account(app, "tienda@tienda.example", tested=False)
     html = page(admin.get("/ajustes/"))
-    assert re.search(r'href="/ajustes/cuentas/"[^>]*>Probar una cuenta', html)
+    assert re.search(r'href="/ajustes/cuentas/"[^>]*>Probar una de sus cuentas', html)
 
 
 def test_a_working_shop_is_green_everywhere(shop, admin):

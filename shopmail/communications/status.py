@@ -68,7 +68,7 @@ def _next_step() -> tuple[str, str]:
     """Where a shop without a sending account goes next: the first step that is actually missing."""
     tested = session().scalars(select(Account.last_test_ok)).all()
     if not tested:
-        return url_for("shopmail.accounts.new"), _("Crear la cuenta de envío (Cuentas de correo → +)")
+        return url_for("shopmail.accounts.new"), _("Crear la primera cuenta de correo")
     if not any(tested):
-        return url_for("shopmail.accounts.index"), _("Probar una cuenta en Cuentas de correo")
+        return url_for("shopmail.accounts.index"), _("Probar una de sus cuentas (Probar SMTP)")
     return url_for("shopmail.communications.edit"), _("Elegir la cuenta de envío en Comunicaciones")

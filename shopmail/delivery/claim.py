@@ -101,12 +101,12 @@ def load(ids: list[int]) -> list[Claimed]:
     return rows
 
 
-def extend(ids: list[int], owner: str, lease_seconds: float) -> None:
-    """Keep holding ``ids`` for another lease (a long batch)."""
-    if ids:
-        session().execute(update(T).where(T.c.id.in_(ids), T.c.status == SENDING, T.c.lease_owner == owner)
-                          .values(lease_until=utcnow() + dt.timedelta(seconds=lease_seconds)))
-        session().commit()
+def extend_all(owner: str, lease_seconds: float) -> int:
+    """Keep holding every message ``owner`` still holds, for another lease (see ``LeaseKeeper``)."""
+    result = session().execute(update(T).where(T.c.status == SENDING, T.c.lease_owner == owner)
+                               .values(lease_until=utcnow() + dt.timedelta(seconds=lease_seconds)))
+    session().commit()
+    return result.rowcount
 
 
 def _finish(ids, owner: str, quick: bool = False, **values) -> int:

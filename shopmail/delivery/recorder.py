@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 
 from flask import current_app
@@ -47,7 +48,7 @@ class Recorder:
         return future
 
     def call(self, function, *args) -> None:
-        """Any other record (``claim.retry_later``, ``claim.failed``, ``claim.extend`` …), in order."""
+        """Any other record (``claim.retry_later``, ``claim.failed``, ``claim.hold`` …), in order."""
         self.items.put(("call", function, args))
 
     def submit(self, function, *args) -> Future:
@@ -118,3 +119,34 @@ def _apply(unit: list, owner: str) -> None:
     else:
         _kind, function, args = first
         function(*args)
+
+
+class LeaseKeeper:
+    """Renews the lease of every message this worker holds, every quarter of the lease, for as long as
+    it works: a message that takes long (a server trickling its reply) stays ours, so no other worker
+    takes it over and sends it a second time. Renewals go through the recorder, in order with the rest."""
+
+    def __init__(self, recorder: Recorder, lease: float):
+        self.recorder, self.lease = recorder, lease
+        self.renewed = time.monotonic()
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="shopmail-lease", daemon=True)
+        self.thread.start()
+
+    def running_out(self) -> bool:
+        """Whether the last renewal that went through is so old that the lease may soon be lost."""
+        return time.monotonic() - self.renewed > self.lease * 0.75
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.lease / 4):
+            asked = time.monotonic()
+            future = self.recorder.submit(claim.extend_all, self.recorder.owner, self.lease)
+            future.add_done_callback(lambda done, at=asked: self._renewed(done, at))
+
+    def _renewed(self, done: Future, asked: float) -> None:
+        if done.exception() is None:
+            self.renewed = max(self.renewed, asked)

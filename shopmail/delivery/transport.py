@@ -60,7 +60,7 @@ class Sender:
     trickling its reply cannot hold a message (and the worker's lease) for longer than that.
     """
 
-    def __init__(self, account, defer_errors: bool = False, message_seconds: float | None = None):
+    def __init__(self, account, message_seconds: float, defer_errors: bool = False):
         self.account_id = account.id
         self.address = account.address
         self.smtp: smtplib.SMTP | None = None
@@ -77,7 +77,7 @@ class Sender:
         if self.problem is not None and not defer_errors:
             raise self.problem
         self.in_data = False
-        self.message_seconds = message_seconds or 2 * (self.target.timeout if self.problem is None else 10.0)
+        self.message_seconds = message_seconds
 
     def check(self) -> None:
         """Raise the account's problem found when reading it (bad display name, unreadable password)."""
@@ -117,7 +117,10 @@ class Sender:
         self.in_data = False
         self.countdown.arm(self.message_seconds)
         try:
-            return self._transaction(recipients, compose.with_sender(body, self.from_line), options, before_end)
+            refused = self._transaction(recipients, compose.with_sender(body, self.from_line), options, before_end)
+            if self.countdown.disarm():  # the deadline cut the reply short: a partial "250" is not an answer
+                raise TimeoutError("message deadline")
+            return refused
         except RecordFailed:
             self.close(polite=False)  # mid-DATA: without the final "." the server keeps nothing
             raise

@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 import random
 import threading
-import time
 from dataclasses import dataclass
 
 from flask import current_app
@@ -28,6 +27,7 @@ from ..smtp.connection import SMTPFailure
 from . import claim
 from . import outbox
 from . import transport
+from .recorder import LeaseKeeper
 from .recorder import Recorder
 
 log = logging.getLogger("shopmail.delivery")
@@ -71,11 +71,11 @@ def lease_seconds() -> float:
     return float(current_app.config["SHOPMAIL_OUTBOX_LEASE_SECONDS"])
 
 
-def message_seconds(lease: float) -> float:
-    """The hard deadline of one message on an open connection: twice the SMTP timeout, and never more
-    than a quarter of the lease. With the lease renewed whenever a quarter of it has passed, a live worker
-    always finishes (or abandons) a message long before another worker could take it over."""
-    return max(1.0, min(2 * float(current_app.config["SHOPMAIL_SMTP_TIMEOUT"]), lease / 4))
+def message_seconds() -> float:
+    """SHOPMAIL_SMTP_MESSAGE_DEADLINE: the hard deadline of one message on an open connection, however
+    slowly the server trickles its reply. Meanwhile a ``LeaseKeeper`` renews the worker's lease, so a live
+    worker never loses its claim to another one (which would send the message a second time)."""
+    return max(1.0, float(current_app.config.get("SHOPMAIL_SMTP_MESSAGE_DEADLINE") or 600.0))
 
 
 def simulation_note() -> str | None:
@@ -117,10 +117,9 @@ def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
     return account
 
 
-def _claim_next(owner: str, batch: int, lease: float) -> tuple[float, list]:
-    """The next batch, claimed (and its claim time) while the current one is being sent."""
-    claimed_at = time.monotonic()
-    return claimed_at, claim.load(claim.claim(owner, batch, lease))
+def _claim_next(owner: str, batch: int, lease: float) -> list:
+    """The next batch, claimed while the current one is being sent."""
+    return claim.load(claim.claim(owner, batch, lease))
 
 
 def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.Event | None = None,
@@ -137,32 +136,31 @@ def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.E
     account = _gate(report, owner, batch, only, ignore_flag)
     if account is None or (stop is not None and stop.is_set()):
         return report
-    claimed_at, rows = _claim_next(owner, batch, lease_seconds()) if only is None else (
-        time.monotonic(), claim.load(claim.claim(owner, batch, lease_seconds(), ids=only)))
+    rows = claim.load(claim.claim(owner, batch, lease_seconds(), ids=only))
     if not rows:
         return report
     recorder = Recorder(owner)
-    sender = transport.Sender(account, defer_errors=True, message_seconds=message_seconds(lease_seconds()))
+    keeper = LeaseKeeper(recorder, lease_seconds())
+    sender = transport.Sender(account, defer_errors=True, message_seconds=message_seconds())
     try:
         while rows:
             upcoming = None if only is not None else recorder.submit(_claim_next, owner, batch, lease_seconds())
-            verdict, failure = _send_batch(rows, claimed_at, sender, recorder, report, stop)
-            claimed_at, rows = upcoming.result() if upcoming is not None else (0.0, [])
+            verdict, failure = _send_batch(rows, keeper, sender, recorder, report, stop)
+            rows = upcoming.result() if upcoming is not None else []
             if rows and verdict != "ok":
                 _set_aside(rows, verdict, failure, sender, recorder, report)
                 rows = []
     finally:
+        keeper.stop()
         sender.close()
         recorder.close()
     return report
 
 
-def _send_batch(rows, claimed_at: float, sender: transport.Sender, recorder: Recorder, report: Report, stop):
+def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: Recorder, report: Report, stop):
     """Send claimed ``rows`` over the account's connection (kept open from batch to batch); each
     outcome goes to the recorder as it happens. Returns ("ok" | "stopped" | "down" | "account", failure)."""
     pending = [row.id for row in rows]
-    lease = lease_seconds()
-    renewed = claimed_at
     verdict, failure = "ok", None
 
     def previous_recorded():
@@ -181,13 +179,10 @@ def _send_batch(rows, claimed_at: float, sender: transport.Sender, recorder: Rec
     try:
         sender.check()
         for row in rows:
-            if (stop is not None and stop.is_set()) or time.monotonic() - renewed > lease * 0.9:
-                # Asked to stop, or the lease is about to run out (another worker may take these).
+            if (stop is not None and stop.is_set()) or keeper.running_out():
+                # Asked to stop, or the lease could not be renewed (another worker may take these).
                 verdict = "stopped"
                 break
-            if time.monotonic() - renewed > lease / 4:
-                recorder.call(claim.extend, list(pending), recorder.owner, lease)
-                renewed = time.monotonic()
             if not sender.connected:
                 sender.connect()  # a failure here concerns the whole batch (handled below)
             try:

@@ -19,6 +19,8 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
+from ..text import clean
+
 _SYSTEM_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="shopmail-getaddrinfo")
 _DNS_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="shopmail-dns")
 
@@ -144,7 +146,8 @@ class Resolver:
         return sorted((r for r in records if r.target), key=lambda r: (r.priority, -r.weight))
 
     def txt(self, name: str) -> list[str]:
-        return [b"".join(r.strings).decode("utf-8", "replace") for r in self.query(name, "TXT")]
+        # The domain owner's text: no control characters (a terminal escape), bounded (SPF fits in 2,000).
+        return [clean(b"".join(r.strings), 2000) for r in self.query(name, "TXT")]
 
 
 def resolver_for(config, deadline: float | None = None) -> Resolver:

@@ -219,6 +219,7 @@ class Countdown:
         self._guard = socket.socket(sock.family, sock.type, fileno=os.dup(sock.fileno()))
         self._changed = threading.Condition()
         self._until: float | None = None
+        self._idle = True  # the thread waits with no deadline: only then must ``arm`` wake it
         self._closed = False
         self.fired = False
         threading.Thread(target=self._run, name="shopmail-send-deadline", daemon=True).start()
@@ -227,11 +228,14 @@ class Countdown:
         """Shut the connection down ``seconds`` from now unless ``disarm`` comes first."""
         with self._changed:
             self._until, self.fired = time.monotonic() + seconds, False
-            self._changed.notify()
+            if self._idle:  # otherwise it wakes at an earlier deadline and then sees this one
+                self._changed.notify()
 
-    def disarm(self) -> None:
+    def disarm(self) -> bool:
+        """Stop the countdown; True when it had already struck (whatever was read since is cut short)."""
         with self._changed:
             self._until = None
+            return self.fired
 
     def close(self) -> None:
         """End the thread and drop the duplicate; the connection itself is closed by its owner."""
@@ -244,6 +248,7 @@ class Countdown:
             while not self._closed:
                 left = None if self._until is None else self._until - time.monotonic()
                 if left is None or left > 0:
+                    self._idle = left is None
                     self._changed.wait(left)
                     continue
                 self._until, self.fired = None, True

@@ -113,6 +113,15 @@ def test_releasing_a_simulated_mail_asks_first(live_server, shop, page):
     expect(page.get_by_role("button", name="Liberar")).to_be_enabled()
     assert questions == ["Este correo se guardó en modo simulación. ¿Enviarlo de verdad a lucia@cliente.example?"]
     assert shop.messages == []
+    # While simulation is on, releasing is refused and says why (the worker would only keep it again).
+    page.once("dialog", answer(True))
+    page.get_by_role("button", name="Liberar").click()
+    expect(page.locator("main")).to_contain_text("El modo simulación está activo")
+    assert shop.messages == []
+    from shopmail import settings
+
+    with live_server.app.app_context():
+        settings.save(simulation=False)
     page.once("dialog", answer(True))
     page.get_by_role("button", name="Liberar").click()
     expect(page.get_by_role("status").first).to_contain_text("Correo liberado")
@@ -169,3 +178,23 @@ def test_live_tests_count_against_the_rate_limit(live_server, smtp_server, page)
     page.get_by_role("button", name="Probar SMTP").click()
     expect(page.get_by_text("Demasiadas pruebas seguidas")).to_be_visible()
     assert len(server.auth_attempts) == 1
+
+
+def test_a_test_mail_then_saving_other_settings_keeps_simulation_on(live_server, shop, page):
+    """Issue 12, case 2: the page shown after Enviar correo de prueba used to untick the box."""
+    from shopmail import settings
+
+    login(page, live_server)
+    page.goto(live_server.url("/ajustes/generales/comunicaciones/"))
+    page.get_by_label("Destinatario de la prueba").fill("prueba@cliente.example")
+    page.get_by_role("button", name="Enviar correo de prueba").click()
+    expect(page.locator("main")).to_contain_text("Modo simulación activo")
+    expect(page.get_by_label("Modo simulación")).to_be_checked()
+    page.get_by_label("Correos de administrador").fill("jefa@tienda.example, almacen@tienda.example")
+    page.get_by_role("button", name="Guardar cambios").click()
+    expect(page.get_by_role("status").first).to_contain_text("Ajustes guardados")
+    expect(page.get_by_label("Modo simulación")).to_be_checked()
+    with live_server.app.app_context():
+        saved = settings.get()
+    assert saved.simulation_saved and saved.admin_emails == ("jefa@tienda.example", "almacen@tienda.example")
+    assert shop.messages == []

@@ -16,6 +16,7 @@ from wtforms import EmailField
 from wtforms import IntegerField
 from wtforms import StringField
 from wtforms import TextAreaField
+from wtforms import ValidationError
 from wtforms.validators import DataRequired
 from wtforms.validators import Email
 from wtforms.validators import NumberRange
@@ -33,10 +34,16 @@ class AddToBasketForm(FlaskForm):
     quantity = IntegerField("Cantidad", default=1, validators=[NumberRange(min=1, max=99)])
 
 
+def no_nul(form, field):
+    """The shop's own database (PostgreSQL) cannot store a NUL character; shopmail copes with the rest."""
+    if "\x00" in (field.data or ""):
+        raise ValidationError("Contiene un carácter no válido.")
+
+
 class CheckoutForm(FlaskForm):
-    name = StringField("Nombre", validators=[DataRequired()])
-    email = EmailField("Correo electrónico", validators=[DataRequired(), Email()])
-    address = TextAreaField("Dirección de envío", validators=[DataRequired()])
+    name = StringField("Nombre", validators=[DataRequired(), no_nul])
+    email = EmailField("Correo electrónico", validators=[DataRequired(), Email(), no_nul])
+    address = TextAreaField("Dirección de envío", validators=[DataRequired(), no_nul])
     card_number = StringField("Número de tarjeta", validators=[DataRequired()])
 
 
