@@ -80,6 +80,12 @@ class TricklingServer:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
+        try:
+            self._converse(conn)
+        except OSError:
+            pass  # the client hung up (its deadline): nothing more to say
+
+    def _converse(self, conn):
         with conn, conn.makefile("rb") as lines:
             conn.sendall(b"220 trickle ESMTP\r\n")
             for line in lines:

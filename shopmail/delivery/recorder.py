@@ -91,12 +91,11 @@ class Recorder:
 
 
 def _units(batch: list) -> list[list]:
-    """Consecutive plain "sent" outcomes of one account become one unit (one UPDATE); the rest stay single."""
+    """Consecutive "sent" outcomes of one account become one unit (one transaction); the rest stay single."""
     units: list[list] = []
     for item in batch:
         previous = units[-1] if units else None
-        if (item[0] == "sent" and item[4] is None and previous and previous[0][0] == "sent"
-                and previous[0][4] is None and previous[0][2:4] == item[2:4]):
+        if item[0] == "sent" and previous and previous[0][0] == "sent" and previous[0][2:4] == item[2:4]:
             previous.append(item)
         else:
             units.append([item])
@@ -106,7 +105,7 @@ def _units(batch: list) -> list[list]:
 def _apply(unit: list, owner: str) -> None:
     first = unit[0]
     if first[0] == "sent":
-        claim.sent([item[1] for item in unit], owner, first[2], first[3], first[4], quick=True)
+        claim.sent_now([(item[1], item[4]) for item in unit], owner, first[2], first[3])
         for item in unit:
             item[5].set_result(True)
     elif first[0] == "submit":

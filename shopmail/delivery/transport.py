@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import smtplib
 import socket
+from concurrent.futures import Future
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -98,11 +99,12 @@ class Sender:
         self.smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.countdown = sockets.Countdown(self.smtp.sock)
 
-    def send(self, recipients, body: bytes, before_end=None) -> dict:
+    def send(self, recipients, body: bytes, after: Future | None = None) -> dict:
         """Send one stored message with the account's From; returns the refused recipients (if any).
 
-        ``before_end`` runs just before the final "." of DATA (the worker waits there for the previous
-        message's record). Whatever goes wrong with one message, the connection is left clean for the
+        ``after`` (the previous message's record) must be done before the final "." of DATA: the message
+        travels while it is written, and the server cannot accept it before. If it failed, this message
+        is abandoned mid-DATA (``RecordFailed``), so the server keeps nothing. Whatever goes wrong with one message, the connection is left clean for the
         next: reset (RSET) after a refusal, replaced when its state is unknown (a timeout, a drop, an
         error in the middle of DATA).
         """
@@ -117,7 +119,7 @@ class Sender:
         self.in_data = False
         self.countdown.arm(self.message_seconds)
         try:
-            refused = self._transaction(recipients, compose.with_sender(body, self.from_line), options, before_end)
+            refused = self._transaction(recipients, compose.with_sender(body, self.from_line), options, after)
             if self.countdown.disarm():  # the deadline cut the reply short: a partial "250" is not an answer
                 raise TimeoutError("message deadline")
             return refused
@@ -136,8 +138,8 @@ class Sender:
             if self.countdown is not None:
                 self.countdown.disarm()
 
-    def _transaction(self, recipients: list[str], message: bytes, options: list[str], before_end) -> dict:
-        """MAIL, RCPT, DATA as ``smtplib.SMTP.sendmail`` does them, with ``before_end`` before the end of data."""
+    def _transaction(self, recipients: list[str], message: bytes, options: list[str], after) -> dict:
+        """MAIL, RCPT, DATA as ``smtplib.SMTP.sendmail`` does them; the end of data waits for ``after``."""
         smtp = self.smtp
         if smtp.has_extn("size"):
             options = [*options, f"SIZE={len(message)}"]
@@ -156,10 +158,14 @@ class Sender:
             raise smtplib.SMTPDataError(code, reply)
         self.in_data = True
         data = _DOT.sub(b"..", message)
-        smtp.send(data if data.endswith(b"\r\n") else data + b"\r\n")
-        if before_end is not None:
-            before_end()
-        smtp.send(b".\r\n")
+        data = data if data.endswith(b"\r\n") else data + b"\r\n"
+        if after is None or after.done():  # usually: the record was written during MAIL, RCPT and DATA
+            _recorded(after)
+            smtp.send(data + b".\r\n")
+        else:
+            smtp.send(data)
+            _recorded(after, self.message_seconds / 2)
+            smtp.send(b".\r\n")
         code, reply = smtp.getreply()
         self.in_data = False
         if code != 250:
@@ -191,6 +197,16 @@ class Sender:
             except (OSError, smtplib.SMTPException):
                 pass
         smtp.close()
+
+
+def _recorded(record: Future | None, patience: float = 0.0) -> None:
+    """Wait for ``record``; RecordFailed when it failed or took longer than ``patience`` seconds."""
+    if record is None:
+        return
+    try:
+        record.result(timeout=max(0.1, patience))
+    except Exception as exc:
+        raise RecordFailed() from exc
 
 
 #: A line of the message that starts with "." is sent as ".." (RFC 5321 4.5.2), as smtplib does.

@@ -162,16 +162,6 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
     outcome goes to the recorder as it happens. Returns ("ok" | "stopped" | "down" | "account", failure)."""
     pending = [row.id for row in rows]
     verdict, failure = "ok", None
-
-    def previous_recorded():
-        """Before the server may accept the next message, the last one is recorded as sent (it was being
-        written while this one went out): a crash leaves at most one accepted-but-unrecorded message."""
-        if recorder.last_sent is not None:
-            try:
-                recorder.last_sent.result(timeout=max(0.1, sender.message_seconds / 2))
-            except Exception as exc:
-                raise transport.RecordFailed() from exc
-
     note = simulation_note()  # asked again for every batch, right before its first byte goes out
     if note is not None:
         _set_aside(rows, "simulated", note, sender, recorder, report)
@@ -186,7 +176,9 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
             if not sender.connected:
                 sender.connect()  # a failure here concerns the whole batch (handled below)
             try:
-                refused = sender.send(row.recipients, row.body, before_end=previous_recorded)
+                # The previous message's record must be committed before this one can be accepted: a
+                # crash leaves at most one accepted-but-unrecorded message on this connection.
+                refused = sender.send(row.recipients, row.body, after=recorder.last_sent)
             except SMTPFailure as message_failure:
                 if message_failure.kind == transport.ACCOUNT:
                     raise
