@@ -125,3 +125,20 @@ def test_a_copied_session_cookie_stops_working_after_logout(app, admin_user):
     assert owner.post("/ajustes/logout", data={}).status_code == 302
     assert thief.get("/ajustes/").status_code == 302  # ended on the server, not only in the owner's browser
     assert owner.get("/ajustes/").status_code == 302
+
+
+def test_guessed_addresses_do_not_pile_up_once_their_window_is_over(app, admin_user):
+    from shopmail.extension import session
+    from shopmail.models import LoginThrottle
+
+    app.config["SHOPMAIL_LOGIN_LOCKOUT_SECONDS"] = 1
+    for n in range(3):
+        attempt(new_client(app, f"203.0.113.{n + 1}"), email=f"x{n}@tienda.example")
+    with app.app_context():
+        assert session().query(LoginThrottle).count() == 6  # one client and one address each
+    import time
+
+    time.sleep(1.1)
+    attempt(new_client(app, "203.0.113.99"), email="nuevo@tienda.example")
+    with app.app_context():
+        assert session().query(LoginThrottle).count() == 2  # the expired ones went when a new key came

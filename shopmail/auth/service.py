@@ -84,12 +84,12 @@ def authenticate(email: str, password: str, *, client: str = "", trusted_admin_i
     address = normalise_email(email)
     admin = find(address)
     keys = [throttle.key_for("client", client or "?")]
-    over = throttle.hit(keys[0], window) > limit * CLIENT_FACTOR
+    if throttle.hit(keys[0], window) > limit * CLIENT_FACTOR:
+        return LoginResult(None, locked=True)
     if not (admin is not None and trusted_admin_id == admin.id):
         keys.append(throttle.key_for("account", address))
-        over = throttle.hit(keys[1], window) > limit or over
-    if over:
-        return LoginResult(None, locked=True)
+        if throttle.hit(keys[1], window) > limit:
+            return LoginResult(None, locked=True)
     if admin is None or not check_password_hash(admin.password_hash, password):
         if admin is None:  # the same work as a real check, so timing tells nothing either
             check_password_hash(_DUMMY_HASH, password)

@@ -45,7 +45,8 @@ def hit(key: str, window_seconds: int) -> int:
             attempts = session().scalar(select(_T.c.attempts).where(_T.c.key == key))
             session().commit()
             return attempts
-        try:
+        try:  # a new key: first drop the rows whose window is over, so guessed addresses do not pile up
+            session().execute(delete(_T).where(expired))
             session().execute(insert(_T).values(key=key, attempts=1, window_started=now))
             session().commit()
             return 1
