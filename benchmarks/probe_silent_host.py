@@ -16,6 +16,7 @@ import threading
 import time
 
 from aiosmtpd.controller import Controller
+
 from shopmail.config import DEFAULTS
 from shopmail.devsmtp import CaptureHandler
 from shopmail.devsmtp import self_signed_context

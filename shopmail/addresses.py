@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from email_validator import validate_email
 
 from .babel import gettext as _
@@ -29,6 +30,13 @@ def normalize(address: str, *, international: bool = False) -> str:
     try:
         return validate_email(address, check_deliverability=False, allow_smtputf8=international).normalized
     except EmailNotValidError:
+        domain = address.rpartition("@")[2].rstrip(".").lower()
+        reserved = next((name for name in SPECIAL_USE_DOMAIN_NAMES
+                         if domain == name or domain.endswith("." + name)), None)
+        if reserved:  # say why: the address looks fine to a person
+            raise AddressError(_("«%(a)s» usa un dominio reservado (.%(d)s) que no existe en Internet: "
+                                 "ningún servidor entregaría ese correo. Use una dirección de un dominio "
+                                 "real.", a=address, d=reserved)) from None
         raise AddressError(_("«%(a)s» no es una dirección de correo válida.", a=address)) from None
 
 

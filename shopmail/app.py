@@ -27,7 +27,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", "sqlite:///" + str(Path(app.instance_path) / "shopmail.sqlite")
     )
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    # Flask's defaults already hold these keys (SameSite None), so setdefault would change nothing.
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if _config.parse_bool(app.config.get("SHOPMAIL_COOKIE_SECURE", False)):
+        app.config["SESSION_COOKIE_SECURE"] = True  # behind HTTPS: the cookies never travel in clear
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     if not app.config.get(crypto.SETTING):
@@ -71,3 +76,18 @@ def _instance_secret(instance_path: str) -> str:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _private_sqlite_file(uri: str) -> None:
+    """Create a missing SQLite database file readable by its owner only (0600, like the key files beside
+    it): SQLite would create it with the umask's 0644, and it holds the sealed passwords and the audit log."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(uri)
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

@@ -11,11 +11,13 @@ from flask import request
 from flask import url_for
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import validate_csrf
+from werkzeug.routing import IntegerConverter
 from wtforms import ValidationError
 
 from .babel import gettext as _
 from .crypto import SecretKeyError
 from .extension import state
+from .models import MAX_ID
 
 # Routes anyone may reach: the login page and the stylesheets it needs.
 PUBLIC_ENDPOINTS = {"shopmail.auth.login", "shopmail.static"}
@@ -33,10 +35,15 @@ def make_blueprint(standalone_login: bool) -> Blueprint:
 
     parent = Blueprint("shopmail", __name__, template_folder="templates",
                        static_folder="static", static_url_path="/static")
+    # Before any rule is added: every "<shopmail_id:...>" in shopmail's routes needs it.
+    parent.record_once(lambda s: s.app.url_map.converters.setdefault("shopmail_id", IdConverter))
+    parent.before_request(refuse_nul)
     parent.before_request(require_admin)
     parent.after_request(security_headers)
     parent.register_error_handler(CSRFError, _csrf_error)
     parent.register_error_handler(429, _too_many)
+    parent.register_error_handler(400, _bad_request)
+    parent.register_error_handler(404, _not_found)
     parent.register_error_handler(SecretKeyError, _secret_key_error)
     from . import home
 
@@ -48,6 +55,21 @@ def make_blueprint(standalone_login: bool) -> Blueprint:
 
         parent.register_blueprint(auth_bp)
     return parent
+
+
+class IdConverter(IntegerConverter):
+    """A row id in a URL: 1 to 2**31 - 1. A larger number is a 404, not an OverflowError (SQLite) or a
+    DataError (PostgreSQL) when it reaches the database."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=MAX_ID)
+
+
+def refuse_nul():
+    """A NUL in a parameter is a 400: no screen takes one, and PostgreSQL cannot even compare text with it."""
+    for key, value in (*request.args.items(multi=True), *request.form.items(multi=True)):
+        if "\0" in key or "\0" in value:
+            abort(400)
 
 
 def require_admin():
@@ -90,6 +112,19 @@ def _csrf_error(error):
 
     return render_template("shopmail/error.html", code=400,
                            message=_("La sesión del formulario ha caducado. Vuelva a la página e inténtelo de nuevo.")), 400
+
+
+def _bad_request(error):
+    from flask import render_template
+
+    return render_template("shopmail/error.html", code=400,
+                           message=_("La petición no es válida. Vuelva a la página e inténtelo de nuevo.")), 400
+
+
+def _not_found(error):
+    from flask import render_template
+
+    return render_template("shopmail/error.html", code=404, message=_("No existe esa página.")), 404
 
 
 def _secret_key_error(error):

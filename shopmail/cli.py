@@ -11,6 +11,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from . import text as safe
+
 
 class _ShopMailGroup(AppGroup):
     """Turns a missing or wrong encryption key into its clear message and exit code 1, anywhere below."""
@@ -21,7 +23,7 @@ class _ShopMailGroup(AppGroup):
         try:
             return super().invoke(ctx)
         except SecretKeyError as exc:
-            click.echo(str(exc), err=True)
+            say(str(exc), err=True)
             ctx.exit(1)
 
 
@@ -29,16 +31,22 @@ shopmail_cli = _ShopMailGroup("shopmail", help="Correo de la tienda: cuentas, aj
 
 
 def emit(data, as_json: bool, text: str | None = None) -> None:
-    """Print one JSON document, or the human text."""
+    """Print one JSON document, or the human text; neither can carry a terminal escape sequence (server
+    replies and auto-configuration findings end up in both)."""
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2))
+        click.echo(safe.json_for_terminal(json.dumps(data, ensure_ascii=False, default=str, indent=2)))
     elif text is not None:
-        click.echo(text)
+        click.echo(safe.for_terminal(text))
+
+
+def say(text: str, err: bool = False) -> None:
+    """Print a line that may hold remote text (see ``emit``)."""
+    click.echo(safe.for_terminal(text), err=err)
 
 
 def fail(message: str, code: int = 1):
     """Say what went wrong on stderr and exit with ``code``."""
-    click.echo(message, err=True)
+    say(message, err=True)
     sys.exit(code)
 
 

@@ -48,6 +48,8 @@ DEFAULTS = {
     # Failed logins before an address is locked out, and for how long (seconds).
     "SHOPMAIL_LOGIN_MAX_FAILURES": 5,
     "SHOPMAIL_LOGIN_LOCKOUT_SECONDS": 900,
+    # Standalone panel served over HTTPS: session and device cookies get the Secure flag.
+    "SHOPMAIL_COOKIE_SECURE": False,
     # Probar SMTP, auto-configuration and test mails allowed per admin ("; "-separated limits).
     "SHOPMAIL_RATE_LIMIT": "20 per minute; 200 per day",
     # Where those counters live; empty: Redis when the cache is Redis, else memory.
@@ -64,7 +66,8 @@ _INTS = {"SHOPMAIL_AUTOCONFIG_HTTPS_PORT", "SHOPMAIL_OUTBOX_LEASE_SECONDS",
          "SHOPMAIL_CACHE_DEFAULT_TIMEOUT"}
 _FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE", "SHOPMAIL_RETRY_BASE_SECONDS",
            "SHOPMAIL_SMTP_MESSAGE_DEADLINE"}
-_BOOLS = {"SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE", "SHOPMAIL_SIMULATION_LOCK", "SHOPMAIL_SEND_INLINE"}
+_BOOLS = {"SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE", "SHOPMAIL_SIMULATION_LOCK", "SHOPMAIL_SEND_INLINE",
+          "SHOPMAIL_COOKIE_SECURE"}
 _LISTS = {"SHOPMAIL_DNS_NAMESERVERS", "SHOPMAIL_AUTOCONFIG_GUESS_PORTS"}
 _PLAIN = {"SQLALCHEMY_DATABASE_URI", "SECRET_KEY"}
 

@@ -15,7 +15,7 @@ def register(parent: Blueprint) -> None:
     """The home page and the language switch live on the parent blueprint (``shopmail.home``)."""
     parent.add_url_rule("/", "home", home)
     parent.add_url_rule("/idioma", "language", language, methods=["POST"])
-    parent.add_url_rule("/avisos/<int:alert_id>/visto", "acknowledge", acknowledge, methods=["POST"])
+    parent.add_url_rule("/avisos/<shopmail_id:alert_id>/visto", "acknowledge", acknowledge, methods=["POST"])
 
 
 def home():

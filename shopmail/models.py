@@ -36,6 +36,10 @@ LongText = Text().with_variant(mysql.LONGTEXT(), *MYSQL)
 LongBinary = LargeBinary().with_variant(mysql.LONGBLOB(), *MYSQL)
 
 
+#: The largest row id: ids are 32-bit integers on PostgreSQL; a larger number names no row anywhere.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware, in UTC."""
     return dt.datetime.now(dt.UTC)
@@ -91,8 +95,9 @@ class Admin(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's id: a new one on logout ends every session of this admin on the server side,
+    # so a copied session cookie stops working. None (before the first login) matches no session.
+    session_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -102,7 +107,18 @@ class Admin(Base):
     is_authenticated = True
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session keeps: the id and the current session token (Flask-Login's alternative id)."""
+        return f"{self.id}:{self.session_token or ''}"
+
+
+class LoginThrottle(Base):
+    """Login attempts in the current window for one key: an account (its address, hashed) or a client."""
+
+    __tablename__ = "shopmail_login_throttle"
+
+    key: Mapped[str] = mapped_column(exact_string(80), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    window_started: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class Account(Base):

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from .extension import session
 from .extension import state
 from .models import Account
+from .models import MAX_ID
 from .models import Settings
 
 _GENERATION = "settings:generation"
@@ -188,7 +189,7 @@ def _check_sending_account(account_id: int | None) -> None:
 
     if account_id is None:
         return
-    account = session().get(Account, account_id)
+    account = session().get(Account, account_id) if 1 <= account_id <= MAX_ID else None
     if account is None:
         raise SettingsError("sending_account_id", _("La cuenta elegida ya no existe."))
     if not account.last_test_ok:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask import request
@@ -58,11 +60,25 @@ def banners() -> list[Banner]:
     return found
 
 
+def is_local_path(target: str | None) -> bool:
+    """Whether ``target`` is a path on this site *as a browser will read it* (Django's
+    ``url_has_allowed_host_and_scheme`` with no allowed host is the model).
+
+    Browsers drop tabs and line breaks anywhere in a URL and read "\\" as "/" (WHATWG URL), and Werkzeug
+    drops some of them too: "/\t/evil.com" becomes "//evil.com", another site. So a path must start with
+    one "/", and hold no backslash, no white space and no control or invisible character at all.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if any(ch == "\\" or ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
 def safe_next(target: str | None) -> str:
     """``target`` if it is a local path (no open redirect), else the panel's home page."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("shopmail.home")
+    return target if is_local_path(target) else url_for("shopmail.home")
 
 
 def can_logout() -> bool:

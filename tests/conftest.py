@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.smtp_server",
     "tests.fixtures.dns_server",
     "tests.fixtures.https_server",
+    "tests.fixtures.hostile_smtp",
 ]
 
 PG_URL = os.environ.get("SHOPMAIL_TEST_DATABASE_URL")

@@ -76,7 +76,8 @@ def test_changed_values_after_test_need_a_new_test(admin, app, server):
     ticket = ticket_of(page(admin.post(NEW, data=form(server))))
     body = page(admin.post(NEW, data=form(server, password="", action="save", ticket=ticket,
                                           security="ssl")))
-    assert "Pruebe la conexión con «Probar SMTP»" in body
+    # A kept password never follows a change of security: it must be typed (and tested) again.
+    assert "escriba la contraseña de nuevo" in body
     body = page(admin.post(NEW, data=form(server, password="otra", action="save", ticket=ticket)))
     assert "Pruebe la conexión con «Probar SMTP»" in body
     with app.app_context():

@@ -53,3 +53,35 @@ def test_limits_live_in_redis(admin, app, closed_port):
     login(client)
     client.refresh_csrf()
     assert client.post(f"/ajustes/cuentas/{account_id}/probar", data={}).status_code == 429
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.app_config(SHOPMAIL_RATE_LIMIT="3 per minute")
+def test_full_check_on_estado_counts_against_the_same_budget(client, app, smtp_server, smtp_ca_file, dns_server):
+    """Issue 14, finding 8: every action that touches the network is counted (the full check logs in)."""
+    from shopmail import migrate
+    from shopmail import settings
+    from shopmail.auth.service import create_admin
+    from shopmail.models import Base
+    from tests.conftest import ADMIN_EMAIL
+    from tests.conftest import ADMIN_PASSWORD
+    from tests.conftest import login
+
+    with app.app_context():  # the doctor tests the account only on an up-to-date database
+        Base.metadata.drop_all(app.extensions["shopmail"].db.engine)
+        migrate.upgrade()
+        create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
+    login(client)
+    client.refresh_csrf()
+    admin = client
+    app.config.update(SHOPMAIL_SMTP_CA_FILE=smtp_ca_file, SHOPMAIL_DNS_NAMESERVERS=[dns_server.address])
+    server = smtp_server(security="starttls", users={"tienda@example.com": "clave-secreta"})
+    account_id = make_account(app, host="127.0.0.1", port=server.port)
+    with app.app_context():
+        settings.save(sending_account_id=account_id)
+    codes = [admin.post("/ajustes/estado/", data={}).status_code for _ in range(3)]
+    codes.append(admin.post(f"/ajustes/cuentas/{account_id}/probar", data={}).status_code)
+    assert codes == [200, 200, 200, 429]
+    limited = admin.post("/ajustes/estado/", data={})
+    assert limited.status_code == 429 and "Demasiadas pruebas seguidas" in limited.get_data(as_text=True)
+    assert len(server.auth_attempts) == 3  # the server saw one login per counted check, no more

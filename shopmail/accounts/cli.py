@@ -11,9 +11,12 @@ from .. import addresses
 from ..cli import emit
 from ..cli import fail
 from ..cli import read_password
+from ..cli import say
 from . import describe
 from . import service
+from .forms import check_display_name
 from .forms import check_host
+from .forms import check_username
 from .forms import is_loopback
 
 SECURITY = click.Choice(["starttls", "ssl", "none"])
@@ -85,6 +88,11 @@ def _values(opts, account=None) -> service.Values:
         security=opts["security"] or (account.security if account else "starttls"),
         verify_cert=not opts["no_verify_cert"] if (opts["no_verify_cert"] or not account) else account.verify_cert,
     )
+    try:  # the form's own checks, before anything goes on the network
+        values["display_name"] = check_display_name(values["display_name"])
+        values["username"] = check_username(values["username"])
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     if opts["autoconfig"]:
         values.update(_discover(values))
     if not values["host"] or not values["port"]:
@@ -105,7 +113,7 @@ def _discover(values) -> dict:
     found = discover(values["address"], values["username"] or None, values["password"])
     if not found.found:
         fail(found.message)
-    click.echo(f"Configuración automática ({found.source}): {found.host}:{found.port} {found.security}", err=True)
+    say(f"Configuración automática ({found.source}): {found.host}:{found.port} {found.security}", err=True)
     return {"host": found.host, "port": found.port, "security": found.security,
             "username": values["username"] or found.username or ""}
 
@@ -113,7 +121,10 @@ def _discover(values) -> dict:
 def _save(values, account_id, skip_test, as_json):
     ticket = result = None
     if not skip_test:
-        result, ticket = service.test_values(values, account_id)
+        try:
+            result, ticket = service.test_values(values, account_id)
+        except service.AccountError as exc:
+            fail(str(exc))
         if not result.ok:
             emit({"saved": False, "test": result.to_dict()}, as_json,
                  f"Prueba SMTP fallida ({result.reason}): {result.message}\n{result.hint or ''}".rstrip())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
@@ -42,6 +43,30 @@ def check_host(host: str) -> str:
     if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
         raise ValueError(_l("«%(h)s» no es un nombre de servidor válido.", h=host))
     return host.rstrip(".").lower()
+
+
+def _has_control(value: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
+
+
+def check_display_name(value: str | None) -> str:
+    """The name customers see next to the address: one line of at most 200 characters. Returns it trimmed."""
+    value = (value or "").strip()
+    if _has_control(value):
+        raise ValueError(_l("El nombre no puede contener saltos de línea ni caracteres de control."))
+    if len(value) > 200:
+        raise ValueError(_l("El nombre visible admite como mucho 200 caracteres."))
+    return value
+
+
+def check_username(value: str | None) -> str:
+    """The login name: one line of at most 254 characters. Returns it trimmed."""
+    value = (value or "").strip()
+    if _has_control(value):
+        raise ValueError(_l("El usuario no puede contener saltos de línea ni caracteres de control."))
+    if len(value) > 254:
+        raise ValueError(_l("El usuario admite como mucho 254 caracteres."))
+    return value
 
 
 def is_loopback(host: str) -> bool:
@@ -91,13 +116,18 @@ class AccountForm(FlaskForm):
         except addresses.AddressError as exc:
             raise ValidationError(str(exc)) from None
 
+    # The same checks as `flask shopmail account add|edit` (one rule for the screen and the terminal).
     def validate_display_name(self, field):
-        if field.data and any(ch in field.data for ch in "\r\n\0"):
-            raise ValidationError(_l("El nombre no puede contener saltos de línea."))
+        try:
+            field.data = check_display_name(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
     def validate_username(self, field):
-        if field.data and any(ch in field.data for ch in "\r\n\0"):
-            raise ValidationError(_l("El usuario no puede contener saltos de línea."))
+        try:
+            field.data = check_username(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
     def validate_host(self, field):
         if not field.data:
@@ -124,6 +154,14 @@ class AccountForm(FlaskForm):
             self.port.errors.append(_l("Escriba el puerto (normalmente 587 o 465)."))
             ok = False
         return ok
+
+    def add_error(self, name: str | None, message: str) -> None:
+        """Show ``message`` under the field ``name`` (one of this form's), else at the top of the form."""
+        field = self._fields.get(name) if name else None
+        if field is None or name == "test":
+            self.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
 
     def values(self) -> Values:
         return Values(

@@ -32,6 +32,7 @@ from flask import Response
 from .. import progress
 from ..babel import gettext as _
 from ..babel import lazy_gettext as _l
+from ..crypto import SecretKeyError
 from ..limits import expensive
 from . import service
 from .forms import AccountForm
@@ -61,7 +62,7 @@ def step_label(step: str) -> str:
 
 
 @bp.post("/nueva/en-vivo", defaults={"account_id": None}, endpoint="form")
-@bp.post("/<int:account_id>/editar/en-vivo", endpoint="form")
+@bp.post("/<shopmail_id:account_id>/editar/en-vivo", endpoint="form")
 def form_live(account_id):
     """Probar SMTP (action=test) or Intentar configuración automática (action=autoconfig), streamed."""
     account = _load(account_id) if account_id else None
@@ -77,7 +78,7 @@ def form_live(account_id):
         return _stream(work)
 
 
-@bp.post("/<int:account_id>/probar/en-vivo", endpoint="test_saved")
+@bp.post("/<shopmail_id:account_id>/probar/en-vivo", endpoint="test_saved")
 def test_saved_live(account_id):
     """Probar SMTP on a saved account, streamed."""
     _load(account_id)
@@ -93,7 +94,10 @@ def _load(account_id):
 
 
 def _probe(values, account, ticket) -> dict:
-    result, new_ticket = service.test_values(values, account and account.id, ticket)
+    try:
+        result, new_ticket = service.test_values(values, account and account.id, ticket)
+    except service.PasswordRequired:  # the script submits the form: the message shows on the field
+        return {"event": "invalid"}
     return _answer("probe", result, ticket=new_ticket or "")
 
 
@@ -129,6 +133,9 @@ def _stream(work) -> Response:
         try:
             with progress.listening(lambda event: events.put(_labelled(event))):
                 events.put(work())
+        except SecretKeyError as exc:  # the same sentence as the page without JavaScript: which setting
+            log.error("shopmail: %s", exc)
+            events.put({"event": "error", "message": str(exc)})
         except Exception:  # the admin gets a sentence, the log the traceback
             log.exception("live account action failed")
             events.put({"event": "error", "message": _("Algo ha fallado en el servidor. Vuelva a intentarlo.")})

@@ -23,6 +23,7 @@ from ..babel import gettext as _
 from ..extension import session
 from ..extension import state
 from ..models import Account
+from ..models import MAX_ID
 from ..models import utcnow
 from ..text import clean
 
@@ -44,6 +45,10 @@ class Conflict(AccountError):
 
 class NotFound(AccountError):
     """No account with that id."""
+
+
+class PasswordRequired(AccountError):
+    """A kept password would go to another server than the one it was saved for: it must be typed."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ class Page:
 
 def get(account_id: int) -> Account:
     """The account, or NotFound."""
-    account = session().get(Account, account_id)
+    account = session().get(Account, account_id) if 1 <= account_id <= MAX_ID else None
     if account is None:
         raise NotFound(_("No existe la cuenta %(id)s.", id=account_id))
     return account
@@ -111,14 +116,38 @@ def in_use(account: Account) -> bool:
 # Testing ---------------------------------------------------------------------------------------
 
 
+def destination(values: Values) -> tuple:
+    """Where a password goes: server, port, security and certificate check (not the address or user)."""
+    return (values.host.strip().lower().rstrip("."), int(values.port or 0), values.security,
+            bool(values.verify_cert))
+
+
+def _stored_destination(account: Account) -> tuple:
+    return destination(Values(account.address or "", host=account.host or "", port=account.port or 0,
+                              security=account.security or "", verify_cert=bool(account.verify_cert)))
+
+
 def _password_for(values: Values, account: Account | None, ticket: dict | None) -> str | None:
-    """The password to use: typed, else kept in a test ticket, else the stored one."""
+    """The password to use: typed, else kept in a test ticket, else the stored one.
+
+    A kept password (ticket or stored) only ever goes to the destination it was typed for: an admin, or
+    anyone who takes over a session, could otherwise point the account at a server of their own and
+    receive the real password with AUTH. Changing the destination needs the password typed again.
+    """
     if values.password:
         return values.password
+    kept = []
     if ticket and ticket.get("sealed"):
-        return crypto.unseal(ticket["sealed"])
+        kept.append((tuple(ticket.get("destination") or ()), ticket["sealed"]))
     if account is not None and account.password_sealed:
-        return crypto.unseal(account.password_sealed)
+        kept.append((_stored_destination(account), account.password_sealed))
+    for where, sealed in kept:
+        if where == destination(values):
+            return crypto.unseal(sealed)
+    if kept:
+        raise PasswordRequired(_("Ha cambiado el servidor, el puerto, la seguridad o la verificación del "
+                                 "certificado: escriba la contraseña de nuevo. La contraseña guardada solo "
+                                 "se envía al servidor con el que se guardó."), field="password")
     return None
 
 
@@ -155,6 +184,7 @@ def test_values(values: Values, account_id: int | None = None, ticket: str | Non
     state().cache.set(f"test-ticket:{token}", {
         "fingerprint": fingerprint(values, password),
         "sealed": crypto.seal(password) if password else None,
+        "destination": destination(values),
     }, timeout=TICKET_SECONDS)
     return result, token
 

@@ -33,19 +33,19 @@ def new():
     return _form_view(None)
 
 
-@bp.route("/<int:account_id>/editar", methods=["GET", "POST"])
+@bp.route("/<shopmail_id:account_id>/editar", methods=["GET", "POST"])
 def edit(account_id):
     return _form_view(_load(account_id))
 
 
-@bp.get("/<int:account_id>")
+@bp.get("/<shopmail_id:account_id>")
 def show(account_id):
     account = _load(account_id)
     return render_template("shopmail/accounts/show.html", account=account, in_use=service.in_use(account),
                            status=describe.status(account), confirm=ConfirmForm(), result=None)
 
 
-@bp.post("/<int:account_id>/probar")
+@bp.post("/<shopmail_id:account_id>/probar")
 def test(account_id):
     account = _load(account_id)
     with expensive():
@@ -56,7 +56,7 @@ def test(account_id):
                            status=describe.status(account), confirm=ConfirmForm(), result=result)
 
 
-@bp.route("/<int:account_id>/eliminar", methods=["GET", "POST"])
+@bp.route("/<shopmail_id:account_id>/eliminar", methods=["GET", "POST"])
 def delete(account_id):
     account = _load(account_id)
     form = ConfirmForm()
@@ -94,9 +94,12 @@ def _form_view(account):
                 discovery = _autoconfigure(form, values)
         elif form.require_connection():
             if action == "test":
-                with expensive():
-                    result, form.ticket.data = service.test_values(values, account and account.id,
-                                                                   form.ticket.data)
+                try:
+                    with expensive():
+                        result, form.ticket.data = service.test_values(values, account and account.id,
+                                                                       form.ticket.data)
+                except service.PasswordRequired as exc:
+                    form.add_error(exc.field, str(exc))
             else:
                 saved = _save(form, values, account)
                 if saved is not None:
@@ -126,8 +129,8 @@ def _save(form, values, account):
     try:
         saved = service.save(values, account_id=account and account.id, version=version,
                              ticket=form.ticket.data)
-    except service.AccountError as exc:  # a stale form (Conflict) or an untested save
-        form.form_errors.append(str(exc))
+    except service.AccountError as exc:  # a stale form (Conflict), an untested save, a password to retype
+        form.add_error(exc.field, str(exc))
         return None
     flash(_("Cuenta %(a)s guardada.", a=saved.address), "success")
     return redirect(url_for(".show", account_id=saved.id))

@@ -8,8 +8,7 @@ from flask_login import LoginManager
 
 def init_app(app):
     """Install Flask-Login for the standalone panel; return (admin_guard, current_admin)."""
-    from ..extension import session
-    from ..models import Admin
+    from .service import load_session
 
     manager = LoginManager()
     manager.session_protection = "strong"
@@ -17,8 +16,8 @@ def init_app(app):
     manager.init_app(app)
 
     @manager.user_loader
-    def load_admin(admin_id):
-        return session().get(Admin, int(admin_id)) if admin_id.isdigit() else None
+    def load_admin(session_id):
+        return load_session(session_id)
 
     def admin_guard():
         return True if current_user.is_authenticated else None

@@ -6,11 +6,13 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
 
 from ..babel import gettext as _
 from ..ui import safe_next
+from . import device
 from . import service
 from .forms import LoginForm
 
@@ -21,10 +23,13 @@ bp = Blueprint("auth", __name__)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        result = service.authenticate(form.email.data, form.password.data)
+        result = service.authenticate(form.email.data, form.password.data, client=request.remote_addr or "",
+                                      trusted_admin_id=device.trusted_admin_id(request.cookies))
         if result.admin is not None:
             login_user(result.admin)
-            return redirect(safe_next(request.args.get("next")))
+            response = redirect(safe_next(request.args.get("next")))
+            device.remember(response, result.admin.id, url_for("shopmail.home"))
+            return response
         if result.locked:
             form.password.errors.append(
                 _("Demasiados intentos fallidos. Espere unos minutos antes de volver a intentarlo."))
@@ -35,6 +40,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        service.end_sessions(current_user)
     logout_user()
     flash(_("Ha cerrado la sesión."), "info")
     return redirect(url_for("shopmail.auth.login"))

@@ -11,6 +11,7 @@ from ..cli import emit
 from ..cli import fail
 from ..delivery import history
 from ..delivery import outbox
+from ..models import MAX_ID
 
 
 @click.command("send-test")
@@ -61,21 +62,21 @@ def _action(function, message_id: int, done: str) -> None:
 
 
 @outbox_group.command("release")
-@click.argument("message_id", type=int)
+@click.argument("message_id", type=click.IntRange(1, MAX_ID))
 def release(message_id):
     """Liberar: send a simulated message for real."""
     _action(outbox.release, message_id, f"Envío {message_id} liberado: pendiente de envío.")
 
 
 @outbox_group.command("retry")
-@click.argument("message_id", type=int)
+@click.argument("message_id", type=click.IntRange(1, MAX_ID))
 def retry(message_id):
     """Reintentar: queue a failed message again."""
     _action(outbox.retry, message_id, f"Envío {message_id} pendiente de un nuevo intento.")
 
 
 @outbox_group.command("cancel")
-@click.argument("message_id", type=int)
+@click.argument("message_id", type=click.IntRange(1, MAX_ID))
 def cancel(message_id):
     """Cancelar: a pending message will not be sent."""
     _action(outbox.cancel, message_id, f"Envío {message_id} cancelado.")

@@ -71,7 +71,7 @@ def _message(message_id: int) -> OutboxMessage:
     return row
 
 
-@bp.get("/<int:message_id>")
+@bp.get("/<shopmail_id:message_id>")
 def show(message_id):
     """One message: its status, headers, text, source and HTML (in a sandboxed frame)."""
     row = _message(message_id)
@@ -83,7 +83,7 @@ def show(message_id):
                            source=row.body.decode("utf-8", "replace"), form=ActionForm())
 
 
-@bp.get("/<int:message_id>/html")
+@bp.get("/<shopmail_id:message_id>/html")
 def html(message_id):
     """The HTML part alone, for the sandboxed frame of the message page."""
     part = compose.parse(_message(message_id).body).get_body(("html",))
@@ -107,19 +107,19 @@ def _act(message_id: int, action, done: str):
     return redirect(url_for(".show", message_id=message_id))
 
 
-@bp.post("/<int:message_id>/reintentar")
+@bp.post("/<shopmail_id:message_id>/reintentar")
 def retry(message_id):
     """Reintentar (a failed message)."""
     return _act(message_id, outbox.retry, _("El correo vuelve a estar pendiente de envío."))
 
 
-@bp.post("/<int:message_id>/liberar")
+@bp.post("/<shopmail_id:message_id>/liberar")
 def release(message_id):
     """Liberar (a simulated message; the page asks first)."""
     return _act(message_id, outbox.release, _("Correo liberado: se enviará de verdad a su destinatario."))
 
 
-@bp.post("/<int:message_id>/cancelar")
+@bp.post("/<shopmail_id:message_id>/cancelar")
 def cancel(message_id):
     """Cancelar (a message still waiting)."""
     return _act(message_id, outbox.cancel, _("Envío cancelado: este correo no saldrá."))

@@ -35,23 +35,43 @@ class AddressRefused(FetchError):
     """The host resolves only to private, loopback or link-local addresses, and those are not allowed."""
 
 
+#: IPv6 ranges that carry an IPv4 address: judged by that address (a NAT64 or 6to4 gateway would
+#: forward to it, e.g. 64:ff9b::7f00:1 reaches 127.0.0.1 through a local NAT64).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+#: IPv6 ranges Python calls global that no public mail server lives in: IPv4-compatible (deprecated,
+#: ::7f00:1 is 127.0.0.1 to some stacks), site-local (deprecated, private in practice), local-use NAT64,
+#: Teredo.
+_NOT_PUBLIC = tuple(ipaddress.ip_network(net) for net in (
+    "::/96", "fec0::/10", "64:ff9b:1::/48", "2001::/32"))
+
+
 def is_public(ip: str) -> bool:
-    """True for a globally routable unicast address (IPv4-mapped IPv6 judged by its IPv4)."""
+    """True for a globally routable unicast address; IPv6 forms of an IPv4 address judged by that IPv4."""
     address = ipaddress.ip_address(ip.split("%")[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address in _NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public(str(embedded))
+        if any(address in net for net in _NOT_PUBLIC):
+            return False
     return address.is_global and not address.is_multicast
 
 
 def allowed_addresses(resolver: Resolver, host: str, allow_private: bool) -> list[str]:
-    """The addresses of ``host`` shopmail may connect to; ``AddressRefused`` when none is allowed."""
+    """The addresses of ``host`` shopmail may connect to; ``AddressRefused`` when none is allowed.
+
+    Resolve once and connect only to what this returns (pin it): a second lookup may answer otherwise
+    (DNS rebinding). A name that mixes public and private addresses is refused as a whole: no real
+    mail or web server needs a loopback or private record next to its public one.
+    """
     addresses = resolver.addresses(host)
     if allow_private:
         return addresses
-    public = [ip for ip in addresses if is_public(ip)]
-    if not public:
-        raise AddressRefused(f"{host} solo tiene direcciones privadas o locales")
-    return public
+    if not all(is_public(ip) for ip in addresses):
+        raise AddressRefused(f"{host} tiene direcciones privadas o locales")
+    return addresses
 
 
 def remaining(deadline: float) -> float:
@@ -160,7 +180,11 @@ def _get(url, resolver, deadline, context, allow_private, allow_http):
         length = response.getheader("Content-Length")
         if length and length.isdigit() and int(length) > MAX_BYTES:
             raise FetchError("documento demasiado grande")
-        return 200, None, _read_capped(response, sock, deadline)
+        body = _read_capped(response, sock, deadline)
+        if length and length.isdigit() and len(body) != int(length):
+            # The connection ended early (or a middlebox cut it): half a document is no document.
+            raise FetchError("documento incompleto")
+        return 200, None, body
     finally:
         guard.close()
 

@@ -64,8 +64,8 @@ def _try(candidate, password, settings, resolver, deadline) -> tuple[str, str, s
         return "plain", _("la conexión no está cifrada y la contraseña no se envía sin cifrar."), ""
     if not candidate.user_forms:
         return "no_username", _("escriba el usuario que le indica el proveedor y vuelva a intentarlo."), ""
-    try:
-        allowed_addresses(resolver, candidate.host, settings.allow_private)
+    try:  # the vetted addresses are the only ones the login may go to (no second lookup)
+        pinned = tuple(allowed_addresses(resolver, candidate.host, settings.allow_private))
     except AddressRefused:
         return "refused", _("el servidor tiene una dirección privada o local."), ""
     except (DNSFailure, DNSTimeout):
@@ -78,7 +78,8 @@ def _try(candidate, password, settings, resolver, deadline) -> tuple[str, str, s
         result = probe(Target(candidate.host, candidate.port, candidate.security, username=user,
                               password=password, verify_cert=True,
                               timeout=min(settings.smtp_timeout, left), ca_file=settings.ca_file,
-                              local_hostname=settings.local_hostname, nameservers=tuple(settings.nameservers)))
+                              local_hostname=settings.local_hostname, nameservers=tuple(settings.nameservers),
+                              addresses=pinned))
         if result.ok or _logged_in(result):
             return "ok", "", user
         reason, message = result.reason, _sentence(result)

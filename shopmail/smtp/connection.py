@@ -20,6 +20,8 @@ from ..text import clean
 from . import reasons
 from . import sockets
 from .reasons import SMTPFailure
+from .replies import BoundedSMTP
+from .replies import ReplyTooLong
 from .resolve import DNSFailure
 from .resolve import DNSTimeout
 from .resolve import Resolver
@@ -47,6 +49,8 @@ class Target:
     ca_file: str | None = None
     local_hostname: str | None = None
     nameservers: tuple[str, ...] = ()
+    #: Addresses already resolved and vetted: connect only to these, never look the name up again.
+    addresses: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.security not in SECURITIES:
@@ -127,6 +131,8 @@ class Conversation:
         """The failure for an exception raised while doing ``step``."""
         if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code > 0:
             return self.fail_reply(step, since, exc.smtp_code, exc.smtp_error)
+        if isinstance(exc, ReplyTooLong):
+            return self.fail(step, "server_error", since, variant="too_long", detail=str(exc))
         if isinstance(exc, ssl.SSLCertVerificationError):
             variant, detail = reasons.certificate_problem(exc)
             return self.fail(step, "certificate_invalid", since, variant=variant, detail=detail)
@@ -184,6 +190,10 @@ class Conversation:
 
     def _resolve(self) -> list[str]:
         since = time.monotonic()
+        if self.target.addresses:
+            found = list(self.target.addresses)
+            self.record("dns", True, since, ", ".join(found))
+            return found
         try:
             # The resolver keeps the deadline itself (its lookups run aside; dnspython overshoots).
             found = Resolver(self.target.nameservers, self.deadline).addresses(self.host, self.target.port)
@@ -231,7 +241,7 @@ class Conversation:
             if not sockets.readable(sock, self.deadline - time.monotonic()):
                 sock.close()
                 raise self.fail("greeting", "timeout", since, detail="el servidor no saluda")
-        self.smtp = smtplib.SMTP(local_hostname=sockets.ehlo_name(self.target.local_hostname, sock))
+        self.smtp = BoundedSMTP(local_hostname=sockets.ehlo_name(self.target.local_hostname, sock))
         self.smtp._host = self.host  # starttls() checks the certificate against this name
         self.smtp.sock = sock
         self.command("greeting", (220,), self.smtp.getreply)
@@ -259,6 +269,10 @@ class Conversation:
                 raise self.fail("auth", "starttls_required", since,
                                 detail="el servidor solo permite iniciar sesión tras STARTTLS")
             raise self.fail("auth", "auth_unavailable", since, detail="AUTH no ofrecido")
+        if self.tls is None and not sockets.is_loopback_address(self.address):
+            # Judged on the address connected to, not the name: "x.localhost" may resolve anywhere.
+            raise self.fail("auth", "starttls_required", since, variant="cleartext",
+                            detail=f"{self.address}")
         offered = self.smtp.esmtp_features["auth"].upper().split()
         mechanism = next((name for name in ("PLAIN", "LOGIN") if name in offered), None)
         if mechanism is None:

@@ -39,6 +39,9 @@ _MESSAGES = {
     ("certificate_invalid", "expired"): _l("El certificado del servidor ha caducado (%(detail)s)."),
     "starttls_unavailable": _l("Ha elegido STARTTLS, pero el servidor no lo ofrece: no se continúa sin cifrar."),
     "starttls_required": _l("El servidor exige cifrado (STARTTLS o SSL/TLS) antes de continuar."),
+    ("starttls_required", "cleartext"): _l("La contraseña no se envía sin cifrar a %(host)s "
+                                           "(dirección %(detail)s): «Ninguna» solo se admite con un "
+                                           "servidor en esta misma máquina."),
     "auth_unavailable": _l("El servidor no ofrece un inicio de sesión utilizable (%(detail)s)."),
     "auth_failed": _l("El servidor rechazó el usuario o la contraseña."),
     "app_password_required": _l("El proveedor exige una contraseña de aplicación para esta cuenta."),
@@ -50,6 +53,8 @@ _MESSAGES = {
     "server_error": _l("El servidor respondió con un error."),
     ("server_error", "tls"): _l("No se pudo establecer la conexión cifrada (%(detail)s)."),
     ("server_error", "closed"): _l("El servidor cerró la conexión inesperadamente."),
+    ("server_error", "too_long"): _l("El servidor envió una respuesta demasiado larga (%(detail)s): se ha "
+                                     "cortado la conexión."),
     ("server_error", "smtputf8"): _l("La dirección contiene caracteres internacionales y el servidor no "
                                      "admite SMTPUTF8."),
 }

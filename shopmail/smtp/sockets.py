@@ -7,6 +7,7 @@ connection, the EHLO name, and one AUTH exchange on the wire with the forms of t
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import smtplib
@@ -23,6 +24,17 @@ from cryptography import x509
 
 #: Longest a sniff may take: a live server answers a handshake, or greets, in well under this.
 SNIFF_LIMIT = 2.0
+
+
+def is_loopback_address(address: str | None) -> bool:
+    """True for a loopback IP address (IPv4-mapped IPv6 included): where a password may go unencrypted."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
 
 
 def connect_first(addresses: list[str], port: int, deadline: float) -> tuple[str, socket.socket]:
