@@ -36,7 +36,8 @@ from .outbox import SENT
 from .outbox import SIMULATED
 
 T = OutboxMessage.__table__
-_ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
+_ASYNC_COMMIT = text("SET synchronous_commit = off")
+_SYNC_COMMIT = text("RESET synchronous_commit")
 
 
 def new_owner() -> str:
@@ -134,20 +135,42 @@ _SENT_ONE = (update(T).where(T.c.id == bindparam("b_id"), T.c.status == SENDING,
                      sent_from=bindparam("b_from"), last_error=bindparam("b_note")))
 
 
-def sent_now(accepted: list[tuple[int, str | None]], owner: str, account_id: int, sent_from: str) -> int:
-    """Record accepted messages ((id, note) pairs) at once, in a short transaction of its own (not the ORM
-    session's); on PostgreSQL its commit does not wait for the disk: it survives the worker's death, not the
-    database server's own crash."""
-    if not accepted:
-        return 0
-    now = utcnow()
-    params = [{"b_id": id_, "b_owner": owner, "b_now": now, "b_account": account_id, "b_from": sent_from,
-               "b_note": clean_or_none(note)} for id_, note in accepted]
-    engine = session().get_bind(mapper=OutboxMessage.__mapper__)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(_ASYNC_COMMIT)
-        return connection.execute(_SENT_ONE, params).rowcount
+class SentLedger:
+    """Where a worker pass records accepted messages, one commit per message: a connection of its own
+    (not the ORM session), so each record costs the sending thread, which shares the interpreter, as
+    little as possible. On PostgreSQL its commits do not wait for the disk (``synchronous_commit`` off
+    on this connection, reset before it goes back to the pool): a record survives the worker's death,
+    not the database server's own crash."""
+
+    def __init__(self):
+        engine = session().get_bind(mapper=OutboxMessage.__mapper__)
+        self.postgresql = engine.dialect.name == "postgresql"
+        self.connection = engine.connect()
+        if self.postgresql:
+            self.connection.execute(_ASYNC_COMMIT)
+            self.connection.commit()
+
+    def record(self, accepted: list[tuple[int, str | None]], owner: str, account_id: int, sent_from: str) -> int:
+        """Record accepted messages ((id, note) pairs) and commit."""
+        now = utcnow()
+        params = [{"b_id": id_, "b_owner": owner, "b_now": now, "b_account": account_id, "b_from": sent_from,
+                   "b_note": clean_or_none(note)} for id_, note in accepted]
+        try:
+            rowcount = self.connection.execute(_SENT_ONE, params).rowcount
+            self.connection.commit()
+        except Exception:
+            self.connection.rollback()
+            raise
+        return rowcount
+
+    def close(self) -> None:
+        try:
+            if self.postgresql:
+                self.connection.rollback()
+                self.connection.execute(_SYNC_COMMIT)
+                self.connection.commit()
+        finally:
+            self.connection.close()
 
 
 def retry_later(ids, owner: str, error: str, next_at: dt.datetime) -> int:

@@ -65,29 +65,56 @@ class Recorder:
 
     def _run(self) -> None:
         with self.app.app_context():
-            while True:
-                batch = [self.items.get()]
-                while batch[-1] is not _STOP and len(batch) < GROUP_MAX:
-                    try:
-                        batch.append(self.items.get_nowait())
-                    except queue.Empty:
-                        break
-                self._write([item for item in batch if item is not _STOP])
-                if _STOP in batch:
-                    return
+            self.ledger = None
+            try:
+                self._loop()
+            finally:
+                if self.ledger is not None:
+                    self.ledger.close()
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self.items.get()]
+            while batch[-1] is not _STOP and len(batch) < GROUP_MAX:
+                try:
+                    batch.append(self.items.get_nowait())
+                except queue.Empty:
+                    break
+            self._write([item for item in batch if item is not _STOP])
+            if _STOP in batch:
+                return
 
     def _write(self, batch: list) -> None:
         """Write ``batch`` in order, each record on its own: one that cannot be written (the rows stay
         leased and are sent again after the lease) never takes the others down with it."""
         for unit in _units(batch):
             try:
-                _apply(unit, self.owner)
+                self._apply(unit)
             except Exception as exc:
                 log.exception("No se pudo registrar el resultado de un envío.")
                 session().rollback()
                 for item in unit:
                     if item[0] in ("sent", "submit") and not item[-1].done():
                         item[-1].set_exception(exc)
+
+    def _apply(self, unit: list) -> None:
+        first = unit[0]
+        if first[0] == "sent":
+            if self.ledger is None:
+                self.ledger = claim.SentLedger()
+            self.ledger.record([(item[1], item[4]) for item in unit], self.owner, first[2], first[3])
+            for item in unit:
+                item[5].set_result(True)
+        elif first[0] == "submit":
+            _kind, function, args, future = first
+            try:
+                future.set_result(function(*args))
+            except Exception as exc:
+                session().rollback()
+                future.set_exception(exc)
+        else:
+            _kind, function, args = first
+            function(*args)
 
 
 def _units(batch: list) -> list[list]:
@@ -100,24 +127,6 @@ def _units(batch: list) -> list[list]:
         else:
             units.append([item])
     return units
-
-
-def _apply(unit: list, owner: str) -> None:
-    first = unit[0]
-    if first[0] == "sent":
-        claim.sent_now([(item[1], item[4]) for item in unit], owner, first[2], first[3])
-        for item in unit:
-            item[5].set_result(True)
-    elif first[0] == "submit":
-        _kind, function, args, future = first
-        try:
-            future.set_result(function(*args))
-        except Exception as exc:
-            session().rollback()
-            future.set_exception(exc)
-    else:
-        _kind, function, args = first
-        function(*args)
 
 
 class LeaseKeeper:
