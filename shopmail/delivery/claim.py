@@ -136,41 +136,35 @@ _SENT_ONE = (update(T).where(T.c.id == bindparam("b_id"), T.c.status == SENDING,
 
 
 class SentLedger:
-    """Where a worker pass records accepted messages, one commit per message: a connection of its own
-    (not the ORM session), so each record costs the sending thread, which shares the interpreter, as
-    little as possible. On PostgreSQL its commits do not wait for the disk (``synchronous_commit`` off
-    on this connection, reset before it goes back to the pool): a record survives the worker's death,
-    not the database server's own crash."""
+    """Where a worker pass records accepted messages, one per message: a connection of its own (not the
+    ORM session) in autocommit, so a record is one statement and one round trip — the sending thread shares
+    the interpreter, and every record comes between two messages. Each record is one UPDATE, atomic on its
+    own. On PostgreSQL the commits do not wait for the disk (``synchronous_commit`` off on this connection,
+    reset before it goes back to the pool): a record survives the worker's death, not the database server's
+    own crash."""
 
     def __init__(self):
         engine = session().get_bind(mapper=OutboxMessage.__mapper__)
         self.postgresql = engine.dialect.name == "postgresql"
-        self.connection = engine.connect()
+        self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         if self.postgresql:
             self.connection.execute(_ASYNC_COMMIT)
-            self.connection.commit()
 
     def record(self, accepted: list[tuple[int, str | None]], owner: str, account_id: int, sent_from: str) -> int:
-        """Record accepted messages ((id, note) pairs) and commit."""
+        """Record accepted messages ((id, note) pairs), committed."""
         now = utcnow()
         params = [{"b_id": id_, "b_owner": owner, "b_now": now, "b_account": account_id, "b_from": sent_from,
                    "b_note": clean_or_none(note)} for id_, note in accepted]
-        try:
-            rowcount = self.connection.execute(_SENT_ONE, params).rowcount
-            self.connection.commit()
-        except Exception:
-            self.connection.rollback()
-            raise
-        return rowcount
+        # One message is one plain execute: executemany goes through the driver's batch path, which costs
+        # several times more for a single row (psycopg: ~1 ms instead of ~0.2 ms).
+        return self.connection.execute(_SENT_ONE, params[0] if len(params) == 1 else params).rowcount
 
     def close(self) -> None:
         try:
             if self.postgresql:
-                self.connection.rollback()
                 self.connection.execute(_SYNC_COMMIT)
-                self.connection.commit()
         finally:
-            self.connection.close()
+            self.connection.close()  # the pool restores its default isolation level
 
 
 def retry_later(ids, owner: str, error: str, next_at: dt.datetime) -> int:
