@@ -46,8 +46,8 @@ def main() -> None:
     from flask import g
 
     from shopmail import notifications
-    from shopmail import settings
-    from shopmail.extension import session
+    from shopmail.core import settings
+    from shopmail.core.state import session
 
     sys.addaudithook(_audit)
     with tempfile.TemporaryDirectory() as folder:

@@ -17,7 +17,7 @@ import time
 
 from aiosmtpd.controller import Controller
 
-from shopmail.config import DEFAULTS
+from shopmail.core.config import DEFAULTS
 from shopmail.devsmtp import CaptureHandler
 from shopmail.devsmtp import self_signed_context
 from shopmail.smtp.probe import probe

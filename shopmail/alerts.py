@@ -13,13 +13,13 @@ import logging
 
 from sqlalchemy import select
 
-from . import settings
-from .babel import gettext as _
-from .extension import session
-from .models import Account
-from .models import Alert
-from .models import utcnow
-from .text import clean
+from shopmail.core import settings
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import Account
+from shopmail.core.models import Alert
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
+from shopmail.core.text import clean
 
 log = logging.getLogger("shopmail.alerts")
 NOTIFY_EVERY = dt.timedelta(hours=1)
@@ -57,8 +57,8 @@ def _should_notify(alert: Alert, now: dt.datetime) -> bool:
 
 
 def _queue_notice(alert: Alert) -> None:
-    from .delivery import compose
-    from .delivery import outbox
+    from shopmail.delivery import compose
+    from shopmail.delivery import outbox
 
     snap = settings.get()
     subject, text, html = compose.render(ALERT_KIND, {"alert": alert, "contact_email": snap.contact_email})

@@ -10,8 +10,8 @@ from flask import Flask
 from flask import redirect
 from flask import url_for
 
-from . import config as _config
-from . import crypto
+from shopmail.core import config as _config
+from shopmail.core import crypto
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -41,11 +41,11 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_babel import Babel
     from flask_sqlalchemy import SQLAlchemy
 
-    from . import babel
-    from .extension import ShopMail
-    from .extension import tune_own_sqlite
-    from .extras import require
-    from .migrate import migrations_dir
+    from shopmail.core import i18n as babel
+    from shopmail.core.extras import require
+    from shopmail.core.migrate import migrations_dir
+    from shopmail.extension import ShopMail
+    from shopmail.extension import tune_own_sqlite
 
     # The standalone panel's own login and `flask db` come with the `standalone` extra.
     require("flask_login", "standalone")

@@ -4,7 +4,7 @@ from flask import Blueprint
 from flask import render_template
 from flask import request
 
-from . import audit
+from shopmail.core import audit
 
 bp = Blueprint("audit", __name__, url_prefix="/auditoria")
 

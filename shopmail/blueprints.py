@@ -14,10 +14,10 @@ from flask_wtf.csrf import validate_csrf
 from werkzeug.routing import IntegerConverter
 from wtforms import ValidationError
 
-from .babel import gettext as _
-from .crypto import SecretKeyError
-from .extension import state
-from .models import MAX_ID
+from shopmail.core.crypto import SecretKeyError
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import MAX_ID
+from shopmail.core.state import state
 
 # Routes anyone may reach: the login page and the stylesheets it needs.
 PUBLIC_ENDPOINTS = {"shopmail.auth.login", "shopmail.static"}
@@ -45,13 +45,13 @@ def make_blueprint(standalone_login: bool) -> Blueprint:
     parent.register_error_handler(400, _bad_request)
     parent.register_error_handler(404, _not_found)
     parent.register_error_handler(SecretKeyError, _secret_key_error)
-    from . import home
+    from shopmail import home
 
     home.register(parent)
     for module in FEATURE_VIEWS:
         parent.register_blueprint(importlib.import_module(module, __package__).bp)
     if standalone_login:
-        from .auth.views import bp as auth_bp
+        from shopmail.auth.views import bp as auth_bp
 
         parent.register_blueprint(auth_bp)
     return parent

@@ -11,14 +11,14 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from . import text as safe
+from shopmail.core import text as safe
 
 
 class _ShopMailGroup(AppGroup):
     """Turns a missing or wrong encryption key into its clear message and exit code 1, anywhere below."""
 
     def invoke(self, ctx):
-        from .crypto import SecretKeyError
+        from shopmail.core.crypto import SecretKeyError
 
         try:
             return super().invoke(ctx)
@@ -60,7 +60,7 @@ def read_password(value: str | None) -> str | None:
 @shopmail_cli.command("db-upgrade")
 def db_upgrade():
     """Create or upgrade shopmail's tables."""
-    from . import migrate
+    from shopmail.core import migrate
 
     migrate.upgrade()
     click.echo("Base de datos de shopmail al día.")
@@ -71,8 +71,8 @@ def db_upgrade():
 @click.option("--password", help="Contraseña ('-' la lee de stdin); sin ella se genera una.")
 def create_admin(email, password):
     """Create an admin of the standalone panel."""
-    from .auth.service import AdminError
-    from .auth.service import create_admin as create
+    from shopmail.auth.service import AdminError
+    from shopmail.auth.service import create_admin as create
 
     try:
         admin, generated = create(email, read_password(password))
@@ -90,11 +90,11 @@ def ensure_admin():
 
     from sqlalchemy import select
 
-    from .auth.service import AdminError
-    from .auth.service import create_admin as create
-    from .auth.service import find
-    from .extension import session
-    from .models import Admin
+    from shopmail.auth.service import AdminError
+    from shopmail.auth.service import create_admin as create
+    from shopmail.auth.service import find
+    from shopmail.core.models import Admin
+    from shopmail.core.state import session
 
     email = os.environ.get("SHOPMAIL_ADMIN_EMAIL")
     if email:
@@ -118,8 +118,8 @@ def ensure_admin():
 @shopmail_cli.command("rotate-key")
 def rotate_key():
     """Re-encrypt every stored secret with the first key of SHOPMAIL_ENCRYPTION_KEYS."""
-    from .crypto import rotate_all
-    from .crypto import SecretKeyError
+    from shopmail.core.crypto import rotate_all
+    from shopmail.core.crypto import SecretKeyError
 
     try:
         count = rotate_all()
@@ -136,7 +136,7 @@ def cache_group():
 @cache_group.command("clear")
 def cache_clear():
     """Empty shopmail's cache namespace."""
-    from .extension import clear_cache
+    from shopmail.core.state import clear_cache
 
     clear_cache()
     click.echo("Caché de shopmail vaciada.")
@@ -147,10 +147,10 @@ def cache_clear():
 @click.option("--host", default="127.0.0.1", show_default=True)
 def dev_smtp(port, host):
     """A local capture SMTP server to try the panel without a real mailbox."""
-    from .extras import require
+    from shopmail.core.extras import require
 
     require("aiosmtpd", "dev")
-    from .devsmtp import serve
+    from shopmail.devsmtp import serve
 
     serve(host, port)
 

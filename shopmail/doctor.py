@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from . import settings
-from .babel import gettext as _
-from .extension import session
-from .models import Account
-from .smtp.resolve import DNSFailure
-from .smtp.resolve import DNSTimeout
-from .smtp.resolve import resolver_for
+from shopmail.core import settings
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import Account
+from shopmail.core.state import session
+from shopmail.smtp.resolve import DNSFailure
+from shopmail.smtp.resolve import DNSTimeout
+from shopmail.smtp.resolve import resolver_for
 
 COHERENT_CACHES = ("filesystemcache", "rediscache", "redissentinelcache", "redisclustercache",
                    "memcachedcache", "saslmemcachedcache")
@@ -46,7 +46,7 @@ def run(test_account: bool = True) -> list[Check]:
 
 
 def _keys() -> Check:
-    from . import crypto
+    from shopmail.core import crypto
 
     try:
         crypto.seal("doctor")
@@ -76,7 +76,7 @@ def _cache() -> Check:
 
 
 def _database() -> Check:
-    from . import migrate
+    from shopmail.core import migrate
 
     try:
         current, heads = migrate.current_heads(), migrate.script_heads()
@@ -97,7 +97,7 @@ def _sending_account(test_account: bool) -> list[Check]:
             "No hay cuenta de envío: elija una en Ajustes generales → Comunicaciones."))]
     checks = []
     if test_account:
-        from .accounts import service
+        from shopmail.accounts import service
 
         result = service.test_saved(account.id)
         checks.append(Check("sending_account", "ok" if result.ok else "error",
@@ -150,7 +150,7 @@ def domain_checks(domain: str) -> list[Check]:
 
 def cached_domain_checks(domain: str) -> list[Check]:
     """``domain_checks`` kept ten minutes in shopmail's cache (the home page shows them)."""
-    from .extension import state
+    from shopmail.core.state import state
 
     key = f"doctor:domain:{domain.lower()}"
     found = state().cache.get(key)
@@ -164,14 +164,14 @@ def glance():
     """The home page's card: the doctor's checks, without testing the account (no SMTP traffic)."""
     from flask import url_for
 
-    from .communications.status import Glance
+    from shopmail.communications.status import Glance
 
     checks = [_keys(), _cache(), _database()]
     snap = settings.get()
     account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
     if account is not None and checks[-1].level != "error":
         checks.extend(cached_domain_checks(account.address.rsplit("@", 1)[-1]))
-    from .health import status
+    from shopmail.health import status
 
     # Not green without an account that passed its test, whatever the configuration says.
     account_problems = [p for p in status().problems if p.code in ("no_account", "account_held", "account_untested")]

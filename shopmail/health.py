@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlalchemy import select
 
-from . import settings
-from .babel import gettext as _
-from .babel import ngettext
-from .delivery import outbox
-from .extension import session
-from .models import Account
-from .models import OutboxMessage
-from .models import utcnow
-from .models import WorkerHeartbeat
+from shopmail.core import settings
+from shopmail.core.i18n import gettext as _
+from shopmail.core.i18n import ngettext
+from shopmail.core.models import Account
+from shopmail.core.models import OutboxMessage
+from shopmail.core.models import utcnow
+from shopmail.core.models import WorkerHeartbeat
+from shopmail.core.state import session
+from shopmail.delivery import outbox
 
 #: Mail waiting longer than this (not held: queued, retrying or being sent) means delivery is stuck.
 STALE_AFTER = dt.timedelta(minutes=5)
@@ -101,7 +101,7 @@ def status(now: dt.datetime | None = None) -> Status:
         oldest = oldest.replace(tzinfo=dt.UTC)
     if last_beat is not None and last_beat.tzinfo is None:
         last_beat = last_beat.replace(tzinfo=dt.UTC)
-    from .alerts import open_alerts
+    from shopmail.alerts import open_alerts
 
     found = Status(sending, snap.simulation, snap.simulation_locked, sum(counts.values()),
                    counts.get(outbox.HELD, 0), oldest, recent.get(outbox.FAILED, 0), recent.get(outbox.SENT, 0),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .cli import emit
+from shopmail.cli import emit
 
 MARKS = {"ok": "✔", "warning": "!", "error": "✘"}
 
@@ -15,7 +15,7 @@ MARKS = {"ok": "✔", "warning": "!", "error": "✘"}
 @with_appcontext
 def status(as_json):
     """Sending account, simulation, queue, failures, workers."""
-    from .health import status as read
+    from shopmail.health import status as read
 
     data = read().to_dict()
     account = data["sending_account"]
@@ -40,7 +40,7 @@ def status(as_json):
 @with_appcontext
 def doctor(no_test, as_json):
     """Check configuration, the sending account and the From domain's SPF, DMARC and MX."""
-    from .doctor import run
+    from shopmail.doctor import run
 
     checks = run(test_account=not no_test)
     emit({"ok": all(c.level != "error" for c in checks), "checks": [c.to_dict() for c in checks]}, as_json,

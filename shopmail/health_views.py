@@ -4,9 +4,9 @@ from flask import Blueprint
 from flask import render_template
 from flask import request
 
-from . import doctor
-from . import health
-from .limits import expensive
+from shopmail import doctor
+from shopmail import health
+from shopmail.limits import expensive
 
 bp = Blueprint("status", __name__, url_prefix="/estado")
 

@@ -7,8 +7,8 @@ from flask import request
 from flask import session
 from flask import url_for
 
-from .babel import LANGUAGES
-from .ui import safe_next
+from shopmail.core.i18n import LANGUAGES
+from shopmail.ui import safe_next
 
 
 def register(parent: Blueprint) -> None:
@@ -19,8 +19,8 @@ def register(parent: Blueprint) -> None:
 
 
 def home():
-    from .alerts import open_alerts
-    from .overview import overview
+    from shopmail.alerts import open_alerts
+    from shopmail.overview import overview
 
     return render_template("shopmail/home.html", overview=overview(), alerts=open_alerts())
 
@@ -30,8 +30,8 @@ def acknowledge(alert_id):
     from flask import flash
     from flask import g
 
-    from .alerts import acknowledge as ack
-    from .babel import gettext as _
+    from shopmail.alerts import acknowledge as ack
+    from shopmail.core.i18n import gettext as _
 
     if ack(alert_id, g.get("shopmail_actor") or "admin"):
         flash(_("Aviso marcado como visto."), "success")

@@ -69,7 +69,7 @@ def init_app(app) -> Limiter:
 def limited(setting: str, scope: str):
     """Count one action of ``scope`` for the current admin against the limits in config key ``setting``
     (e.g. ``"20 per minute; 200 per day"``), or raise ``RateLimitExceeded`` (429)."""
-    from .extension import state
+    from shopmail.core.state import state
 
     if not state().limiter.hit(current_app.config[setting], scope, _key()):
         raise RateLimitExceeded()

@@ -18,15 +18,15 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from jinja2 import TemplateNotFound
 
-from . import settings
-from .addresses import AddressError
-from .addresses import needs_smtputf8
-from .addresses import normalize
-from .babel import gettext as _
-from .delivery import compose
-from .delivery import outbox
-from .delivery import runner
-from .extension import session
+from shopmail.core import settings
+from shopmail.core.addresses import AddressError
+from shopmail.core.addresses import needs_smtputf8
+from shopmail.core.addresses import normalize
+from shopmail.core.i18n import gettext as _
+from shopmail.core.state import session
+from shopmail.delivery import compose
+from shopmail.delivery import outbox
+from shopmail.delivery import runner
 
 log = logging.getLogger("shopmail.notifications")
 

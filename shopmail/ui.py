@@ -11,7 +11,7 @@ from flask import current_app
 from flask import request
 from flask import url_for
 
-from .babel import lazy_gettext as _l
+from shopmail.core.i18n import lazy_gettext as _l
 
 #: The navigation, as the shop's help page names it: (group, endpoint, label).
 NAV = [

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from shopmail import create_app
-from shopmail.models import Base
+from shopmail.core.models import Base
 
 pytest_plugins = [
     "tests.fixtures.smtp_server",

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from shopmail.extension import state
+from shopmail.core.state import state
 from shopmail.smtp import autoconfig_xml
 from shopmail.smtp.autoconfig import discover
 from tests.fixtures.https_server import trickle

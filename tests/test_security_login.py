@@ -128,8 +128,8 @@ def test_a_copied_session_cookie_stops_working_after_logout(app, admin_user):
 
 
 def test_guessed_addresses_do_not_pile_up_once_their_window_is_over(app, admin_user):
-    from shopmail.extension import session
-    from shopmail.models import LoginThrottle
+    from shopmail.core.models import LoginThrottle
+    from shopmail.core.state import session
 
     app.config["SHOPMAIL_LOGIN_LOCKOUT_SECONDS"] = 1
     for n in range(3):

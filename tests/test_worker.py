@@ -5,11 +5,11 @@ import random
 
 import sqlalchemy as sa
 
+from shopmail.core.models import Account
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
 from shopmail.delivery import claim
 from shopmail.delivery import worker
-from shopmail.extension import session
-from shopmail.models import Account
-from shopmail.models import OutboxMessage
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
 from tests.test_delivery_support import PASSWORD

@@ -7,17 +7,17 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
-from .. import addresses
-from ..cli import emit
-from ..cli import fail
-from ..cli import read_password
-from ..cli import say
-from . import describe
-from . import service
-from .forms import check_display_name
-from .forms import check_host
-from .forms import check_username
-from .forms import is_loopback
+from shopmail.accounts import describe
+from shopmail.accounts import service
+from shopmail.accounts.forms import check_display_name
+from shopmail.accounts.forms import check_host
+from shopmail.accounts.forms import check_username
+from shopmail.accounts.forms import is_loopback
+from shopmail.cli import emit
+from shopmail.cli import fail
+from shopmail.cli import read_password
+from shopmail.cli import say
+from shopmail.core import addresses
 
 SECURITY = click.Choice(["starttls", "ssl", "none"])
 
@@ -108,7 +108,7 @@ def _values(opts, account=None) -> service.Values:
 
 
 def _discover(values) -> dict:
-    from ..smtp.autoconfig import discover
+    from shopmail.smtp.autoconfig import discover
 
     found = discover(values["address"], values["username"] or None, values["password"])
     if not found.found:
@@ -203,7 +203,7 @@ def test(account_id, as_json):
 @click.option("--json", "as_json", is_flag=True)
 def smtp_test(host, port, security, username, password, from_address, rcpt_to, no_verify_cert, as_json):
     """Test an SMTP server without saving anything."""
-    from ..smtp import probe
+    from shopmail.smtp import probe
 
     target = probe.target_from_config(
         current_app.config, host=host, port=port, security=security, username=username,
@@ -220,7 +220,7 @@ def smtp_test(host, port, security, username, password, from_address, rcpt_to, n
 @click.option("--json", "as_json", is_flag=True)
 def autoconfig(address, username, password, as_json):
     """Find the SMTP settings for an address."""
-    from ..smtp.autoconfig import discover
+    from shopmail.smtp.autoconfig import discover
 
     found = discover(address, username, read_password(password))
     text = (f"{found.host}:{found.port} {found.security} usuario={found.username} origen={found.source} "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import audit
-from ..babel import gettext as _
-from ..models import Account
+from shopmail.core import audit
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import Account
 
 
 def status(account: Account) -> tuple[str, str]:
@@ -22,7 +22,7 @@ def status(account: Account) -> tuple[str, str]:
 
 
 def to_dict(account: Account) -> dict:
-    from .service import in_use
+    from shopmail.accounts.service import in_use
 
     """The JSON shape of docs/reference.md — never the password."""
     last = None

@@ -19,10 +19,10 @@ from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
-from .. import addresses
-from ..babel import lazy_gettext as _l
-from ..smtp.resolve import is_ip
-from .service import Values
+from shopmail.accounts.service import Values
+from shopmail.core import addresses
+from shopmail.core.i18n import lazy_gettext as _l
+from shopmail.smtp.resolve import is_ip
 
 SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", _l("Ninguna"))]
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")

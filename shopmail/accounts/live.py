@@ -29,13 +29,13 @@ from flask import render_template
 from flask import request
 from flask import Response
 
-from .. import progress
-from ..babel import gettext as _
-from ..babel import lazy_gettext as _l
-from ..crypto import SecretKeyError
-from ..limits import expensive
-from . import service
-from .forms import AccountForm
+from shopmail.accounts import service
+from shopmail.accounts.forms import AccountForm
+from shopmail.core import progress
+from shopmail.core.crypto import SecretKeyError
+from shopmail.core.i18n import gettext as _
+from shopmail.core.i18n import lazy_gettext as _l
+from shopmail.limits import expensive
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def _probe(values, account, ticket) -> dict:
 
 
 def _discover(values) -> dict:
-    from ..smtp.autoconfig import discover
+    from shopmail.smtp.autoconfig import discover
 
     return _answer("autoconfig", discover(values.address, values.username or None, values.password))
 

@@ -17,15 +17,15 @@ from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 
-from .. import audit
-from .. import crypto
-from ..babel import gettext as _
-from ..extension import session
-from ..extension import state
-from ..models import Account
-from ..models import MAX_ID
-from ..models import utcnow
-from ..text import clean
+from shopmail.core import audit
+from shopmail.core import crypto
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import Account
+from shopmail.core.models import MAX_ID
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
+from shopmail.core.state import state
+from shopmail.core.text import clean
 
 TICKET_SECONDS = 600
 PAGE_SIZE = 25
@@ -88,7 +88,7 @@ def get(account_id: int) -> Account:
 
 def library(search: str = "", page: int = 1) -> Page:
     """One page of the library, searched by address; two queries whatever the number of accounts."""
-    from .. import settings
+    from shopmail.core import settings
 
     stmt = select(Account)
     if search:
@@ -108,7 +108,7 @@ def all_accounts() -> list[Account]:
 
 
 def in_use(account: Account) -> bool:
-    from .. import settings
+    from shopmail.core import settings
 
     return settings.get().sending_account_id == account.id
 
@@ -168,7 +168,7 @@ def _ticket(token: str | None) -> dict | None:
 def test_values(values: Values, account_id: int | None = None, ticket: str | None = None):
     """Run the SMTP test on the submitted values. Returns (ProbeResult, ticket token or None)."""
     account = get(account_id) if account_id else None
-    from ..smtp import probe as smtp_probe
+    from shopmail.smtp import probe as smtp_probe
 
     password = _password_for(values, account, _ticket(ticket))
     target = smtp_probe.target_from_config(
@@ -202,7 +202,7 @@ def record_test(account: Account, result) -> None:
 
 def _resume(account_id: int) -> None:
     try:
-        from ..delivery.outbox import resume_account
+        from shopmail.delivery.outbox import resume_account
     except ImportError:  # delivery not installed in this build
         return
     resume_account(account_id)
@@ -211,7 +211,7 @@ def _resume(account_id: int) -> None:
 def test_saved(account_id: int):
     """Probar SMTP on a saved account (its stored values); the outcome is recorded."""
     account = get(account_id)
-    from ..smtp import probe as smtp_probe
+    from shopmail.smtp import probe as smtp_probe
 
     password = crypto.unseal(account.password_sealed) if account.password_sealed else None
     target = smtp_probe.target_from_config(
@@ -264,7 +264,7 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
         password = _password_for(values, account, None)
     else:
         password = _require_passing_test(values, account, ticket)
-    from .describe import audit_save
+    from shopmail.accounts.describe import audit_save
 
     audit_save(account, values, bool(password) and bool(values.password))
     if account is None:

@@ -11,12 +11,12 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
-from ..babel import gettext as _
-from ..limits import expensive
-from . import describe
-from . import service
-from .forms import AccountForm
-from .forms import ConfirmForm
+from shopmail.accounts import describe
+from shopmail.accounts import service
+from shopmail.accounts.forms import AccountForm
+from shopmail.accounts.forms import ConfirmForm
+from shopmail.core.i18n import gettext as _
+from shopmail.limits import expensive
 
 bp = Blueprint("accounts", __name__, url_prefix="/cuentas")
 
@@ -112,7 +112,7 @@ def _form_view(account):
 
 
 def _autoconfigure(form, values):
-    from ..smtp.autoconfig import discover
+    from shopmail.smtp.autoconfig import discover
 
     discovery = discover(values.address, values.username or None, values.password)
     if discovery.found:

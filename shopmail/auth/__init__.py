@@ -8,7 +8,7 @@ from flask_login import LoginManager
 
 def init_app(app):
     """Install Flask-Login for the standalone panel; return (admin_guard, current_admin)."""
-    from .service import load_session
+    from shopmail.auth.service import load_session
 
     manager = LoginManager()
     manager.session_protection = "strong"

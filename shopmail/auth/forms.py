@@ -5,7 +5,7 @@ from wtforms import EmailField
 from wtforms import PasswordField
 from wtforms.validators import InputRequired
 
-from ..babel import lazy_gettext as _l
+from shopmail.core.i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

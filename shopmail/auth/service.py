@@ -14,11 +14,11 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
-from ..extension import session
-from ..models import Admin
-from ..models import MAX_ID
-from ..models import utcnow
-from . import throttle
+from shopmail.auth import throttle
+from shopmail.core.models import Admin
+from shopmail.core.models import MAX_ID
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
 
 # A hash to compare against when the address is unknown, so both cases take the same time.
 _DUMMY_HASH = generate_password_hash("shopmail-not-a-password")

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from ..extension import session
-from ..models import LoginThrottle
-from ..models import utcnow
+from shopmail.core.models import LoginThrottle
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
 
 _T = LoginThrottle.__table__
 

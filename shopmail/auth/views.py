@@ -10,11 +10,11 @@ from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
 
-from ..babel import gettext as _
-from ..ui import safe_next
-from . import device
-from . import service
-from .forms import LoginForm
+from shopmail.auth import device
+from shopmail.auth import service
+from shopmail.auth.forms import LoginForm
+from shopmail.core.i18n import gettext as _
+from shopmail.ui import safe_next
 
 bp = Blueprint("auth", __name__)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from .. import addresses
-from .. import settings
-from ..cli import emit
-from ..cli import fail
+from shopmail.cli import emit
+from shopmail.cli import fail
+from shopmail.core import addresses
+from shopmail.core import settings
 
 
 @click.group("settings", cls=AppGroup)

@@ -10,8 +10,8 @@ from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms import ValidationError
 
-from .. import addresses
-from ..babel import lazy_gettext as _l
+from shopmail.core import addresses
+from shopmail.core.i18n import lazy_gettext as _l
 
 
 class CommunicationsForm(FlaskForm):

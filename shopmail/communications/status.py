@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from flask import url_for
 from sqlalchemy import select
 
-from .. import settings
-from ..babel import gettext as _
-from ..extension import session
-from ..models import Account
-from ..ui import Banner
+from shopmail.core import settings
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import Account
+from shopmail.core.state import session
+from shopmail.ui import Banner
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ from flask import redirect
 from flask import render_template
 from flask import url_for
 
-from .. import settings
-from ..accounts import service as accounts
-from ..babel import gettext as _
-from ..limits import expensive
-from .forms import CacheForm
-from .forms import CommunicationsForm
-from .forms import TestMailForm
+from shopmail.accounts import service as accounts
+from shopmail.communications.forms import CacheForm
+from shopmail.communications.forms import CommunicationsForm
+from shopmail.communications.forms import TestMailForm
+from shopmail.core import settings
+from shopmail.core.i18n import gettext as _
+from shopmail.limits import expensive
 
 bp = Blueprint("communications", __name__, url_prefix="/generales/comunicaciones")
 
@@ -73,12 +73,12 @@ def clear_cache():
 
 @bp.post("/prueba", endpoint="send_test")
 def send_test():
-    from ..notifications import send_test as deliver_test
+    from shopmail.notifications import send_test as deliver_test
 
     test_form = TestMailForm(prefix="test")
     outcome = None
     if test_form.validate_on_submit():
-        from ..delivery.compose import ComposeError
+        from shopmail.delivery.compose import ComposeError
 
         try:
             with expensive():

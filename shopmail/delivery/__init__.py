@@ -4,6 +4,6 @@
 Other parts of shopmail call ``resume_account(account_id)`` after a passing SMTP test.
 """
 
-from .outbox import resume_account
+from shopmail.delivery.outbox import resume_account
 
 __all__ = ["resume_account"]

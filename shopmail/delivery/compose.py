@@ -16,14 +16,14 @@ from email.utils import format_datetime
 
 from flask import current_app
 
-from ..addresses import AddressError
-from ..addresses import needs_smtputf8
-from ..addresses import normalize
-from ..addresses import wire
-from ..babel import default_locale
-from ..babel import gettext as _
-from ..babel import use_locale
-from ..text import clean
+from shopmail.core.addresses import AddressError
+from shopmail.core.addresses import needs_smtputf8
+from shopmail.core.addresses import normalize
+from shopmail.core.addresses import wire
+from shopmail.core.i18n import default_locale
+from shopmail.core.i18n import gettext as _
+from shopmail.core.i18n import use_locale
+from shopmail.core.text import clean
 
 #: Characters that would let a value start a new header line.
 _BREAKERS = ("\r", "\n", "\0")

@@ -12,10 +12,10 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import String
 
-from ..extension import session
-from ..models import OutboxMessage as M
-from ..models import utcnow
-from . import outbox
+from shopmail.core.models import OutboxMessage as M
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
+from shopmail.delivery import outbox
 
 PER_PAGE = 50
 CHART_DAYS = 14

@@ -22,7 +22,7 @@ from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..extension import session
+from shopmail.core.state import session
 
 log = logging.getLogger("shopmail.delivery")
 
@@ -63,7 +63,7 @@ class InlineDelivery:
             thread.join(timeout)
 
     def _run(self) -> None:
-        from . import worker
+        from shopmail.delivery import worker
 
         while not self.stopping.is_set():
             self.wake.clear()

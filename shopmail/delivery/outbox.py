@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from ..babel import gettext as _
-from ..babel import lazy_gettext as _l
-from ..extension import session
-from ..models import Account
-from ..models import OutboxMessage
-from ..models import utcnow
-from ..text import clean
+from shopmail.core.i18n import gettext as _
+from shopmail.core.i18n import lazy_gettext as _l
+from shopmail.core.models import Account
+from shopmail.core.models import OutboxMessage
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
+from shopmail.core.text import clean
 
 QUEUED = "queued"
 SENDING = "sending"
@@ -105,7 +105,7 @@ def enqueue(drafts, snapshot, kick: bool = True) -> list[Queued]:
                  next_attempt_at=now, created_at=now, updated_at=now) for d in drafts]
     created = _insert_new(rows)
     if kick and any(row["status"] == QUEUED and row["message_id"] in created for row in rows):
-        from . import inline
+        from shopmail.delivery import inline
 
         inline.after_commit()
     return [Queued(created.get(row["message_id"]), row["kind"], row["status"], row["message_id"],
@@ -155,7 +155,7 @@ def _insert_new(rows: list[dict]) -> dict[str, int]:
 def _change(message_id: int, allowed: tuple[str, ...], action: str | None = None, **values) -> bool:
     """Move one message out of ``allowed`` statuses atomically; False if it was not in one.
     ``action`` (e.g. "outbox.released") is written to the audit log in the same transaction."""
-    from .. import audit
+    from shopmail.core import audit
 
     t = OutboxMessage.__table__
     result = session().execute(update(t).where(t.c.id == message_id, t.c.status.in_(allowed))
@@ -177,7 +177,7 @@ def _get_or_refuse(message_id: int) -> OutboxMessage:
 def release(message_id: int) -> None:
     """Liberar: a simulated message goes out for real (simulated → queued). Refused while simulation is
     on (the lock or the saved switch): the worker would only keep it again."""
-    from .. import settings
+    from shopmail.core import settings
 
     row = _get_or_refuse(message_id)
     if simulation_locked():
@@ -233,7 +233,7 @@ def resume_account(account_id: int) -> int:
 
     Returns how many held messages were queued again (only when it is the sending account).
     """
-    from .. import settings
+    from shopmail.core import settings
 
     t = Account.__table__
     session().execute(update(t).where(t.c.id == account_id).values(held_reason=None, held_detail=None))
@@ -265,7 +265,7 @@ def simulate_held(note: str) -> int:
 
 
 def _kick() -> None:
-    from . import inline
+    from shopmail.delivery import inline
 
     inline.kick()
 

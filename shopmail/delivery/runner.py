@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from ..babel import gettext as _
-from ..extension import session
-from ..models import Account
-from ..models import OutboxMessage
-from . import claim
-from . import outbox
-from . import worker
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import Account
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
+from shopmail.delivery import claim
+from shopmail.delivery import outbox
+from shopmail.delivery import worker
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def run(app, *, once: bool = False, batch: int = 100, poll: float = 5.0,
 
 def _beat(owner: str, processed: int) -> None:
     """The worker's sign of life for `flask shopmail status` (never stops delivery)."""
-    from .. import health
+    from shopmail import health
 
     try:
         health.beat(owner, processed)

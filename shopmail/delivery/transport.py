@@ -14,17 +14,17 @@ from concurrent.futures import Future
 
 from flask import current_app
 
-from .. import addresses
-from .. import crypto
-from ..babel import gettext as _
-from ..smtp import reasons
-from ..smtp import sockets
-from ..smtp.connection import classify_send_error
-from ..smtp.connection import open_smtp
-from ..smtp.connection import SMTPFailure
-from ..smtp.connection import Target
-from ..smtp.probe import target_from_config
-from . import compose
+from shopmail.core import addresses
+from shopmail.core import crypto
+from shopmail.core.i18n import gettext as _
+from shopmail.delivery import compose
+from shopmail.smtp import reasons
+from shopmail.smtp import sockets
+from shopmail.smtp.connection import classify_send_error
+from shopmail.smtp.connection import open_smtp
+from shopmail.smtp.connection import SMTPFailure
+from shopmail.smtp.connection import Target
+from shopmail.smtp.probe import target_from_config
 
 ACCOUNT = "account"
 

@@ -18,17 +18,17 @@ from dataclasses import dataclass
 from flask import current_app
 from flask import has_app_context
 
-from .. import settings
-from ..babel import gettext as _
-from ..extension import session
-from ..models import Account
-from ..models import utcnow
-from ..smtp.connection import SMTPFailure
-from . import claim
-from . import outbox
-from . import transport
-from .recorder import LeaseKeeper
-from .recorder import Recorder
+from shopmail.core import settings
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import Account
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
+from shopmail.delivery import claim
+from shopmail.delivery import outbox
+from shopmail.delivery import transport
+from shopmail.delivery.recorder import LeaseKeeper
+from shopmail.delivery.recorder import Recorder
+from shopmail.smtp.connection import SMTPFailure
 
 log = logging.getLogger("shopmail.delivery")
 
@@ -247,7 +247,7 @@ def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Repor
 def _tell_admins(event: str, *args) -> None:
     """Raise an alert (``alerts.account_held`` / ``alerts.message_failed``). Alerts are news, not
     records: failing to raise one never disturbs delivery."""
-    from .. import alerts
+    from shopmail import alerts
 
     try:
         getattr(alerts, event)(*args)
@@ -264,7 +264,7 @@ def seconds_until_next(idle_poll: float = 60.0) -> float | None:
     from sqlalchemy import func
     from sqlalchemy import select
 
-    from ..models import OutboxMessage as M
+    from shopmail.core.models import OutboxMessage as M
 
     query = select(M.status, func.min(M.next_attempt_at), func.min(M.lease_until)).where(
         M.status.in_(outbox.WAITING)).group_by(M.status)

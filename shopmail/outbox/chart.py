@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..babel import lazy_gettext as _l
+from shopmail.core.i18n import lazy_gettext as _l
 
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 36, 8, 12, 40

@@ -7,11 +7,11 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
-from ..cli import emit
-from ..cli import fail
-from ..delivery import history
-from ..delivery import outbox
-from ..models import MAX_ID
+from shopmail.cli import emit
+from shopmail.cli import fail
+from shopmail.core.models import MAX_ID
+from shopmail.delivery import history
+from shopmail.delivery import outbox
 
 
 @click.command("send-test")
@@ -20,8 +20,8 @@ from ..models import MAX_ID
 @with_appcontext
 def send_test(to, as_json):
     """Send a sample order notification to TO through the real pipeline (obeys simulation)."""
-    from ..delivery.compose import ComposeError
-    from ..notifications import send_test as send
+    from shopmail.delivery.compose import ComposeError
+    from shopmail.notifications import send_test as send
 
     try:
         outcome = send(to)
@@ -91,7 +91,7 @@ def cancel(message_id):
 @with_appcontext
 def worker(once, batch, poll):
     """Deliver the outbox until SIGTERM (which lets the current message finish)."""
-    from ..delivery import runner
+    from shopmail.delivery import runner
 
     app = current_app._get_current_object()
 

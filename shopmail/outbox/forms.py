@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import SearchField
 from wtforms import SelectField
 
-from ..babel import lazy_gettext as _l
-from ..delivery import outbox
+from shopmail.core.i18n import lazy_gettext as _l
+from shopmail.delivery import outbox
 
 
 class FilterForm(FlaskForm):

@@ -8,17 +8,17 @@ from flask import url_for
 from sqlalchemy import func
 from sqlalchemy import select
 
-from .. import health
-from .. import settings
-from ..babel import gettext as _
-from ..babel import ngettext
-from ..communications.status import Glance
-from ..delivery import history
-from ..delivery import outbox
-from ..extension import session
-from ..models import Account
-from ..models import OutboxMessage
-from ..models import utcnow
+from shopmail import health
+from shopmail.communications.status import Glance
+from shopmail.core import settings
+from shopmail.core.i18n import gettext as _
+from shopmail.core.i18n import ngettext
+from shopmail.core.models import Account
+from shopmail.core.models import OutboxMessage
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
+from shopmail.delivery import history
+from shopmail.delivery import outbox
 
 _RANK = {"ok": 0, "warning": 1, "error": 2}
 #: Problems this card words itself (held mail, failures, simulation) are not repeated from the verdict.

@@ -11,16 +11,16 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
-from ..babel import gettext as _
-from ..delivery import compose
-from ..delivery import history
-from ..delivery import inline
-from ..delivery import outbox
-from ..extension import session
-from ..models import OutboxMessage
-from . import chart
-from .forms import ActionForm
-from .forms import FilterForm
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
+from shopmail.delivery import compose
+from shopmail.delivery import history
+from shopmail.delivery import inline
+from shopmail.delivery import outbox
+from shopmail.outbox import chart
+from shopmail.outbox.forms import ActionForm
+from shopmail.outbox.forms import FilterForm
 
 bp = Blueprint("outbox", __name__, url_prefix="/envios")
 bp.record_once(lambda state: inline.init_app(state.app))

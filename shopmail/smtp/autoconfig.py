@@ -17,22 +17,22 @@ from dataclasses import dataclass
 from flask import current_app
 from flask import has_app_context
 
-from .. import addresses
-from .. import config as _defaults
-from .. import progress
-from ..babel import gettext as _
-from ..babel import lazy_gettext as _l
-from . import autoconfig_verify
-from . import providers
-from .autoconfig_guess import local_name
-from .autoconfig_model import Candidate
-from .autoconfig_model import candidate_for
-from .autoconfig_model import Lead
-from .autoconfig_model import split_address
-from .autoconfig_model import valid_hostname
-from .autoconfig_sources import Context
-from .autoconfig_sources import SOURCES
-from .resolve import Resolver
+from shopmail.core import addresses
+from shopmail.core import config as _defaults
+from shopmail.core import progress
+from shopmail.core.i18n import gettext as _
+from shopmail.core.i18n import lazy_gettext as _l
+from shopmail.smtp import autoconfig_verify
+from shopmail.smtp import providers
+from shopmail.smtp.autoconfig_guess import local_name
+from shopmail.smtp.autoconfig_model import Candidate
+from shopmail.smtp.autoconfig_model import candidate_for
+from shopmail.smtp.autoconfig_model import Lead
+from shopmail.smtp.autoconfig_model import split_address
+from shopmail.smtp.autoconfig_model import valid_hostname
+from shopmail.smtp.autoconfig_sources import Context
+from shopmail.smtp.autoconfig_sources import SOURCES
+from shopmail.smtp.resolve import Resolver
 
 __all__ = ["Candidate", "Discovery", "SOURCE_LABELS", "discover"]
 

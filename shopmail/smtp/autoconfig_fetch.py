@@ -17,8 +17,8 @@ from functools import lru_cache
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
 
-from .resolve import Resolver
-from .sockets import Watchdog
+from shopmail.smtp.resolve import Resolver
+from shopmail.smtp.sockets import Watchdog
 
 MAX_BYTES = 256 * 1024
 MAX_REDIRECTS = 3

@@ -16,14 +16,14 @@ from concurrent.futures import FIRST_COMPLETED
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait
 
-from .autoconfig_fetch import allowed_addresses
-from .autoconfig_fetch import connect
-from .autoconfig_fetch import DeadlineGuard
-from .autoconfig_fetch import remaining
-from .autoconfig_model import IMPLICIT_TLS_PORTS
-from .autoconfig_model import Lead
-from .autoconfig_model import SECURITY_RANK
-from .autoconfig_model import TRUST
+from shopmail.smtp.autoconfig_fetch import allowed_addresses
+from shopmail.smtp.autoconfig_fetch import connect
+from shopmail.smtp.autoconfig_fetch import DeadlineGuard
+from shopmail.smtp.autoconfig_fetch import remaining
+from shopmail.smtp.autoconfig_model import IMPLICIT_TLS_PORTS
+from shopmail.smtp.autoconfig_model import Lead
+from shopmail.smtp.autoconfig_model import SECURITY_RANK
+from shopmail.smtp.autoconfig_model import TRUST
 
 #: Once a guess works, how long better-ranked guesses still running are waited for.
 GRACE = 1.0

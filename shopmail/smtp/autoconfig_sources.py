@@ -17,14 +17,14 @@ from dataclasses import field
 from functools import lru_cache
 from urllib.parse import quote
 
-from . import autoconfig_xml
-from . import providers
-from .autoconfig_fetch import fetch
-from .autoconfig_fetch import tls_context
-from .autoconfig_guess import guess as _guess
-from .autoconfig_model import Lead
-from .autoconfig_model import TRUST
-from .resolve import Resolver
+from shopmail.smtp import autoconfig_xml
+from shopmail.smtp import providers
+from shopmail.smtp.autoconfig_fetch import fetch
+from shopmail.smtp.autoconfig_fetch import tls_context
+from shopmail.smtp.autoconfig_guess import guess as _guess
+from shopmail.smtp.autoconfig_model import Lead
+from shopmail.smtp.autoconfig_model import TRUST
+from shopmail.smtp.resolve import Resolver
 
 log = logging.getLogger(__name__)
 

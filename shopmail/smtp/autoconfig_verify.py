@@ -12,15 +12,15 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
-from .. import progress
-from ..babel import gettext as _
-from .autoconfig_fetch import AddressRefused
-from .autoconfig_fetch import allowed_addresses
-from .autoconfig_model import Candidate
-from .probe import probe
-from .probe import Target
-from .resolve import DNSFailure
-from .resolve import DNSTimeout
+from shopmail.core import progress
+from shopmail.core.i18n import gettext as _
+from shopmail.smtp.autoconfig_fetch import AddressRefused
+from shopmail.smtp.autoconfig_fetch import allowed_addresses
+from shopmail.smtp.autoconfig_model import Candidate
+from shopmail.smtp.probe import probe
+from shopmail.smtp.probe import Target
+from shopmail.smtp.resolve import DNSFailure
+from shopmail.smtp.resolve import DNSTimeout
 
 #: At most this many servers get a login attempt.
 MAX_SERVERS = 3

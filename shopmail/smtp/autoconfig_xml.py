@@ -14,10 +14,10 @@ from xml.etree.ElementTree import ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from ..babel import N_
-from .autoconfig_model import Lead
-from .autoconfig_model import PLACEHOLDERS
-from .autoconfig_model import valid_hostname
+from shopmail.core.i18n import N_
+from shopmail.smtp.autoconfig_model import Lead
+from shopmail.smtp.autoconfig_model import PLACEHOLDERS
+from shopmail.smtp.autoconfig_model import valid_hostname
 
 #: Larger than any real config-v1.1.xml (the ISPDB's biggest is under 10 KB).
 MAX_BYTES = 256 * 1024

@@ -14,17 +14,17 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
 
-from ..addresses import AddressError
-from ..addresses import needs_smtputf8
-from ..addresses import wire
-from ..babel import gettext as _
-from ..config import parse_list
-from . import reasons
-from .connection import Conversation
-from .connection import SMTPFailure
-from .connection import Step
-from .connection import Target
-from .connection import TLSInfo
+from shopmail.core.addresses import AddressError
+from shopmail.core.addresses import needs_smtputf8
+from shopmail.core.addresses import wire
+from shopmail.core.config import parse_list
+from shopmail.core.i18n import gettext as _
+from shopmail.smtp import reasons
+from shopmail.smtp.connection import Conversation
+from shopmail.smtp.connection import SMTPFailure
+from shopmail.smtp.connection import Step
+from shopmail.smtp.connection import Target
+from shopmail.smtp.connection import TLSInfo
 
 __all__ = ["ProbeResult", "Step", "TLSInfo", "Target", "probe", "target_from_config"]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .autoconfig_model import Lead
-from .autoconfig_model import TRUST
+from shopmail.smtp.autoconfig_model import Lead
+from shopmail.smtp.autoconfig_model import TRUST
 
 _TABLE = Path(__file__).with_name("providers.json")
 

@@ -20,6 +20,7 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
+from babel import support
 from flask import current_app
 from flask import g
 from flask import has_request_context
@@ -30,11 +31,9 @@ from flask_babel import force_locale
 from jinja2.ext import _make_new_gettext
 from jinja2.ext import _make_new_ngettext
 
-from babel import support
-
 LANGUAGES = ("es", "en")
 DOMAIN = "shopmail"
-_TRANSLATIONS = str(Path(__file__).parent / "translations")
+_TRANSLATIONS = str(Path(__file__).parent.parent / "translations")
 
 
 def default_locale() -> str:

@@ -6,7 +6,7 @@ from email_validator import EmailNotValidError
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from email_validator import validate_email
 
-from .babel import gettext as _
+from shopmail.core.i18n import gettext as _
 
 MAX_ADMIN_ADDRESSES = 50
 

@@ -16,11 +16,11 @@ from flask import g
 from flask import has_app_context
 from sqlalchemy import select
 
-from .extension import session
-from .extension import state
-from .models import Account
-from .models import MAX_ID
-from .models import Settings
+from shopmail.core.models import Account
+from shopmail.core.models import MAX_ID
+from shopmail.core.models import Settings
+from shopmail.core.state import session
+from shopmail.core.state import state
 
 _GENERATION = "settings:generation"
 # Snapshots already fetched by this process, by (app, generation): a hit costs one cache read.
@@ -171,7 +171,7 @@ def save(expected_version: int | None = None, **changes) -> Snapshot:
 
 def _audit(row: Settings, changes: dict) -> None:
     """Record what changes, field by field (old → new), in the same transaction."""
-    from . import audit
+    from shopmail.core import audit
 
     changed = {f: [getattr(row, f), list(v) if f == "admin_emails" else v] for f, v in changes.items()
                if (list(getattr(row, f) or []) if f == "admin_emails" else getattr(row, f)) != v}
@@ -185,7 +185,7 @@ def _audit(row: Settings, changes: dict) -> None:
 
 
 def _check_sending_account(account_id: int | None) -> None:
-    from .babel import gettext as _
+    from shopmail.core.i18n import gettext as _
 
     if account_id is None:
         return
@@ -200,7 +200,7 @@ def _check_sending_account(account_id: int | None) -> None:
 
 def clear_cache() -> None:
     """Vaciar caché: empty shopmail's whole cache namespace."""
-    from .extension import clear_cache as clear
+    from shopmail.core.state import clear_cache as clear
 
     clear()
     g.pop("shopmail_settings", None)

@@ -11,7 +11,7 @@ from alembic.config import Config
 
 def migrations_dir() -> Path:
     """``shopmail/migrations`` in an installed wheel, ``migrations/`` at the root of a source tree."""
-    here = Path(__file__).parent
+    here = Path(__file__).parent.parent  # the shopmail package
     for candidate in (here / "migrations", here.parent / "migrations"):
         if (candidate / "env.py").is_file():
             return candidate
@@ -33,7 +33,7 @@ def current_heads() -> set[str]:
     """The revisions the database is at (empty before the first upgrade)."""
     from alembic.runtime.migration import MigrationContext
 
-    from .extension import state
+    from shopmail.core.state import state
 
     with state().db.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"version_table": "shopmail_alembic_version"})

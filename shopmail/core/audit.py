@@ -14,8 +14,8 @@ from flask import has_request_context
 from sqlalchemy import func
 from sqlalchemy import select
 
-from .extension import session
-from .models import AuditEvent
+from shopmail.core.models import AuditEvent
+from shopmail.core.state import session
 
 PAGE_SIZE = 50
 # Keys that must never reach the log, whatever a caller passes.

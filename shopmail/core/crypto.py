@@ -66,8 +66,8 @@ def rotate_all() -> int:
     """Re-encrypt every stored secret with the first key; return how many were rewritten."""
     from sqlalchemy import select
 
-    from .extension import session
-    from .models import Account
+    from shopmail.core.models import Account
+    from shopmail.core.state import session
 
     count = 0
     for account in session().scalars(select(Account).where(Account.password_sealed.is_not(None))):
