@@ -8,16 +8,17 @@ from flask import Flask
 from flask_caching import Cache
 from sqlalchemy import event as sa_event
 
-from shopmail import limits
-from shopmail import notifications
-from shopmail import ui
-from shopmail.blueprints import make_blueprint
-from shopmail.cli import register_feature_commands
 from shopmail.cli import shopmail_cli
 from shopmail.core import config as _config
 from shopmail.core import i18n as babel
 from shopmail.core import settings
 from shopmail.core.state import State
+from shopmail.delivery import inline
+from shopmail.panel import limits
+from shopmail.panel import ui
+from shopmail.panel.screens import SCREENS
+from shopmail.panel.shell import make_blueprint
+from shopmail.services import notifications
 
 
 class ShopMail:
@@ -52,16 +53,14 @@ class ShopMail:
 
         babel.init_app(app)
         state.limiter = limits.init_app(app)
-        ui.init_app(app)
+        ui.init_app(app, SCREENS)
         if standalone_login:
-            from shopmail import (
-                auth,  # optional: Flask-Login comes with the `standalone` extra
-            )
+            from shopmail.panel import auth
 
             state.admin_guard, state.current_admin = auth.init_app(app)
         app.register_blueprint(make_blueprint(standalone_login),
                                url_prefix=app.config["SHOPMAIL_URL_PREFIX"])
-        register_feature_commands()
+        inline.init_app(app)  # the first request starts web-process delivery, a commit wakes it
         app.cli.add_command(shopmail_cli)
         app.add_template_global(contact_email, "shopmail_contact_email")
 

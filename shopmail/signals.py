@@ -9,8 +9,8 @@ from __future__ import annotations
 from blinker import Namespace
 from flask import current_app
 
-from shopmail import notifications
 from shopmail.core.state import is_set_up
+from shopmail.services import notifications
 
 _signals = Namespace()
 

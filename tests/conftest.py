@@ -179,7 +179,7 @@ def runner(app):
 
 @pytest.fixture
 def admin_user(app):
-    from shopmail.auth.service import create_admin
+    from shopmail.services.admins import create_admin
 
     with app.app_context():
         create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)

@@ -41,8 +41,8 @@ def test_changes_are_audited_without_secrets(admin, app, runner):
 
 
 def test_outbox_actions_are_audited(app, runner):
-    from shopmail import notifications
     from shopmail.core import settings as comms
+    from shopmail.services import notifications
 
     with app.app_context():
         comms.save(simulation=True, contact_email="hola@tienda.example")

@@ -4,7 +4,7 @@
 """
 
 from shopmail.core.state import session
-from shopmail.notifications import send_test
+from shopmail.services.notifications import send_test
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
 

@@ -3,7 +3,7 @@
 import json
 
 from shopmail.core import settings
-from shopmail.health import beat
+from shopmail.services.status import beat
 from tests.helpers import make_account
 
 

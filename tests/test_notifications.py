@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from shopmail import notifications
 from shopmail.core.models import OutboxMessage
 from shopmail.core.state import session
+from shopmail.services import notifications
 from tests import test_delivery_support as support
 from tests.helpers import QueryCounter
 from tests.test_delivery_support import order

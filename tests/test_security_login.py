@@ -84,7 +84,7 @@ def test_a_stranger_cannot_lock_the_owner_out_of_a_browser_they_used(app, admin_
 
 
 def test_one_client_cannot_guess_across_many_accounts(app, admin_user):
-    from shopmail.auth.service import CLIENT_FACTOR
+    from shopmail.services.admins import CLIENT_FACTOR
 
     limit = app.config["SHOPMAIL_LOGIN_MAX_FAILURES"] * CLIENT_FACTOR
     guesser = new_client(app, "203.0.113.7")

@@ -110,7 +110,7 @@ def run(app, *, once: bool = False, batch: int = 100, poll: float = 5.0,
 
 def _beat(owner: str, processed: int) -> None:
     """The worker's sign of life for `flask shopmail status` (never stops delivery)."""
-    from shopmail import health
+    from shopmail.services import status as health
 
     try:
         health.beat(owner, processed)

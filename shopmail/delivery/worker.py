@@ -247,7 +247,7 @@ def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Repor
 def _tell_admins(event: str, *args) -> None:
     """Raise an alert (``alerts.account_held`` / ``alerts.message_failed``). Alerts are news, not
     records: failing to raise one never disturbs delivery."""
-    from shopmail import alerts
+    from shopmail.services import alerts
 
     try:
         getattr(alerts, event)(*args)

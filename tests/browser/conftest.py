@@ -77,8 +77,8 @@ class _QuietHandler(WSGIRequestHandler):
 
 def _prepare(app) -> None:
     """Create the tables with the real migrations and add the admin."""
-    from shopmail.auth.service import create_admin
     from shopmail.core import migrate
+    from shopmail.services.admins import create_admin
 
     with app.app_context():
         migrate.upgrade()
