@@ -9,9 +9,17 @@ from pathlib import Path
 from flask import Flask
 from flask import redirect
 from flask import url_for
+from flask_babel import Babel
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.engine import make_url
 
 from shopmail.core import config as _config
 from shopmail.core import crypto
+from shopmail.core import i18n as babel
+from shopmail.core.extras import require
+from shopmail.core.migrate import migrations_dir
+from shopmail.extension import ShopMail
+from shopmail.extension import tune_own_sqlite
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -37,15 +45,6 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     if not app.config.get(crypto.SETTING):
         app.config[crypto.SETTING] = crypto.instance_key(app.instance_path)
-
-    from flask_babel import Babel
-    from flask_sqlalchemy import SQLAlchemy
-
-    from shopmail.core import i18n as babel
-    from shopmail.core.extras import require
-    from shopmail.core.migrate import migrations_dir
-    from shopmail.extension import ShopMail
-    from shopmail.extension import tune_own_sqlite
 
     # The standalone panel's own login and `flask db` come with the `standalone` extra.
     require("flask_login", "standalone")
@@ -81,8 +80,6 @@ def _instance_secret(instance_path: str) -> str:
 def _private_sqlite_file(uri: str) -> None:
     """Create a missing SQLite database file readable by its owner only (0600, like the key files beside
     it): SQLite would create it with the umask's 0644, and it holds the sealed passwords and the audit log."""
-    from sqlalchemy.engine import make_url
-
     url = make_url(uri)
     database = url.database or ""
     if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):

@@ -18,7 +18,9 @@ from shopmail.panel import limits
 from shopmail.panel import ui
 from shopmail.panel.screens import SCREENS
 from shopmail.panel.shell import make_blueprint
+from shopmail.services import alerts  # noqa: F401  (listens to delivery's events)
 from shopmail.services import notifications
+from shopmail.services import status  # noqa: F401  (records the workers' beats)
 
 
 class ShopMail:
@@ -55,6 +57,7 @@ class ShopMail:
         state.limiter = limits.init_app(app)
         ui.init_app(app, SCREENS)
         if standalone_login:
+            # optional: Flask-Login comes with the `standalone` extra
             from shopmail.panel import auth
 
             state.admin_guard, state.current_admin = auth.init_app(app)

@@ -18,6 +18,8 @@ from shopmail.services.account_checks import check_display_name
 from shopmail.services.account_checks import check_host
 from shopmail.services.account_checks import check_username
 from shopmail.services.account_checks import is_loopback
+from shopmail.smtp import probe
+from shopmail.smtp.autoconfig.discover import discover
 
 SECURITY = click.Choice(["starttls", "ssl", "none"])
 
@@ -108,8 +110,6 @@ def _values(opts, account=None) -> service.Values:
 
 
 def _discover(values) -> dict:
-    from shopmail.smtp.autoconfig.discover import discover
-
     found = discover(values["address"], values["username"] or None, values["password"])
     if not found.found:
         fail(found.message)
@@ -203,8 +203,6 @@ def test(account_id, as_json):
 @click.option("--json", "as_json", is_flag=True)
 def smtp_test(host, port, security, username, password, from_address, rcpt_to, no_verify_cert, as_json):
     """Test an SMTP server without saving anything."""
-    from shopmail.smtp import probe
-
     target = probe.target_from_config(
         current_app.config, host=host, port=port, security=security, username=username,
         password=read_password(password), verify_cert=not no_verify_cert,
@@ -220,8 +218,6 @@ def smtp_test(host, port, security, username, password, from_address, rcpt_to, n
 @click.option("--json", "as_json", is_flag=True)
 def autoconfig(address, username, password, as_json):
     """Find the SMTP settings for an address."""
-    from shopmail.smtp.autoconfig.discover import discover
-
     found = discover(address, username, read_password(password))
     text = (f"{found.host}:{found.port} {found.security} usuario={found.username} origen={found.source} "
             f"verificada={'sí' if found.verified else 'no'}" if found.found else found.message)

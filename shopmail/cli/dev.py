@@ -15,9 +15,8 @@ from shopmail.core.extras import require
 def dev_smtp(port, host):
     """A local capture SMTP server to try the panel without a real mailbox."""
     require("aiosmtpd", "dev")
-    from shopmail.cli.devsmtp import (
-        serve,  # optional: aiosmtpd comes with the `dev` extra
-    )
+    # optional: aiosmtpd comes with the `dev` extra (checked just above)
+    from shopmail.cli.devsmtp import serve
 
     serve(host, port)
 

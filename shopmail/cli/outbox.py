@@ -12,6 +12,9 @@ from shopmail.cli.output import fail
 from shopmail.core.models import MAX_ID
 from shopmail.delivery import history
 from shopmail.delivery import outbox
+from shopmail.delivery import runner
+from shopmail.delivery.compose import ComposeError
+from shopmail.services.notifications import send_test as send
 
 
 @click.command("send-test")
@@ -20,9 +23,6 @@ from shopmail.delivery import outbox
 @with_appcontext
 def send_test(to, as_json):
     """Send a sample order notification to TO through the real pipeline (obeys simulation)."""
-    from shopmail.delivery.compose import ComposeError
-    from shopmail.services.notifications import send_test as send
-
     try:
         outcome = send(to)
     except ComposeError as exc:
@@ -91,8 +91,6 @@ def cancel(message_id):
 @with_appcontext
 def worker(once, batch, poll):
     """Deliver the outbox until SIGTERM (which lets the current message finish)."""
-    from shopmail.delivery import runner
-
     app = current_app._get_current_object()
 
     def report(result):

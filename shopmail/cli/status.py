@@ -6,6 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from shopmail.cli.output import emit
+from shopmail.services.doctor import run
+from shopmail.services.status import status as read
 
 MARKS = {"ok": "✔", "warning": "!", "error": "✘"}
 
@@ -15,8 +17,6 @@ MARKS = {"ok": "✔", "warning": "!", "error": "✘"}
 @with_appcontext
 def status(as_json):
     """Sending account, simulation, queue, failures, workers."""
-    from shopmail.services.status import status as read
-
     data = read().to_dict()
     account = data["sending_account"]
     lines = [
@@ -40,8 +40,6 @@ def status(as_json):
 @with_appcontext
 def doctor(no_test, as_json):
     """Check configuration, the sending account and the From domain's SPF, DMARC and MX."""
-    from shopmail.services.doctor import run
-
     checks = run(test_account=not no_test)
     emit({"ok": all(c.level != "error" for c in checks), "checks": [c.to_dict() for c in checks]}, as_json,
          "\n".join(f"{MARKS[c.level]} {c.name:<16} {c.message}" for c in checks))

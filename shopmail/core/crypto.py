@@ -9,6 +9,10 @@ from cryptography.fernet import Fernet
 from cryptography.fernet import InvalidToken
 from cryptography.fernet import MultiFernet
 from flask import current_app
+from sqlalchemy import select
+
+from shopmail.core.models import Account
+from shopmail.core.state import session
 
 SETTING = "SHOPMAIL_ENCRYPTION_KEYS"
 
@@ -64,11 +68,6 @@ def instance_key(instance_path: str) -> str:
 
 def rotate_all() -> int:
     """Re-encrypt every stored secret with the first key; return how many were rewritten."""
-    from sqlalchemy import select
-
-    from shopmail.core.models import Account
-    from shopmail.core.state import session
-
     count = 0
     for account in session().scalars(select(Account).where(Account.password_sealed.is_not(None))):
         account.password_sealed = rotate(account.password_sealed)

@@ -7,6 +7,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from shopmail.core.state import state
 
 
 def migrations_dir() -> Path:
@@ -31,10 +35,6 @@ def upgrade(revision: str = "shopmail@head") -> None:
 
 def current_heads() -> set[str]:
     """The revisions the database is at (empty before the first upgrade)."""
-    from alembic.runtime.migration import MigrationContext
-
-    from shopmail.core.state import state
-
     with state().db.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"version_table": "shopmail_alembic_version"})
         return set(ctx.get_current_heads())
@@ -44,6 +44,4 @@ def current_heads() -> set[str]:
 def script_heads() -> frozenset[str]:
     """The head revisions shipped with this version of shopmail (read from disk once per process:
     the home page's health card asks on every load)."""
-    from alembic.script import ScriptDirectory
-
     return frozenset(ScriptDirectory.from_config(_config()).get_heads())

@@ -16,9 +16,12 @@ from flask import g
 from flask import has_app_context
 from sqlalchemy import select
 
+from shopmail.core import audit
+from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
 from shopmail.core.models import MAX_ID
 from shopmail.core.models import Settings
+from shopmail.core.state import clear_cache as clear
 from shopmail.core.state import session
 from shopmail.core.state import state
 
@@ -171,8 +174,6 @@ def save(expected_version: int | None = None, **changes) -> Snapshot:
 
 def _audit(row: Settings, changes: dict) -> None:
     """Record what changes, field by field (old → new), in the same transaction."""
-    from shopmail.core import audit
-
     changed = {f: [getattr(row, f), list(v) if f == "admin_emails" else v] for f, v in changes.items()
                if (list(getattr(row, f) or []) if f == "admin_emails" else getattr(row, f)) != v}
     simulation = changed.pop("simulation", None)
@@ -185,8 +186,6 @@ def _audit(row: Settings, changes: dict) -> None:
 
 
 def _check_sending_account(account_id: int | None) -> None:
-    from shopmail.core.i18n import gettext as _
-
     if account_id is None:
         return
     account = session().get(Account, account_id) if 1 <= account_id <= MAX_ID else None
@@ -200,7 +199,5 @@ def _check_sending_account(account_id: int | None) -> None:
 
 def clear_cache() -> None:
     """Vaciar caché: empty shopmail's whole cache namespace."""
-    from shopmail.core.state import clear_cache as clear
-
     clear()
     g.pop("shopmail_settings", None)

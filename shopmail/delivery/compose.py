@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from email import message_from_bytes
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -154,6 +155,4 @@ def with_sender(body: bytes, from_line: bytes) -> bytes:
 
 def parse(raw: bytes) -> EmailMessage:
     """A stored message back as an ``EmailMessage`` (for the Registro de envíos)."""
-    from email import message_from_bytes
-
     return message_from_bytes(raw, policy=policy.SMTP)

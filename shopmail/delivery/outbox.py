@@ -13,8 +13,13 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
+from shopmail.core import audit
+from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.core.models import Account
@@ -22,6 +27,7 @@ from shopmail.core.models import OutboxMessage
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.core.text import clean
+from shopmail.delivery import wake
 
 QUEUED = "queued"
 SENDING = "sending"
@@ -105,9 +111,7 @@ def enqueue(drafts, snapshot, kick: bool = True) -> list[Queued]:
                  next_attempt_at=now, created_at=now, updated_at=now) for d in drafts]
     created = _insert_new(rows)
     if kick and any(row["status"] == QUEUED and row["message_id"] in created for row in rows):
-        from shopmail.delivery import inline
-
-        inline.after_commit()
+        wake.after_commit()
     return [Queued(created.get(row["message_id"]), row["kind"], row["status"], row["message_id"],
                    tuple(row["recipients"]), row["message_id"] in created) for row in rows]
 
@@ -125,19 +129,14 @@ def _insert_new(rows: list[dict]) -> dict[str, int]:
     table = OutboxMessage.__table__
     dialect = sess.get_bind(mapper=OutboxMessage.__mapper__).dialect.name
     if dialect in {"postgresql", "sqlite"}:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = (insert(table).values(rows).on_conflict_do_nothing()
                 .returning(table.c.message_id, table.c.id))
         return {message_id: id_ for message_id, id_ in sess.execute(stmt)}
     if dialect in {"mysql", "mariadb"}:
         # No RETURNING on MySQL: a no-op update on a duplicate key, then the new rows by their Message-IDs
         # (fresh ones: a duplicate's row kept its own). INSERT IGNORE would also hide truncation errors.
-        from sqlalchemy.dialects.mysql import insert
-
-        sess.execute(insert(table).values(rows).on_duplicate_key_update(id=table.c.id))
+        sess.execute(mysql.insert(table).values(rows).on_duplicate_key_update(id=table.c.id))
         wanted = [row["message_id"] for row in rows]
         found = sess.execute(select(table.c.message_id, table.c.id).where(table.c.message_id.in_(wanted)))
         return {message_id: id_ for message_id, id_ in found}
@@ -155,8 +154,6 @@ def _insert_new(rows: list[dict]) -> dict[str, int]:
 def _change(message_id: int, allowed: tuple[str, ...], action: str | None = None, **values) -> bool:
     """Move one message out of ``allowed`` statuses atomically; False if it was not in one.
     ``action`` (e.g. "outbox.released") is written to the audit log in the same transaction."""
-    from shopmail.core import audit
-
     t = OutboxMessage.__table__
     result = session().execute(update(t).where(t.c.id == message_id, t.c.status.in_(allowed))
                                .values(updated_at=utcnow(), **values))
@@ -177,8 +174,6 @@ def _get_or_refuse(message_id: int) -> OutboxMessage:
 def release(message_id: int) -> None:
     """Liberar: a simulated message goes out for real (simulated → queued). Refused while simulation is
     on (the lock or the saved switch): the worker would only keep it again."""
-    from shopmail.core import settings
-
     row = _get_or_refuse(message_id)
     if simulation_locked():
         raise ActionRefused(_("SHOPMAIL_SIMULATION_LOCK está activo: no se puede liberar ningún correo."))
@@ -233,8 +228,6 @@ def resume_account(account_id: int) -> int:
 
     Returns how many held messages were queued again (only when it is the sending account).
     """
-    from shopmail.core import settings
-
     t = Account.__table__
     session().execute(update(t).where(t.c.id == account_id).values(held_reason=None, held_detail=None))
     released = 0
@@ -265,9 +258,7 @@ def simulate_held(note: str) -> int:
 
 
 def _kick() -> None:
-    from shopmail.delivery import inline
-
-    inline.kick()
+    wake.kick()
 
 
 def to_dict(row: OutboxMessage) -> dict:

@@ -19,6 +19,7 @@ from shopmail.core.models import Account
 from shopmail.core.models import OutboxMessage
 from shopmail.core.state import session
 from shopmail.delivery import claim
+from shopmail.delivery import events
 from shopmail.delivery import outbox
 from shopmail.delivery import worker
 
@@ -109,11 +110,10 @@ def run(app, *, once: bool = False, batch: int = 100, poll: float = 5.0,
 
 
 def _beat(owner: str, processed: int) -> None:
-    """The worker's sign of life for `flask shopmail status` (never stops delivery)."""
-    from shopmail.services import status as health
-
+    """The worker's sign of life for `flask shopmail status` (``services.status`` records it; never stops
+    delivery)."""
     try:
-        health.beat(owner, processed)
+        events.worker_beat.send(current_app._get_current_object(), owner=owner, processed=processed)
     except Exception:
         session().rollback()
 

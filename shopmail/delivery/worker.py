@@ -17,13 +17,17 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask import has_app_context
+from sqlalchemy import func
+from sqlalchemy import select
 
 from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
+from shopmail.core.models import OutboxMessage as M
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.delivery import claim
+from shopmail.delivery import events
 from shopmail.delivery import outbox
 from shopmail.delivery import transport
 from shopmail.delivery.recorder import LeaseKeeper
@@ -199,8 +203,9 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
         failure = batch_failure
         if verdict == "account":
             recorder.call(outbox.hold_account, sender.account_id, failure.reason, transport.describe(failure))
-            recorder.call(_tell_admins, "account_held", sender.account_id, sender.address, failure.reason,
-                          transport.describe(failure))
+            recorder.call(_tell_admins, events.account_held, {
+                "account_id": sender.account_id, "address": sender.address, "reason": failure.reason,
+                "detail": transport.describe(failure)})
             log.error("Cuenta %s necesita atención (%s): %s", sender.address, failure.reason,
                       transport.describe(failure))
         else:
@@ -236,7 +241,8 @@ def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Repor
             text = _("Sin entregar tras tres días de reintentos: %(e)s", e=text)
         recorder.call(claim.failed, [row.id], recorder.owner, text)
         if row.kind != "test":  # a failed test mail is shown to the admin who sent it
-            recorder.call(_tell_admins, "message_failed", row.kind, list(row.recipients), text)
+            recorder.call(_tell_admins, events.message_failed,
+                          {"kind": row.kind, "recipients": list(row.recipients), "detail": text})
         report.failed += 1
     else:
         next_at = utcnow() + dt.timedelta(seconds=backoff(row.attempts))
@@ -244,15 +250,13 @@ def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Repor
         report.retried += 1
 
 
-def _tell_admins(event: str, *args) -> None:
-    """Raise an alert (``alerts.account_held`` / ``alerts.message_failed``). Alerts are news, not
-    records: failing to raise one never disturbs delivery."""
-    from shopmail.services import alerts
-
+def _tell_admins(event, details: dict) -> None:
+    """Send ``event`` (``events.account_held`` / ``events.message_failed``; ``services.alerts`` raises the
+    alert). Alerts are news, not records: failing to raise one never disturbs delivery."""
     try:
-        getattr(alerts, event)(*args)
+        event.send(current_app._get_current_object(), **details)
     except Exception:
-        log.exception("No se pudo crear el aviso %s.", event)
+        log.exception("No se pudo crear el aviso %s.", event.name)
         session().rollback()
 
 
@@ -261,11 +265,6 @@ def seconds_until_next(idle_poll: float = 60.0) -> float | None:
 
     Held mail is looked at again every ``idle_poll`` seconds (a sending account may have been chosen).
     """
-    from sqlalchemy import func
-    from sqlalchemy import select
-
-    from shopmail.core.models import OutboxMessage as M
-
     query = select(M.status, func.min(M.next_attempt_at), func.min(M.lease_until)).where(
         M.status.in_(outbox.WAITING)).group_by(M.status)
     found = session().execute(query).all()

@@ -20,6 +20,8 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
+from shopmail.core.state import state
+
 __all__ = ["RateLimitExceeded", "expensive", "init_app", "limited"]
 
 
@@ -68,8 +70,6 @@ def init_app(app) -> Limiter:
 def limited(setting: str, scope: str):
     """Count one action of ``scope`` for the current admin against the limits in config key ``setting``
     (e.g. ``"20 per minute; 200 per day"``), or raise ``RateLimitExceeded`` (429)."""
-    from shopmail.core.state import state
-
     if not state().limiter.hit(current_app.config[setting], scope, _key()):
         raise RateLimitExceeded()
     yield

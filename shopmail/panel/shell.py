@@ -8,7 +8,9 @@ from flask import abort
 from flask import Blueprint
 from flask import current_app
 from flask import g
+from flask import jsonify
 from flask import redirect
+from flask import render_template
 from flask import request
 from flask import url_for
 from flask_wtf.csrf import CSRFError
@@ -54,9 +56,8 @@ def make_blueprint(standalone_login: bool) -> Blueprint:
         for bp in screen.blueprints:
             parent.register_blueprint(bp)
     if standalone_login:
-        from shopmail.panel.auth.views import (
-            bp as auth_bp,  # optional: Flask-Login (the `standalone` extra)
-        )
+        # optional: Flask-Login comes with the `standalone` extra
+        from shopmail.panel.auth.views import bp as auth_bp
 
         parent.register_blueprint(auth_bp)
     return parent
@@ -113,37 +114,26 @@ def _check_csrf():
 
 
 def _csrf_error(error):
-    from flask import render_template
-
     return render_template("shopmail/error.html", code=400,
                            message=_("La sesión del formulario ha caducado. Vuelva a la página e inténtelo de nuevo.")), 400
 
 
 def _bad_request(error):
-    from flask import render_template
-
     return render_template("shopmail/error.html", code=400,
                            message=_("La petición no es válida. Vuelva a la página e inténtelo de nuevo.")), 400
 
 
 def _not_found(error):
-    from flask import render_template
-
     return render_template("shopmail/error.html", code=404, message=_("No existe esa página.")), 404
 
 
 def _secret_key_error(error):
     """A missing or wrong encryption key: say which setting, never a traceback."""
-    from flask import render_template
-
     current_app.logger.error("shopmail: %s", error)
     return render_template("shopmail/error.html", code=500, message=str(error)), 500
 
 
 def _too_many(error):
-    from flask import jsonify
-    from flask import render_template
-
     message = _("Demasiadas pruebas seguidas. Espere un poco antes de volver a probar "
                 "(límite por administrador para no saturar el servidor de correo).")
     if request.accept_mimetypes.best == "application/json":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from shopmail.core import audit
+from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
 
@@ -21,9 +22,12 @@ def status(account: Account) -> tuple[str, str]:
     return "bad", _("Prueba fallida (%(r)s) · %(w)s", r=account.last_test_reason, w=when)
 
 
-def to_dict(account: Account) -> dict:
-    from shopmail.services.accounts import in_use
+def in_use(account: Account) -> bool:
+    """Whether ``account`` is the sending account chosen in Comunicaciones."""
+    return settings.get().sending_account_id == account.id
 
+
+def to_dict(account: Account) -> dict:
     """The JSON shape of docs/reference.md — never the password."""
     last = None
     if account.last_test_at is not None:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from shopmail.core import audit
 from shopmail.core import crypto
+from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
 from shopmail.core.models import MAX_ID
@@ -26,6 +27,10 @@ from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.core.state import state
 from shopmail.core.text import clean
+from shopmail.delivery.outbox import resume_account
+from shopmail.services.account_describe import audit_save
+from shopmail.services.account_describe import in_use
+from shopmail.smtp import probe as smtp_probe
 
 TICKET_SECONDS = 600
 PAGE_SIZE = 25
@@ -88,8 +93,6 @@ def get(account_id: int) -> Account:
 
 def library(search: str = "", page: int = 1) -> Page:
     """One page of the library, searched by address; two queries whatever the number of accounts."""
-    from shopmail.core import settings
-
     stmt = select(Account)
     if search:
         pattern = f"%{search.strip().lower()}%"
@@ -105,12 +108,6 @@ def library(search: str = "", page: int = 1) -> Page:
 
 def all_accounts() -> list[Account]:
     return list(session().scalars(select(Account).order_by(Account.address, Account.id)))
-
-
-def in_use(account: Account) -> bool:
-    from shopmail.core import settings
-
-    return settings.get().sending_account_id == account.id
 
 
 # Testing ---------------------------------------------------------------------------------------
@@ -168,8 +165,6 @@ def _ticket(token: str | None) -> dict | None:
 def test_values(values: Values, account_id: int | None = None, ticket: str | None = None):
     """Run the SMTP test on the submitted values. Returns (ProbeResult, ticket token or None)."""
     account = get(account_id) if account_id else None
-    from shopmail.smtp import probe as smtp_probe
-
     password = _password_for(values, account, _ticket(ticket))
     target = smtp_probe.target_from_config(
         current_app.config, host=values.host, port=values.port, security=values.security,
@@ -201,18 +196,13 @@ def record_test(account: Account, result) -> None:
 
 
 def _resume(account_id: int) -> None:
-    try:
-        from shopmail.delivery.outbox import resume_account
-    except ImportError:  # delivery not installed in this build
-        return
+    """A passed test releases the mail held for the account."""
     resume_account(account_id)
 
 
 def test_saved(account_id: int):
     """Probar SMTP on a saved account (its stored values); the outcome is recorded."""
     account = get(account_id)
-    from shopmail.smtp import probe as smtp_probe
-
     password = crypto.unseal(account.password_sealed) if account.password_sealed else None
     target = smtp_probe.target_from_config(
         current_app.config, host=account.host, port=account.port, security=account.security,
@@ -264,8 +254,6 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
         password = _password_for(values, account, None)
     else:
         password = _require_passing_test(values, account, ticket)
-    from shopmail.services.account_describe import audit_save
-
     audit_save(account, values, bool(password) and bool(values.password))
     if account is None:
         account = Account()

@@ -8,6 +8,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError
+from email_validator import validate_email
 from flask import current_app
 from sqlalchemy import func
 from sqlalchemy import select
@@ -46,9 +48,6 @@ def find(email: str) -> Admin | None:
 
 def create_admin(email: str, password: str | None = None) -> tuple[Admin, str]:
     """Create an admin; return it and its password (generated when not given)."""
-    from email_validator import EmailNotValidError
-    from email_validator import validate_email
-
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError:

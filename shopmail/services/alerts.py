@@ -20,6 +20,9 @@ from shopmail.core.models import Alert
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.core.text import clean
+from shopmail.delivery import compose
+from shopmail.delivery import events
+from shopmail.delivery import outbox
 
 log = logging.getLogger("shopmail.alerts")
 NOTIFY_EVERY = dt.timedelta(hours=1)
@@ -57,9 +60,6 @@ def _should_notify(alert: Alert, now: dt.datetime) -> bool:
 
 
 def _queue_notice(alert: Alert) -> None:
-    from shopmail.delivery import compose
-    from shopmail.delivery import outbox
-
     snap = settings.get()
     subject, text, html = compose.render(ALERT_KIND, {"alert": alert, "contact_email": snap.contact_email})
     to = [compose.mailbox(a) for a in snap.admin_emails]
@@ -102,3 +102,13 @@ def message_failed(kind: str, recipients, detail: str) -> None:
         return
     raise_alert(f"failed:{kind}", _("Un correo (%(k)s) a %(to)s no se ha podido entregar: %(d)s",
                                     k=kind, to=", ".join(recipients), d=detail))
+
+
+@events.account_held.connect
+def _on_account_held(sender, account_id, address, reason, detail, **extra) -> None:
+    account_held(account_id, address, reason, detail)
+
+
+@events.message_failed.connect
+def _on_message_failed(sender, kind, recipients, detail, **extra) -> None:
+    message_failed(kind, recipients, detail)

@@ -21,6 +21,7 @@ from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
 from shopmail.core.state import session
 from shopmail.core.state import state
+from shopmail.services import accounts as service
 from shopmail.smtp.resolve import DNSFailure
 from shopmail.smtp.resolve import DNSTimeout
 from shopmail.smtp.resolve import resolver_for
@@ -101,8 +102,6 @@ def _sending_account(test_account: bool) -> list[Check]:
             "No hay cuenta de envío: elija una en Ajustes generales → Comunicaciones."))]
     checks = []
     if test_account:
-        from shopmail.services import accounts as service
-
         result = service.test_saved(account.id)
         checks.append(Check("sending_account", "ok" if result.ok else "error",
                             _("Prueba SMTP de %(a)s: %(m)s", a=account.address, m=result.message)))

@@ -17,7 +17,9 @@ from shopmail.core.models import OutboxMessage
 from shopmail.core.models import utcnow
 from shopmail.core.models import WorkerHeartbeat
 from shopmail.core.state import session
+from shopmail.delivery import events
 from shopmail.delivery import outbox
+from shopmail.services.alerts import open_alerts
 
 #: Mail waiting longer than this (not held: queued, retrying or being sent) means delivery is stuck.
 STALE_AFTER = dt.timedelta(minutes=5)
@@ -101,8 +103,6 @@ def status(now: dt.datetime | None = None) -> Status:
         oldest = oldest.replace(tzinfo=dt.UTC)
     if last_beat is not None and last_beat.tzinfo is None:
         last_beat = last_beat.replace(tzinfo=dt.UTC)
-    from shopmail.services.alerts import open_alerts
-
     found = Status(sending, snap.simulation, snap.simulation_locked, sum(counts.values()),
                    counts.get(outbox.HELD, 0), oldest, recent.get(outbox.FAILED, 0), recent.get(outbox.SENT, 0),
                    last_beat, alive or 0, tuple(open_alerts()), counts.get(outbox.RETRY, 0))
@@ -159,3 +159,8 @@ def beat(name: str, processed: int = 0) -> None:
     row.last_seen_at = utcnow()
     row.processed = (row.processed or 0) + processed
     session().commit()
+
+
+@events.worker_beat.connect
+def _on_worker_beat(sender, owner, processed, **extra) -> None:
+    beat(owner, processed)

@@ -36,6 +36,7 @@ from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.panel.accounts.forms import AccountForm
 from shopmail.panel.limits import expensive
 from shopmail.services import accounts as service
+from shopmail.smtp.autoconfig.discover import discover
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,6 @@ def _probe(values, account, ticket) -> dict:
 
 
 def _discover(values) -> dict:
-    from shopmail.smtp.autoconfig.discover import discover
-
     return _answer("autoconfig", discover(values.address, values.username or None, values.password))
 
 

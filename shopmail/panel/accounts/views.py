@@ -17,6 +17,7 @@ from shopmail.panel.accounts.forms import ConfirmForm
 from shopmail.panel.limits import expensive
 from shopmail.services import account_describe as describe
 from shopmail.services import accounts as service
+from shopmail.smtp.autoconfig.discover import discover
 
 bp = Blueprint("accounts", __name__, url_prefix="/cuentas")
 
@@ -112,8 +113,6 @@ def _form_view(account):
 
 
 def _autoconfigure(form, values):
-    from shopmail.smtp.autoconfig.discover import discover
-
     discovery = discover(values.address, values.username or None, values.password)
     if discovery.found:
         form.host.data, form.port.data = discovery.host, discovery.port

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_login import LoginManager
 
+from shopmail.services.admins import load_session
+
 
 def init_app(app):
     """Install Flask-Login for the standalone panel; return (admin_guard, current_admin)."""
-    from shopmail.services.admins import load_session
-
     manager = LoginManager()
     manager.session_protection = "strong"
     manager.login_view = "shopmail.auth.login"

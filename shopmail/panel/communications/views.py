@@ -10,11 +10,13 @@ from flask import url_for
 
 from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
+from shopmail.delivery.compose import ComposeError
 from shopmail.panel.communications.forms import CacheForm
 from shopmail.panel.communications.forms import CommunicationsForm
 from shopmail.panel.communications.forms import TestMailForm
 from shopmail.panel.limits import expensive
 from shopmail.services import accounts as accounts
+from shopmail.services.notifications import send_test as deliver_test
 
 bp = Blueprint("communications", __name__, url_prefix="/generales/comunicaciones")
 
@@ -73,13 +75,9 @@ def clear_cache():
 
 @bp.post("/prueba", endpoint="send_test")
 def send_test():
-    from shopmail.services.notifications import send_test as deliver_test
-
     test_form = TestMailForm(prefix="test")
     outcome = None
     if test_form.validate_on_submit():
-        from shopmail.delivery.compose import ComposeError
-
         try:
             with expensive():
                 outcome = deliver_test(test_form.recipient.data)

@@ -17,6 +17,8 @@ from dataclasses import field
 from functools import lru_cache
 from urllib.parse import quote
 
+from publicsuffixlist import PublicSuffixList
+
 from shopmail.smtp.autoconfig import providers
 from shopmail.smtp.autoconfig import xml as autoconfig_xml
 from shopmail.smtp.autoconfig.fetch import fetch
@@ -105,8 +107,6 @@ def ispdb(ctx: Context) -> list[Lead]:
 
 @lru_cache(maxsize=1)
 def _suffixes():
-    from publicsuffixlist import PublicSuffixList
-
     return PublicSuffixList()
 
 
