@@ -147,6 +147,12 @@ def get() -> Snapshot:
     return snap
 
 
+def sending_account(snap: Snapshot | None = None) -> Account | None:
+    """The sending account chosen in Comunicaciones (None when none is chosen): the one lookup of it."""
+    snap = snap or get()
+    return session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
+
+
 def invalidate() -> None:
     """Make every process read the settings afresh (a new generation)."""
     state().cache.set(_GENERATION, uuid.uuid4().hex, timeout=0)

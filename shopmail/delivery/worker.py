@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
-from shopmail.core.models import Account
 from shopmail.core.models import OutboxMessage as M
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
@@ -107,7 +106,7 @@ def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
             report.simulated += claim.simulate(ids, owner, note)
         return None
     snap = settings.get()
-    account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
+    account = settings.sending_account(snap)
     if account is None:
         report.held += outbox.hold_waiting(None, outbox.no_account_text())
         session().commit()

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
-from shopmail.core.models import Account
 from shopmail.core.models import Alert
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
@@ -52,9 +51,9 @@ def _should_notify(alert: Alert, now: dt.datetime) -> bool:
     if alert.notified_at is not None and now - alert.notified_at < NOTIFY_EVERY:
         return False
     snap = settings.get()
-    if not snap.admin_emails or snap.sending_account_id is None:
+    if not snap.admin_emails:
         return False
-    account = session().get(Account, snap.sending_account_id)
+    account = settings.sending_account(snap)
     # The held account cannot carry news of itself: the home page and status say it instead.
     return account is not None and not account.held_reason
 

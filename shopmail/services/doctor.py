@@ -96,7 +96,7 @@ def _database() -> Check:
 
 def _sending_account(test_account: bool) -> list[Check]:
     snap = settings.get()
-    account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
+    account = settings.sending_account(snap)
     if account is None:
         return [Check("sending_account", "error", _(
             "No hay cuenta de envío: elija una en Ajustes generales → Comunicaciones."))]

@@ -79,7 +79,7 @@ def status(now: dt.datetime | None = None) -> Status:
     """A handful of aggregate queries: constant cost whatever the size of the outbox."""
     now = now or utcnow()
     snap = settings.get()
-    account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
+    account = settings.sending_account(snap)
     sending = None
     if account is not None:
         sending = {"id": account.id, "address": account.address, "held_reason": account.held_reason,

@@ -30,7 +30,7 @@ def card() -> Card:
     snap = settings.get()
     lines = []
     level = "ok"
-    account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
+    account = settings.sending_account(snap)
     if account is None:
         level = "error"
         lines.append(_("No hay cuenta de envío: los correos a clientes esperan (retenidos) hasta que elija una."))

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.i18n import ngettext
-from shopmail.core.models import Account
 from shopmail.core.models import OutboxMessage
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
@@ -42,7 +41,7 @@ def card() -> Card:
         level = new if _RANK[new] > _RANK[level] else level
 
     held = counts.get(outbox.HELD, 0)
-    account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
+    account = settings.sending_account(snap)
     if account is None and held:  # (with nothing held, the Comunicaciones card already says it)
         raise_to("error")
         lines.append(_("No hay cuenta de envío elegida: los correos esperan retenidos hasta que elija una "

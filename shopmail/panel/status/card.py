@@ -6,8 +6,6 @@ from flask import url_for
 
 from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
-from shopmail.core.models import Account
-from shopmail.core.state import session
 from shopmail.panel.ui import Card
 from shopmail.services import doctor
 from shopmail.services.status import status
@@ -17,7 +15,7 @@ def card() -> Card:
     """The home page's card: the doctor's checks, without testing the account (no SMTP traffic)."""
     checks = doctor.configuration_checks()
     snap = settings.get()
-    account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
+    account = settings.sending_account(snap)
     if account is not None and checks[-1].level != "error":
         checks.extend(doctor.cached_domain_checks(account.address.rsplit("@", 1)[-1]))
     # Not green without an account that passed its test, whatever the configuration says.
