@@ -2,8 +2,8 @@
 
 import pytest
 
+from shopmail.services.autoconfig import discover
 from shopmail.smtp.autoconfig import providers
-from shopmail.smtp.autoconfig.discover import discover
 from shopmail.smtp.autoconfig.model import SECURITIES
 from shopmail.smtp.autoconfig.model import valid_hostname
 

@@ -11,7 +11,7 @@ from dnslib import A
 from dnslib import QTYPE
 from dnslib import RR
 
-from shopmail.smtp.autoconfig.discover import discover
+from shopmail.services.autoconfig import discover
 from shopmail.smtp.autoconfig.fetch import is_public
 from shopmail.smtp.probe import probe
 from shopmail.smtp.probe import Target

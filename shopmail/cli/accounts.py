@@ -18,8 +18,8 @@ from shopmail.services.account_checks import check_display_name
 from shopmail.services.account_checks import check_host
 from shopmail.services.account_checks import check_username
 from shopmail.services.account_checks import is_loopback
+from shopmail.services.autoconfig import discover
 from shopmail.smtp import probe
-from shopmail.smtp.autoconfig.discover import discover
 
 SECURITY = click.Choice(["starttls", "ssl", "none"])
 

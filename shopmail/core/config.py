@@ -1,6 +1,12 @@
-"""shopmail's configuration keys, their defaults and how they are read from the environment."""
+"""shopmail's configuration keys, their defaults, and the one place their values are converted.
+
+Raw values (an environment string, a host's int or list) become typed values here only: ``convert`` for one
+key, ``setting`` for one key of a config mapping with its default, and the option objects below for the
+groups of keys a part of shopmail reads together.
+"""
 
 import os
+from dataclasses import dataclass
 
 #: Every ``SHOPMAIL_*`` key with its default, applied with ``setdefault`` by ``init_app``.
 DEFAULTS = {
@@ -118,3 +124,56 @@ def cache_config(config):
         for key, value in config.items()
         if key.startswith("SHOPMAIL_CACHE_") and value is not None
     }
+
+
+def setting(config, key):
+    """``key`` from ``config`` (a Flask config or any mapping), its default when missing, converted."""
+    value = config.get(key)
+    if value is None:
+        value = DEFAULTS.get(key)
+    return None if value is None else convert(key, value)
+
+
+@dataclass(frozen=True)
+class SmtpOptions:
+    """How shopmail talks SMTP and DNS: the fields a ``smtp.connection.Target`` takes from configuration."""
+
+    timeout: float
+    ca_file: str | None
+    local_hostname: str | None
+    nameservers: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, config) -> "SmtpOptions":
+        """From a config mapping; empty values fall back to the defaults."""
+        return cls(timeout=float(config.get("SHOPMAIL_SMTP_TIMEOUT") or DEFAULTS["SHOPMAIL_SMTP_TIMEOUT"]),
+                   ca_file=config.get("SHOPMAIL_SMTP_CA_FILE") or None,
+                   local_hostname=config.get("SHOPMAIL_SMTP_LOCAL_HOSTNAME") or None,
+                   nameservers=tuple(parse_list(config.get("SHOPMAIL_DNS_NAMESERVERS") or ())))
+
+
+@dataclass(frozen=True)
+class AutoconfigOptions:
+    """What auto-configuration reads: its deadline and sources, and the SMTP options of its checks."""
+
+    deadline: float
+    https_port: int
+    ispdb_url: str
+    guess_ports: tuple[int, ...]
+    allow_private: bool
+    smtp: SmtpOptions
+
+    @classmethod
+    def from_config(cls, config) -> "AutoconfigOptions":
+        """From a config mapping; a missing key takes its default (an empty ``SHOPMAIL_ISPDB_URL`` disables
+        the ISPDB)."""
+        ispdb = config["SHOPMAIL_ISPDB_URL"] if "SHOPMAIL_ISPDB_URL" in config else DEFAULTS["SHOPMAIL_ISPDB_URL"]
+        return cls(deadline=max(0.1, setting(config, "SHOPMAIL_AUTOCONFIG_DEADLINE")),
+                   https_port=setting(config, "SHOPMAIL_AUTOCONFIG_HTTPS_PORT"),
+                   ispdb_url=ispdb or "",
+                   guess_ports=tuple(setting(config, "SHOPMAIL_AUTOCONFIG_GUESS_PORTS")),
+                   allow_private=setting(config, "SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE"),
+                   smtp=SmtpOptions(timeout=setting(config, "SHOPMAIL_SMTP_TIMEOUT"),
+                                    ca_file=config.get("SHOPMAIL_SMTP_CA_FILE") or None,
+                                    local_hostname=config.get("SHOPMAIL_SMTP_LOCAL_HOSTNAME") or None,
+                                    nameservers=tuple(setting(config, "SHOPMAIL_DNS_NAMESERVERS"))))

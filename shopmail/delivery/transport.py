@@ -35,6 +35,12 @@ def target_for(account) -> Target:
         password = crypto.unseal(account.password_sealed) if account.password_sealed else None
     except crypto.SecretKeyError as exc:
         raise SMTPFailure("secret_unreadable", str(exc), kind=ACCOUNT, step="auth") from None
+    return account_target(account, password)
+
+
+def account_target(account, password: str | None) -> Target:
+    """The one account → SMTP target: the account's server, security and addresses, the app's SMTP
+    options. With no password there is no login (the user name is then never sent)."""
     return target_from_config(current_app.config, host=account.host, port=account.port,
                               security=account.security, username=account.username or "",
                               password=password, verify_cert=bool(account.verify_cert),

@@ -27,6 +27,7 @@ from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.core.state import state
 from shopmail.core.text import clean
+from shopmail.delivery import transport
 from shopmail.delivery.outbox import resume_account
 from shopmail.services.account_describe import audit_save
 from shopmail.services.account_describe import in_use
@@ -204,11 +205,7 @@ def test_saved(account_id: int):
     """Probar SMTP on a saved account (its stored values); the outcome is recorded."""
     account = get(account_id)
     password = crypto.unseal(account.password_sealed) if account.password_sealed else None
-    target = smtp_probe.target_from_config(
-        current_app.config, host=account.host, port=account.port, security=account.security,
-        username=account.username if password else "", password=password,
-        verify_cert=account.verify_cert, from_address=account.address)
-    result = smtp_probe.probe(target)
+    result = smtp_probe.probe(transport.account_target(account, password))
     record_test(account, result)
     return result
 

@@ -36,7 +36,7 @@ from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.panel.accounts.forms import AccountForm
 from shopmail.panel.limits import expensive
 from shopmail.services import accounts as service
-from shopmail.smtp.autoconfig.discover import discover
+from shopmail.services.autoconfig import discover
 
 log = logging.getLogger(__name__)
 

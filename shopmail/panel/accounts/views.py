@@ -17,7 +17,7 @@ from shopmail.panel.accounts.forms import ConfirmForm
 from shopmail.panel.limits import expensive
 from shopmail.services import account_describe as describe
 from shopmail.services import accounts as service
-from shopmail.smtp.autoconfig.discover import discover
+from shopmail.services.autoconfig import discover
 
 bp = Blueprint("accounts", __name__, url_prefix="/cuentas")
 

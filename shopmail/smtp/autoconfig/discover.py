@@ -14,12 +14,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from flask import current_app
-from flask import has_app_context
-
 from shopmail.core import addresses
-from shopmail.core import config as _defaults
 from shopmail.core import progress
+from shopmail.core.config import AutoconfigOptions
 from shopmail.core.i18n import gettext as _
 from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.smtp.autoconfig import providers
@@ -79,15 +76,17 @@ class Discovery:
 
 
 def discover(address: str, username: str | None = None, password: str | None = None, *,
-             config=None) -> Discovery:
+             config=None, cache=None) -> Discovery:
     """Find the SMTP settings for ``address``; with ``password``, verify them by a real login.
 
-    ``config`` is a Flask config mapping (default: the current app's). Never raises for what the network
-    does; the result's ``message`` says, in Spanish, what was found or that the admin should type it in.
+    ``config`` is a config mapping (missing keys take shopmail's defaults); ``cache``, when given, keeps
+    each domain's findings for a while (``services.accounts.autoconfigure`` passes the app's). Never raises
+    for what the network does; the result's ``message`` says, in Spanish, what was found or that the admin
+    should type it in.
     """
     started = time.monotonic()
-    settings = _Settings(config if config is not None else current_app.config)
-    deadline = started + settings.deadline
+    options = AutoconfigOptions.from_config(config if config is not None else {})
+    deadline = started + options.deadline
     try:
         address = addresses.normalize(address)
         local, domain = split_address(address)
@@ -98,18 +97,18 @@ def discover(address: str, username: str | None = None, password: str | None = N
     if not valid_hostname(domain):
         return _empty(started, _("«%(a)s» no es una dirección de correo válida.", a=address))
     address = f"{local}@{domain}"
-    resolver = Resolver(settings.nameservers, deadline)
+    resolver = Resolver(options.smtp.nameservers, deadline)
 
     provider = providers.by_domain(domain)
     if provider is not None:
         leads = provider.leads()
         progress.report("source", source="providers", found=len(leads))
     else:
-        leads = _cached(domain)
+        leads = _cached(cache, domain)
         if leads is None:
-            search_until = started + settings.deadline * (SEARCH_SHARE if password else 1.0)
-            leads = _gather(_context(settings, address, domain, resolver, deadline), search_until)
-            _store(domain, leads)
+            search_until = started + options.deadline * (SEARCH_SHARE if password else 1.0)
+            leads = _gather(_context(options, address, domain, resolver, deadline), search_until)
+            _store(cache, domain, leads)
 
     candidates = rank(leads, address, username)
     if not candidates:
@@ -118,7 +117,7 @@ def discover(address: str, username: str | None = None, password: str | None = N
                       found=False)
     outcome = None
     if password:
-        outcome = autoconfig_verify.verify(candidates, password, settings=settings, resolver=resolver,
+        outcome = autoconfig_verify.verify(candidates, password, options=options, resolver=resolver,
                                            deadline=deadline)
         candidates = outcome.candidates
     return _answer(started, candidates, outcome)
@@ -137,31 +136,11 @@ def rank(leads: list[Lead], address: str, username: str | None) -> tuple[Candida
     return tuple(sorted(best.values(), key=Candidate.rank))
 
 
-class _Settings:
-    """The configuration keys auto-configuration reads, with shopmail's defaults for missing ones."""
-
-    def __init__(self, config):
-        def get(key):
-            value = config.get(key)
-            return _defaults.DEFAULTS.get(key) if value is None else value
-
-        self.deadline = max(0.1, float(get("SHOPMAIL_AUTOCONFIG_DEADLINE")))
-        self.https_port = int(get("SHOPMAIL_AUTOCONFIG_HTTPS_PORT"))
-        self.ispdb_url = (config.get("SHOPMAIL_ISPDB_URL") if "SHOPMAIL_ISPDB_URL" in config
-                          else _defaults.DEFAULTS["SHOPMAIL_ISPDB_URL"]) or ""
-        self.guess_ports = tuple(int(p) for p in _defaults.parse_list(get("SHOPMAIL_AUTOCONFIG_GUESS_PORTS")))
-        self.allow_private = _defaults.parse_bool(get("SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE"))
-        self.nameservers = _defaults.parse_list(get("SHOPMAIL_DNS_NAMESERVERS") or [])
-        self.ca_file = get("SHOPMAIL_SMTP_CA_FILE") or None
-        self.smtp_timeout = float(get("SHOPMAIL_SMTP_TIMEOUT"))
-        self.local_hostname = config.get("SHOPMAIL_SMTP_LOCAL_HOSTNAME") or None
-
-
-def _context(settings: _Settings, address, domain, resolver, until) -> Context:
+def _context(options: AutoconfigOptions, address, domain, resolver, until) -> Context:
     return Context(address=address, domain=domain, resolver=resolver, deadline=until,
-                   allow_private=settings.allow_private, https_port=settings.https_port,
-                   ispdb_url=settings.ispdb_url, guess_ports=settings.guess_ports, ca_file=settings.ca_file,
-                   local_hostname=local_name(settings.local_hostname))
+                   allow_private=options.allow_private, https_port=options.https_port,
+                   ispdb_url=options.ispdb_url, guess_ports=options.guess_ports, ca_file=options.smtp.ca_file,
+                   local_hostname=local_name(options.smtp.local_hostname))
 
 
 def _gather(ctx: Context, search_until: float) -> list[Lead]:
@@ -210,15 +189,7 @@ def _settled(leads: list[Lead], pending: dict[str, int]) -> bool:
     return bool(trusted) and max(trusted) >= max(pending.values())
 
 
-def _cache():
-    if not has_app_context():
-        return None
-    state = current_app.extensions.get("shopmail")
-    return getattr(state, "cache", None)
-
-
-def _cached(domain: str) -> list[Lead] | None:
-    cache = _cache()
+def _cached(cache, domain: str) -> list[Lead] | None:
     if cache is None:
         return None
     try:
@@ -229,9 +200,8 @@ def _cached(domain: str) -> list[Lead] | None:
     return [Lead.from_dict(item) for item in stored] if stored else None
 
 
-def _store(domain: str, leads: list[Lead]) -> None:
+def _store(cache, domain: str, leads: list[Lead]) -> None:
     """Findings only (no user names, passwords or verification), and only when there are some."""
-    cache = _cache()
     if cache is None or not leads:
         return
     try:

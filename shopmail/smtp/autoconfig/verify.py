@@ -38,14 +38,14 @@ class Outcome:
     message: str
 
 
-def verify(candidates: tuple[Candidate, ...], password: str, *, settings, resolver, deadline: float) -> Outcome:
+def verify(candidates: tuple[Candidate, ...], password: str, *, options, resolver, deadline: float) -> Outcome:
     """Log in to the best candidates in turn until one accepts, refuses the account, or time runs out."""
     first: tuple[Candidate, str, str] | None = None
     for candidate in candidates[:MAX_SERVERS]:
         if time.monotonic() >= deadline:
             break
         progress.report("verify", host=candidate.host, port=candidate.port, security=candidate.security)
-        reason, message, user = _try(candidate, password, settings, resolver, deadline)
+        reason, message, user = _try(candidate, password, options, resolver, deadline)
         if reason == "ok":
             return Outcome(_promote(candidates, dataclasses.replace(candidate, username=user, verified=True)),
                            "ok", message)
@@ -58,14 +58,14 @@ def verify(candidates: tuple[Candidate, ...], password: str, *, settings, resolv
     return Outcome(candidates, first[1], first[2])
 
 
-def _try(candidate, password, settings, resolver, deadline) -> tuple[str, str, str]:
+def _try(candidate, password, options, resolver, deadline) -> tuple[str, str, str]:
     """(reason, Spanish message, user name that worked) for one server."""
     if candidate.security == "none":
         return "plain", _("la conexión no está cifrada y la contraseña no se envía sin cifrar."), ""
     if not candidate.user_forms:
         return "no_username", _("escriba el usuario que le indica el proveedor y vuelva a intentarlo."), ""
     try:  # the vetted addresses are the only ones the login may go to (no second lookup)
-        pinned = tuple(allowed_addresses(resolver, candidate.host, settings.allow_private))
+        pinned = tuple(allowed_addresses(resolver, candidate.host, options.allow_private))
     except AddressRefused:
         return "refused", _("el servidor tiene una dirección privada o local."), ""
     except (DNSFailure, DNSTimeout):
@@ -77,8 +77,8 @@ def _try(candidate, password, settings, resolver, deadline) -> tuple[str, str, s
             break
         result = probe(Target(candidate.host, candidate.port, candidate.security, username=user,
                               password=password, verify_cert=True,
-                              timeout=min(settings.smtp_timeout, left), ca_file=settings.ca_file,
-                              local_hostname=settings.local_hostname, nameservers=tuple(settings.nameservers),
+                              timeout=min(options.smtp.timeout, left), ca_file=options.smtp.ca_file,
+                              local_hostname=options.smtp.local_hostname, nameservers=options.smtp.nameservers,
                               addresses=pinned))
         if result.ok or _logged_in(result):
             return "ok", "", user
