@@ -65,7 +65,8 @@ class SettingsError(ValueError):
         self.field = field
 
 
-def _locked() -> bool:
+def simulation_locked() -> bool:
+    """SHOPMAIL_SIMULATION_LOCK: wins over every setting and every admin action."""
     return bool(current_app.config.get("SHOPMAIL_SIMULATION_LOCK"))
 
 
@@ -73,7 +74,7 @@ def simulating_now() -> bool:
     """Whether mail may leave at this instant: False only when neither the lock nor the switch *as saved in
     the database now* holds it. Read past every cache, so a worker sees a save made a moment ago in another
     process. Called by delivery right before it connects (the one place that decides)."""
-    if _locked():
+    if simulation_locked():
         return True
     return bool(session().scalar(select(Settings.simulation).order_by(Settings.id).limit(1)))
 
@@ -103,7 +104,7 @@ def _fields(row: Settings | None) -> dict:
 
 
 def _snapshot(fields: dict) -> Snapshot:
-    locked = _locked()
+    locked = simulation_locked()
     return Snapshot(
         sending_account_id=fields["sending_account_id"],
         contact_email=fields["contact_email"],
@@ -168,7 +169,7 @@ def save(expected_version: int | None = None, **changes) -> Snapshot:
         raise Conflict()
     if "sending_account_id" in changes:
         _check_sending_account(changes["sending_account_id"])
-    if changes.get("simulation") is False and _locked():
+    if changes.get("simulation") is False and simulation_locked():
         changes.pop("simulation")
     _audit(row, changes)
     for field, value in changes.items():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.dialects import mysql
@@ -80,9 +79,8 @@ class ActionRefused(Exception):
     """An admin action does not apply to the message as it is now; the message says why, in Spanish."""
 
 
-def simulation_locked() -> bool:
-    """SHOPMAIL_SIMULATION_LOCK: wins over every setting and every admin action."""
-    return bool(current_app.config.get("SHOPMAIL_SIMULATION_LOCK"))
+#: SHOPMAIL_SIMULATION_LOCK, read in one place (core.settings); here for the admin actions below.
+simulation_locked = settings.simulation_locked
 
 
 def no_account_text() -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from shopmail.core.config import setting
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
 from shopmail.core.models import OutboxMessage
@@ -71,7 +72,7 @@ def deliver_now(queued: outbox.Queued) -> Outcome:
 def _settled(message_id: int, patience: float | None = None) -> OutboxMessage:
     """The message once no worker holds it any more (another may have claimed it first)."""
     deadline = time.monotonic() + (patience if patience is not None
-                                   else float(current_app.config["SHOPMAIL_SMTP_TIMEOUT"]) + 2)
+                                   else setting(current_app.config, "SHOPMAIL_SMTP_TIMEOUT") + 2)
     while True:
         session().expire_all()
         row = session().get(OutboxMessage, message_id)

@@ -21,6 +21,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from shopmail.core import settings
+from shopmail.core.config import setting
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import OutboxMessage as M
 from shopmail.core.models import utcnow
@@ -63,22 +64,21 @@ def backoff(attempts: int, rng=random, base: float | None = None) -> float:
     """Seconds before the next try after ``attempts`` tries: exponential, capped, with jitter.
     ``base`` defaults to SHOPMAIL_RETRY_BASE_SECONDS (60)."""
     if base is None:
-        base = float(current_app.config.get("SHOPMAIL_RETRY_BASE_SECONDS", BASE_DELAY)) if has_app_context() \
-            else BASE_DELAY
+        base = setting(current_app.config, "SHOPMAIL_RETRY_BASE_SECONDS") if has_app_context() else BASE_DELAY
     delay = min(MAX_DELAY, base * 2 ** max(0, attempts - 1))
     return delay * rng.uniform(0.5, 1.0)
 
 
 def lease_seconds() -> float:
     """SHOPMAIL_OUTBOX_LEASE_SECONDS: how long claimed messages stay ours."""
-    return float(current_app.config["SHOPMAIL_OUTBOX_LEASE_SECONDS"])
+    return float(setting(current_app.config, "SHOPMAIL_OUTBOX_LEASE_SECONDS"))
 
 
 def message_seconds() -> float:
     """SHOPMAIL_SMTP_MESSAGE_DEADLINE: the hard deadline of one message on an open connection, however
     slowly the server trickles its reply. Meanwhile a ``LeaseKeeper`` renews the worker's lease, so a live
     worker never loses its claim to another one (which would send the message a second time)."""
-    return max(1.0, float(current_app.config.get("SHOPMAIL_SMTP_MESSAGE_DEADLINE") or 600.0))
+    return max(1.0, setting(current_app.config, "SHOPMAIL_SMTP_MESSAGE_DEADLINE") or 600.0)
 
 
 def simulation_note() -> str | None:
