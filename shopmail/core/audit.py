@@ -11,10 +11,11 @@ import getpass
 
 from flask import g
 from flask import has_request_context
-from sqlalchemy import func
 from sqlalchemy import select
 
 from shopmail.core.models import AuditEvent
+from shopmail.core.paging import Page
+from shopmail.core.paging import paginate
 from shopmail.core.state import session
 
 PAGE_SIZE = 50
@@ -41,11 +42,6 @@ def record(action: str, target: str = "", summary: str = "", **details) -> None:
                              details=clean))
 
 
-def recent(page: int = 1) -> tuple[list[AuditEvent], int]:
-    """One page of events, newest first, and the number of pages."""
-    total = session().scalar(select(func.count()).select_from(AuditEvent))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    rows = session().scalars(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return rows, pages
+def recent(page: int = 1) -> Page:
+    """One page of events, newest first."""
+    return paginate(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), page, PAGE_SIZE)

@@ -19,11 +19,12 @@ from sqlalchemy import select
 
 from shopmail.core import audit
 from shopmail.core import crypto
-from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
 from shopmail.core.models import MAX_ID
 from shopmail.core.models import utcnow
+from shopmail.core.paging import Page
+from shopmail.core.paging import paginate
 from shopmail.core.state import session
 from shopmail.core.state import state
 from shopmail.core.text import clean
@@ -75,15 +76,6 @@ class Values:
         return self.username or self.address
 
 
-@dataclass(frozen=True)
-class Page:
-    accounts: list
-    total: int
-    page: int
-    pages: int
-    sending_account_id: int | None
-
-
 def get(account_id: int) -> Account:
     """The account, or NotFound."""
     account = session().get(Account, account_id) if 1 <= account_id <= MAX_ID else None
@@ -99,12 +91,7 @@ def library(search: str = "", page: int = 1) -> Page:
         pattern = f"%{search.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(Account.address).like(pattern),
                               func.lower(Account.display_name).like(pattern)))
-    total = session().scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
-    rows = session().scalars(stmt.order_by(Account.address, Account.id)
-                             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return Page(rows, total, page, pages, settings.get().sending_account_id)
+    return paginate(stmt.order_by(Account.address, Account.id), page, PAGE_SIZE)
 
 
 def all_accounts() -> list[Account]:

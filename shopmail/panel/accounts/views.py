@@ -11,6 +11,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.panel.accounts.forms import AccountForm
 from shopmail.panel.accounts.forms import ConfirmForm
@@ -26,6 +27,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/cuentas")
 def index():
     page = service.library(request.args.get("q", ""), request.args.get("page", 1, type=int))
     return render_template("shopmail/accounts/index.html", page=page, q=request.args.get("q", ""),
+                           sending_account_id=settings.get().sending_account_id,
                            status=describe.status, confirm=ConfirmForm())
 
 

@@ -11,7 +11,4 @@ bp = Blueprint("audit", __name__, url_prefix="/auditoria")
 
 @bp.get("/")
 def index():
-    page = request.args.get("page", 1, type=int)
-    events, pages = audit.recent(page)
-    return render_template("shopmail/audit/index.html", events=events, page=min(max(page, 1), pages),
-                           pages=pages)
+    return render_template("shopmail/audit/index.html", page=audit.recent(request.args.get("page", 1, type=int)))
