@@ -173,7 +173,4 @@ class AutoconfigOptions:
                    ispdb_url=ispdb or "",
                    guess_ports=tuple(setting(config, "SHOPMAIL_AUTOCONFIG_GUESS_PORTS")),
                    allow_private=setting(config, "SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE"),
-                   smtp=SmtpOptions(timeout=setting(config, "SHOPMAIL_SMTP_TIMEOUT"),
-                                    ca_file=config.get("SHOPMAIL_SMTP_CA_FILE") or None,
-                                    local_hostname=config.get("SHOPMAIL_SMTP_LOCAL_HOSTNAME") or None,
-                                    nameservers=tuple(setting(config, "SHOPMAIL_DNS_NAMESERVERS"))))
+                   smtp=SmtpOptions.from_config(config))
