@@ -10,9 +10,10 @@ from flask.cli import with_appcontext
 from shopmail.cli.output import emit
 from shopmail.cli.output import fail
 from shopmail.core.models import MAX_ID
+from shopmail.delivery import actions
 from shopmail.delivery import history
-from shopmail.delivery import outbox
 from shopmail.delivery import runner
+from shopmail.delivery import statuses
 from shopmail.delivery.compose import ComposeError
 from shopmail.services.notifications import send_test as send
 
@@ -38,25 +39,25 @@ def outbox_group():
 
 
 def _line(row) -> str:
-    return (f"{row.id:>6}  {str(outbox.STATUS_LABELS.get(row.status, row.status)):<12}  {row.kind:<22}  "
+    return (f"{row.id:>6}  {str(statuses.STATUS_LABELS.get(row.status, row.status)):<12}  {row.kind:<22}  "
             f"{', '.join(row.recipients or [])}  {row.subject}")
 
 
 @outbox_group.command("list")
-@click.option("--status", type=click.Choice(list(outbox.STATUS_LABELS)))
+@click.option("--status", type=click.Choice(list(statuses.STATUS_LABELS)))
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--json", "as_json", is_flag=True)
 def list_(status, limit, as_json):
     """List messages, newest first."""
     page = history.search(status=status, per_page=limit)
-    emit([outbox.to_dict(row) for row in page.items], as_json,
+    emit([statuses.to_dict(row) for row in page.items], as_json,
          "\n".join(_line(row) for row in page.items) or "No hay envíos.")
 
 
 def _action(function, message_id: int, done: str) -> None:
     try:
         function(message_id)
-    except outbox.ActionRefused as exc:
+    except actions.ActionRefused as exc:
         fail(str(exc))
     click.echo(done)
 
@@ -65,21 +66,21 @@ def _action(function, message_id: int, done: str) -> None:
 @click.argument("message_id", type=click.IntRange(1, MAX_ID))
 def release(message_id):
     """Liberar: send a simulated message for real."""
-    _action(outbox.release, message_id, f"Envío {message_id} liberado: pendiente de envío.")
+    _action(actions.release, message_id, f"Envío {message_id} liberado: pendiente de envío.")
 
 
 @outbox_group.command("retry")
 @click.argument("message_id", type=click.IntRange(1, MAX_ID))
 def retry(message_id):
     """Reintentar: queue a failed message again."""
-    _action(outbox.retry, message_id, f"Envío {message_id} pendiente de un nuevo intento.")
+    _action(actions.retry, message_id, f"Envío {message_id} pendiente de un nuevo intento.")
 
 
 @outbox_group.command("cancel")
 @click.argument("message_id", type=click.IntRange(1, MAX_ID))
 def cancel(message_id):
     """Cancelar: a pending message will not be sent."""
-    _action(outbox.cancel, message_id, f"Envío {message_id} cancelado.")
+    _action(actions.cancel, message_id, f"Envío {message_id} cancelado.")
 
 
 @click.command("worker")

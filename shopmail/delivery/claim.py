@@ -27,13 +27,13 @@ from shopmail.core.models import OutboxMessage
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.core.text import clean_or_none
-from shopmail.delivery.outbox import FAILED
-from shopmail.delivery.outbox import HELD
-from shopmail.delivery.outbox import QUEUED
-from shopmail.delivery.outbox import RETRY
-from shopmail.delivery.outbox import SENDING
-from shopmail.delivery.outbox import SENT
-from shopmail.delivery.outbox import SIMULATED
+from shopmail.delivery.statuses import FAILED
+from shopmail.delivery.statuses import HELD
+from shopmail.delivery.statuses import QUEUED
+from shopmail.delivery.statuses import RETRY
+from shopmail.delivery.statuses import SENDING
+from shopmail.delivery.statuses import SENT
+from shopmail.delivery.statuses import SIMULATED
 
 T = OutboxMessage.__table__
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")

@@ -16,11 +16,11 @@ from shopmail.core.models import utcnow
 from shopmail.core.paging import Page
 from shopmail.core.paging import paginate
 from shopmail.core.state import session
-from shopmail.delivery import outbox
+from shopmail.delivery import statuses
 
 PER_PAGE = 50
 CHART_DAYS = 14
-CHART_STATUSES = (outbox.SENT, outbox.FAILED, outbox.SIMULATED)
+CHART_STATUSES = (statuses.SENT, statuses.FAILED, statuses.SIMULATED)
 
 
 def search(status: str | None = None, kind: str | None = None, recipient: str | None = None,

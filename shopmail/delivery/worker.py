@@ -26,9 +26,11 @@ from shopmail.core.i18n import gettext as _
 from shopmail.core.models import OutboxMessage as M
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
+from shopmail.delivery import actions
 from shopmail.delivery import claim
 from shopmail.delivery import events
 from shopmail.delivery import outbox
+from shopmail.delivery import statuses
 from shopmail.delivery import transport
 from shopmail.delivery.recorder import LeaseKeeper
 from shopmail.delivery.recorder import Recorder
@@ -88,7 +90,7 @@ def simulation_note() -> str | None:
     resumed, retried, released mail alike). Starts a fresh transaction so the saved switch is current.
     """
     session().commit()
-    if outbox.simulation_locked():
+    if actions.simulation_locked():
         return _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía.")
     if settings.simulating_now():
         return _("Modo simulación activo: el correo se ha guardado en el servidor y no se ha enviado.")
@@ -100,7 +102,7 @@ def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
     note = simulation_note()
     if note is not None:
         # Everything that would leave now stays on the server instead: due mail and held mail alike.
-        report.simulated += outbox.simulate_held(note)
+        report.simulated += actions.simulate_held(note)
         session().commit()
         while ids := claim.claim(owner, batch, lease_seconds(), ids=only):
             report.simulated += claim.simulate(ids, owner, note)
@@ -108,14 +110,14 @@ def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
     snap = settings.get()
     account = settings.sending_account(snap)
     if account is None:
-        report.held += outbox.hold_waiting(None, outbox.no_account_text())
+        report.held += actions.hold_waiting(None, outbox.no_account_text())
         session().commit()
         return None
     if account.held_reason and not ignore_flag:
-        report.held += outbox.hold_waiting(account.id, account.held_detail or account.held_reason)
+        report.held += actions.hold_waiting(account.id, account.held_detail or account.held_reason)
         session().commit()
         return None
-    if not account.held_reason and outbox.release_held():
+    if not account.held_reason and actions.release_held():
         session().commit()
     return account
 
@@ -201,7 +203,7 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
         verdict = "down" if batch_failure.kind == "transient" else "account"
         failure = batch_failure
         if verdict == "account":
-            recorder.call(outbox.hold_account, sender.account_id, failure.reason, transport.describe(failure))
+            recorder.call(actions.hold_account, sender.account_id, failure.reason, transport.describe(failure))
             recorder.call(_tell_admins, events.account_held, {
                 "account_id": sender.account_id, "address": sender.address, "reason": failure.reason,
                 "detail": transport.describe(failure)})
@@ -265,16 +267,16 @@ def seconds_until_next(idle_poll: float = 60.0) -> float | None:
     Held mail is looked at again every ``idle_poll`` seconds (a sending account may have been chosen).
     """
     query = select(M.status, func.min(M.next_attempt_at), func.min(M.lease_until)).where(
-        M.status.in_(outbox.WAITING)).group_by(M.status)
+        M.status.in_(statuses.WAITING)).group_by(M.status)
     found = session().execute(query).all()
     session().commit()
     if not found:
         return None
     now, waits = utcnow(), []
     for status, next_at, lease_until in found:
-        if status in (outbox.QUEUED, outbox.RETRY):
+        if status in (statuses.QUEUED, statuses.RETRY):
             waits.append((next_at - now).total_seconds())
-        elif status == outbox.SENDING and lease_until is not None:
+        elif status == statuses.SENDING and lease_until is not None:
             waits.append((lease_until - now).total_seconds() + 1)
         else:
             waits.append(idle_poll)

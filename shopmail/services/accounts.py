@@ -29,7 +29,7 @@ from shopmail.core.state import session
 from shopmail.core.state import state
 from shopmail.core.text import clean
 from shopmail.delivery import transport
-from shopmail.delivery.outbox import resume_account
+from shopmail.delivery.actions import resume_account
 from shopmail.services.account_describe import audit_save
 from shopmail.services.account_describe import in_use
 from shopmail.smtp import probe as smtp_probe

@@ -18,7 +18,7 @@ from shopmail.core.models import utcnow
 from shopmail.core.models import WorkerHeartbeat
 from shopmail.core.state import session
 from shopmail.delivery import events
-from shopmail.delivery import outbox
+from shopmail.delivery import statuses
 from shopmail.services.alerts import open_alerts
 
 #: Mail waiting longer than this (not held: queued, retrying or being sent) means delivery is stuck.
@@ -87,14 +87,14 @@ def status(now: dt.datetime | None = None) -> Status:
                        "ok": bool(account.last_test_ok), "reason": account.last_test_reason,
                        "at": account.last_test_at.isoformat()}}
     counts = dict(session().execute(
-        select(OutboxMessage.status, func.count()).where(OutboxMessage.status.in_(outbox.WAITING))
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.status.in_(statuses.WAITING))
         .group_by(OutboxMessage.status)).all())
     oldest = session().scalar(select(func.min(OutboxMessage.created_at))
-                              .where(OutboxMessage.status.in_(outbox.WAITING)))
+                              .where(OutboxMessage.status.in_(statuses.WAITING)))
     day_ago = now - dt.timedelta(hours=24)
     recent = dict(session().execute(
         select(OutboxMessage.status, func.count())
-        .where(OutboxMessage.status.in_((outbox.FAILED, outbox.SENT)), OutboxMessage.updated_at >= day_ago)
+        .where(OutboxMessage.status.in_((statuses.FAILED, statuses.SENT)), OutboxMessage.updated_at >= day_ago)
         .group_by(OutboxMessage.status)).all())
     last_beat = session().scalar(select(func.max(WorkerHeartbeat.last_seen_at)))
     alive = session().scalar(select(func.count()).select_from(WorkerHeartbeat)
@@ -104,10 +104,10 @@ def status(now: dt.datetime | None = None) -> Status:
     if last_beat is not None and last_beat.tzinfo is None:
         last_beat = last_beat.replace(tzinfo=dt.UTC)
     found = Status(sending, snap.simulation, snap.simulation_locked, sum(counts.values()),
-                   counts.get(outbox.HELD, 0), oldest, recent.get(outbox.FAILED, 0), recent.get(outbox.SENT, 0),
-                   last_beat, alive or 0, tuple(open_alerts()), counts.get(outbox.RETRY, 0))
+                   counts.get(statuses.HELD, 0), oldest, recent.get(statuses.FAILED, 0), recent.get(statuses.SENT, 0),
+                   last_beat, alive or 0, tuple(open_alerts()), counts.get(statuses.RETRY, 0))
     stale_since = session().scalar(select(func.min(OutboxMessage.created_at)).where(
-        OutboxMessage.status.in_((outbox.QUEUED, outbox.RETRY, outbox.SENDING))))
+        OutboxMessage.status.in_((statuses.QUEUED, statuses.RETRY, statuses.SENDING))))
     if stale_since is not None and stale_since.tzinfo is None:
         stale_since = stale_since.replace(tzinfo=dt.UTC)
     return dataclasses.replace(found, problems=tuple(problems(found, account, stale_since, now)))

@@ -15,7 +15,7 @@ from shopmail.core.models import OutboxMessage
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.delivery import history
-from shopmail.delivery import outbox
+from shopmail.delivery import statuses
 from shopmail.panel.ui import Card
 from shopmail.services import status as health
 
@@ -27,7 +27,7 @@ _SAID_BY_THE_VERDICT = {"no_account", "account_untested", "queue_stale", "mail_r
 def _recent_failures(days: int = 14) -> int:
     since = utcnow() - dt.timedelta(days=days)
     return session().scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.status == outbox.FAILED, OutboxMessage.updated_at >= since)) or 0
+        OutboxMessage.status == statuses.FAILED, OutboxMessage.updated_at >= since)) or 0
 
 
 def card() -> Card:
@@ -40,7 +40,7 @@ def card() -> Card:
         nonlocal level
         level = new if _RANK[new] > _RANK[level] else level
 
-    held = counts.get(outbox.HELD, 0)
+    held = counts.get(statuses.HELD, 0)
     account = settings.sending_account(snap)
     if account is None and held:  # (with nothing held, the Comunicaciones card already says it)
         raise_to("error")
@@ -59,7 +59,7 @@ def card() -> Card:
         raise_to("warning")
         lines.append(ngettext("%(num)d envío fallido en los últimos 14 días.",
                               "%(num)d envíos fallidos en los últimos 14 días.", failed))
-    waiting = counts.get(outbox.QUEUED, 0) + counts.get(outbox.RETRY, 0) + counts.get(outbox.SENDING, 0)
+    waiting = counts.get(statuses.QUEUED, 0) + counts.get(statuses.RETRY, 0) + counts.get(statuses.SENDING, 0)
     if waiting:
         lines.append(ngettext("%(num)d correo pendiente de envío.", "%(num)d correos pendientes de envío.",
                               waiting))
@@ -67,7 +67,7 @@ def card() -> Card:
         raise_to("warning")
         lines.append(ngettext("Modo simulación: %(num)d correo guardado sin enviar.",
                               "Modo simulación: %(num)d correos guardados sin enviar.",
-                              counts.get(outbox.SIMULATED, 0)))
+                              counts.get(statuses.SIMULATED, 0)))
     # The shared verdict: green only while mail really flows (an account that passed its test, nothing
     # held, failing, retrying or stuck in the queue).
     verdict = health.status()
@@ -77,5 +77,5 @@ def card() -> Card:
             lines.append(problem.message)
     if not lines:
         lines.append(ngettext("Todo en orden: %(num)d correo enviado.", "Todo en orden: %(num)d correos enviados.",
-                              counts.get(outbox.SENT, 0)))
+                              counts.get(statuses.SENT, 0)))
     return Card(level, _("Envíos"), lines, url_for("shopmail.outbox.index"), _("Ver el Registro de envíos"))

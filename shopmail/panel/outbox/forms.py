@@ -7,7 +7,7 @@ from wtforms import SearchField
 from wtforms import SelectField
 
 from shopmail.core.i18n import lazy_gettext as _l
-from shopmail.delivery import outbox
+from shopmail.delivery import statuses
 
 
 class FilterForm(FlaskForm):
@@ -22,8 +22,8 @@ class FilterForm(FlaskForm):
 
     def fill_choices(self, kinds: list[str]) -> None:
         """The status words, and the kinds the outbox holds (plus the known ones)."""
-        self.status.choices = [("", _l("Todos"))] + [(key, label) for key, label in outbox.STATUS_LABELS.items()]
-        known = dict(outbox.KIND_LABELS)
+        self.status.choices = [("", _l("Todos"))] + [(key, label) for key, label in statuses.STATUS_LABELS.items()]
+        known = dict(statuses.KIND_LABELS)
         for kind in kinds:
             known.setdefault(kind, kind)
         self.kind.choices = [("", _l("Todos"))] + sorted(known.items(), key=lambda item: str(item[1]))

@@ -14,9 +14,10 @@ from flask import url_for
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import OutboxMessage
 from shopmail.core.state import session
+from shopmail.delivery import actions
 from shopmail.delivery import compose
 from shopmail.delivery import history
-from shopmail.delivery import outbox
+from shopmail.delivery import statuses
 from shopmail.panel.outbox import chart
 from shopmail.panel.outbox.forms import ActionForm
 from shopmail.panel.outbox.forms import FilterForm
@@ -27,20 +28,20 @@ bp = Blueprint("outbox", __name__, url_prefix="/envios")
 MAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
             "sandbox; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
 
-BADGES = {outbox.SENT: "ok", outbox.FAILED: "bad", outbox.HELD: "warn", outbox.RETRY: "warn",
-          outbox.SIMULATED: "warn"}
+BADGES = {statuses.SENT: "ok", statuses.FAILED: "bad", statuses.HELD: "warn", statuses.RETRY: "warn",
+          statuses.SIMULATED: "warn"}
 
 
 @bp.app_template_global("shopmail_outbox_status")
 def status_word(status: str) -> str:
     """The status in words (Pendiente, Enviado, …)."""
-    return str(outbox.STATUS_LABELS.get(status, status))
+    return str(statuses.STATUS_LABELS.get(status, status))
 
 
 @bp.app_template_global("shopmail_outbox_kind")
 def kind_word(kind: str) -> str:
     """What kind of message it is, in words."""
-    return str(outbox.KIND_LABELS.get(kind, kind))
+    return str(statuses.KIND_LABELS.get(kind, kind))
 
 
 @bp.app_template_global("shopmail_outbox_badge")
@@ -98,7 +99,7 @@ def _act(message_id: int, action, done: str):
     if ActionForm().validate_on_submit():
         try:
             action(message_id)
-        except outbox.ActionRefused as exc:
+        except actions.ActionRefused as exc:
             flash(str(exc), "error")
         else:
             flash(done, "success")
@@ -108,16 +109,16 @@ def _act(message_id: int, action, done: str):
 @bp.post("/<shopmail_id:message_id>/reintentar")
 def retry(message_id):
     """Reintentar (a failed message)."""
-    return _act(message_id, outbox.retry, _("El correo vuelve a estar pendiente de envío."))
+    return _act(message_id, actions.retry, _("El correo vuelve a estar pendiente de envío."))
 
 
 @bp.post("/<shopmail_id:message_id>/liberar")
 def release(message_id):
     """Liberar (a simulated message; the page asks first)."""
-    return _act(message_id, outbox.release, _("Correo liberado: se enviará de verdad a su destinatario."))
+    return _act(message_id, actions.release, _("Correo liberado: se enviará de verdad a su destinatario."))
 
 
 @bp.post("/<shopmail_id:message_id>/cancelar")
 def cancel(message_id):
     """Cancelar (a message still waiting)."""
-    return _act(message_id, outbox.cancel, _("Envío cancelado: este correo no saldrá."))
+    return _act(message_id, actions.cancel, _("Envío cancelado: este correo no saldrá."))
