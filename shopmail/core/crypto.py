@@ -11,6 +11,7 @@ from cryptography.fernet import MultiFernet
 from flask import current_app
 from sqlalchemy import select
 
+from shopmail.core.config import parse_list
 from shopmail.core.models import Account
 from shopmail.core.state import session
 
@@ -23,7 +24,7 @@ class SecretKeyError(Exception):
 
 def _fernet() -> MultiFernet:
     raw = current_app.config.get(SETTING)
-    keys = [k.strip() for k in (raw.split(",") if isinstance(raw, str) else raw or []) if k.strip()]
+    keys = [k.strip() for k in parse_list(raw or []) if k.strip()]
     if not keys:
         raise SecretKeyError(f"Falta {SETTING}: configure al menos una clave Fernet para cifrar las contraseñas.")
     try:

@@ -90,12 +90,12 @@ def init_app(app) -> None:
 
     def first_request():
         """Pick up what an earlier process left in the outbox."""
-        if app.config.get("SHOPMAIL_SEND_INLINE") and app.extensions.get(_KEY) is None:
+        if enabled(app) and app.extensions.get(_KEY) is None:
             delivery_for(app).kick()
 
     def end_of_request(exc):
         """The response is done: wake delivery if this request committed mail."""
-        if g.pop("shopmail_kick", None) and app.config.get("SHOPMAIL_SEND_INLINE"):
+        if g.pop("shopmail_kick", None) and enabled(app):
             delivery_for(app).kick()
 
     app.before_request(first_request)

@@ -24,9 +24,9 @@ _install_lock = threading.Lock()
 _installed = False
 
 
-def enabled() -> bool:
-    """Whether this app delivers from its web processes (SHOPMAIL_SEND_INLINE)."""
-    return bool(current_app.config.get("SHOPMAIL_SEND_INLINE"))
+def enabled(app=None) -> bool:
+    """Whether ``app`` (default: the current one) delivers from its web processes (SHOPMAIL_SEND_INLINE)."""
+    return bool((app or current_app).config.get("SHOPMAIL_SEND_INLINE"))
 
 
 def after_commit() -> None:
