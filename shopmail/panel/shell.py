@@ -1,4 +1,4 @@
-"""shopmail's screens: one parent blueprint guarding every admin route, with a blueprint per feature."""
+"""The panel's shell: one parent blueprint guarding every admin route (guard, CSRF, headers, error pages), with each screen's blueprints nested in it."""
 
 from __future__ import annotations
 
