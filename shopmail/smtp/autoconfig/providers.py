@@ -14,7 +14,8 @@ from pathlib import Path
 from shopmail.smtp.autoconfig.model import Lead
 from shopmail.smtp.autoconfig.model import TRUST
 
-_TABLE = Path(__file__).with_name("providers.json")
+# The table stays at shopmail/smtp/providers.json, where the installed package has always carried it.
+_TABLE = Path(__file__).resolve().parent.parent / "providers.json"
 
 
 @dataclass(frozen=True)
