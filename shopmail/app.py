@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from shopmail.core import config as _config
 from shopmail.core import crypto
-from shopmail.core import i18n as babel
+from shopmail.core import i18n
 from shopmail.core.extras import require
 from shopmail.core.migrate import migrations_dir
 from shopmail.extension import ShopMail
@@ -51,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     Migrate = require("flask_migrate", "standalone").Migrate
 
     # Here shopmail is the whole site: Flask-Babel (for Flask-WTF's own messages) follows shopmail's language.
-    Babel(app, locale_selector=babel.select_locale)
+    Babel(app, locale_selector=i18n.select_locale)
 
     db = SQLAlchemy()
     db.init_app(app)

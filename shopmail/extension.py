@@ -10,7 +10,7 @@ from sqlalchemy import event as sa_event
 
 from shopmail.cli import shopmail_cli
 from shopmail.core import config as _config
-from shopmail.core import i18n as babel
+from shopmail.core import i18n
 from shopmail.core import settings
 from shopmail.core.state import State
 from shopmail.delivery import inline
@@ -53,7 +53,7 @@ class ShopMail:
         state = State(self, db, cache, admin_guard, current_admin)
         app.extensions["shopmail"] = state
 
-        babel.init_app(app)
+        i18n.init_app(app)
         state.limiter = limits.init_app(app)
         ui.init_app(app, SCREENS)
         if standalone_login:

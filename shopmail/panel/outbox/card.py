@@ -17,7 +17,7 @@ from shopmail.core.state import session
 from shopmail.delivery import history
 from shopmail.delivery import statuses
 from shopmail.panel.ui import Card
-from shopmail.services import status as health
+from shopmail.services import status
 
 _RANK = {"ok": 0, "warning": 1, "error": 2}
 #: Problems this card words itself (held mail, failures, simulation) are not repeated from the verdict.
@@ -70,7 +70,7 @@ def card() -> Card:
                               counts.get(statuses.SIMULATED, 0)))
     # The shared verdict: green only while mail really flows (an account that passed its test, nothing
     # held, failing, retrying or stuck in the queue).
-    verdict = health.status()
+    verdict = status.status()
     for problem in verdict.problems:
         raise_to(problem.level)
         if problem.code in _SAID_BY_THE_VERDICT:
