@@ -19,7 +19,7 @@ from pathlib import Path
 from dnslib.server import DNSLogger
 from dnslib.server import DNSServer
 
-from shopmail.smtp.autoconfig import discover
+from shopmail.smtp.autoconfig.discover import discover
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test DNS zone lives in tests/
 from tests.fixtures.dns_server import ZoneResolver  # noqa: E402

@@ -45,9 +45,9 @@ def main() -> None:
 
     from flask import g
 
-    from shopmail import notifications
-    from shopmail import settings
-    from shopmail.extension import session
+    from shopmail.core import settings
+    from shopmail.core.state import session
+    from shopmail.services import notifications
 
     sys.addaudithook(_audit)
     with tempfile.TemporaryDirectory() as folder:

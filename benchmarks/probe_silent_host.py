@@ -17,9 +17,9 @@ import time
 
 from aiosmtpd.controller import Controller
 
-from shopmail.config import DEFAULTS
-from shopmail.devsmtp import CaptureHandler
-from shopmail.devsmtp import self_signed_context
+from shopmail.cli.devsmtp import CaptureHandler
+from shopmail.cli.devsmtp import self_signed_context
+from shopmail.core.config import DEFAULTS
 from shopmail.smtp.probe import probe
 from shopmail.smtp.probe import Target
 

@@ -11,10 +11,10 @@ from flask import g
 from sqlalchemy import select
 
 from shopmail import create_app
-from shopmail import settings
-from shopmail.extension import session
-from shopmail.models import Base
-from shopmail.models import Settings
+from shopmail.core import settings
+from shopmail.core.models import Base
+from shopmail.core.models import Settings
+from shopmail.core.state import session
 
 N = 2000
 

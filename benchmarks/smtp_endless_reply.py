@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the hostile server lives in tests/
-from shopmail.smtp.probe import probe  # noqa: E402
-from shopmail.smtp.probe import Target  # noqa: E402
+from shopmail.smtp.probe import probe
+from shopmail.smtp.probe import Target
 from tests.fixtures.hostile_smtp import EndlessReply  # noqa: E402
 
 

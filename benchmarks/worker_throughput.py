@@ -54,9 +54,9 @@ def stored_messages(app) -> list[bytes]:
     """Exactly the bytes the worker will send: the queued rows with the account's From line."""
     from sqlalchemy import select
 
+    from shopmail.core.models import OutboxMessage
+    from shopmail.core.state import session
     from shopmail.delivery import compose
-    from shopmail.extension import session
-    from shopmail.models import OutboxMessage
 
     _value, from_line = compose.from_header("Tienda", "tienda@tienda.example")
     with app.app_context():
@@ -88,7 +88,7 @@ def make_app(database_url: str | None, folder: str, **config):
     import uuid
 
     from shopmail import create_app
-    from shopmail.models import Base
+    from shopmail.core.models import Base
 
     settings = {
         "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{folder}/bench.sqlite",
@@ -122,11 +122,11 @@ def queue(app, port: int, count: int, offset: int = 0) -> None:
     """A relay account on the sink (once), and ``count`` queued customer mails."""
     from sqlalchemy import select
 
-    from shopmail import settings
+    from shopmail.core import settings
+    from shopmail.core.models import Account
+    from shopmail.core.state import session
     from shopmail.delivery import compose
     from shopmail.delivery import outbox
-    from shopmail.extension import session
-    from shopmail.models import Account
 
     with app.app_context():
         if session().scalar(select(Account.id).limit(1)) is None:

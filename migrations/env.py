@@ -5,9 +5,9 @@ Flask-SQLAlchemy uses, and only ``shopmail_*`` tables are seen, so a host's tabl
 """
 
 from alembic import context
-from flask import current_app
 
-from shopmail.models import Base
+from shopmail.core.models import Base
+from shopmail.core.state import state
 
 VERSION_TABLE = "shopmail_alembic_version"
 
@@ -20,7 +20,7 @@ def include_name(name, type_, parent_names):
 
 
 def run_migrations_online():
-    engine = current_app.extensions["shopmail"].db.engine
+    engine = state().db.engine
     with engine.connect() as connection:
         context.configure(
             connection=connection,
@@ -36,7 +36,7 @@ def run_migrations_online():
 
 def run_migrations_offline():
     context.configure(
-        url=current_app.extensions["shopmail"].db.engine.url,
+        url=state().db.engine.url,
         target_metadata=Base.metadata,
         version_table=VERSION_TABLE,
         literal_binds=True,

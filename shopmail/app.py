@@ -9,9 +9,17 @@ from pathlib import Path
 from flask import Flask
 from flask import redirect
 from flask import url_for
+from flask_babel import Babel
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.engine import make_url
 
-from . import config as _config
-from . import crypto
+from shopmail.core import config as _config
+from shopmail.core import crypto
+from shopmail.core import i18n
+from shopmail.core.extras import require
+from shopmail.core.migrate import migrations_dir
+from shopmail.extension import ShopMail
+from shopmail.extension import tune_own_sqlite
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -38,21 +46,12 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get(crypto.SETTING):
         app.config[crypto.SETTING] = crypto.instance_key(app.instance_path)
 
-    from flask_babel import Babel
-    from flask_sqlalchemy import SQLAlchemy
-
-    from . import babel
-    from .extension import ShopMail
-    from .extension import tune_own_sqlite
-    from .extras import require
-    from .migrate import migrations_dir
-
     # The standalone panel's own login and `flask db` come with the `standalone` extra.
     require("flask_login", "standalone")
     Migrate = require("flask_migrate", "standalone").Migrate
 
     # Here shopmail is the whole site: Flask-Babel (for Flask-WTF's own messages) follows shopmail's language.
-    Babel(app, locale_selector=babel.select_locale)
+    Babel(app, locale_selector=i18n.select_locale)
 
     db = SQLAlchemy()
     db.init_app(app)
@@ -81,8 +80,6 @@ def _instance_secret(instance_path: str) -> str:
 def _private_sqlite_file(uri: str) -> None:
     """Create a missing SQLite database file readable by its owner only (0600, like the key files beside
     it): SQLite would create it with the umask's 0644, and it holds the sealed passwords and the audit log."""
-    from sqlalchemy.engine import make_url
-
     url = make_url(uri)
     database = url.database or ""
     if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
 from flask import Flask
 from flask_caching import Cache
 from sqlalchemy import event as sa_event
 
-from . import config as _config
-
-
-@dataclass
-class _State:
-    """What shopmail keeps per application, in ``app.extensions["shopmail"]``."""
-
-    extension: ShopMail
-    db: object
-    cache: Cache
-    admin_guard: object
-    current_admin: object
-    limiter: object = None
+from shopmail.cli import shopmail_cli
+from shopmail.core import config as _config
+from shopmail.core import i18n
+from shopmail.core import settings
+from shopmail.core.state import State
+from shopmail.delivery import inline
+from shopmail.panel import limits
+from shopmail.panel import ui
+from shopmail.panel.screens import SCREENS
+from shopmail.panel.shell import make_blueprint
+from shopmail.services import alerts  # noqa: F401  (listens to delivery's events)
+from shopmail.services import notifications
+from shopmail.services import status  # noqa: F401  (records the workers' beats)
 
 
 class ShopMail:
@@ -52,26 +50,20 @@ class ShopMail:
         db = db if db is not None else _host_db(app)
         cache = Cache()
         cache.init_app(app, config=_config.cache_config(app.config))
-        state = _State(self, db, cache, admin_guard, current_admin)
+        state = State(self, db, cache, admin_guard, current_admin)
         app.extensions["shopmail"] = state
 
-        from . import babel
-        from . import limits
-        from . import ui
-        from .blueprints import make_blueprint
-        from .cli import register_feature_commands
-        from .cli import shopmail_cli
-
-        babel.init_app(app)
+        i18n.init_app(app)
         state.limiter = limits.init_app(app)
-        ui.init_app(app)
+        ui.init_app(app, SCREENS)
         if standalone_login:
-            from . import auth
+            # optional: Flask-Login comes with the `standalone` extra
+            from shopmail.panel import auth
 
             state.admin_guard, state.current_admin = auth.init_app(app)
         app.register_blueprint(make_blueprint(standalone_login),
                                url_prefix=app.config["SHOPMAIL_URL_PREFIX"])
-        register_feature_commands()
+        inline.init_app(app)  # the first request starts web-process delivery, a commit wakes it
         app.cli.add_command(shopmail_cli)
         app.add_template_global(contact_email, "shopmail_contact_email")
 
@@ -79,45 +71,19 @@ class ShopMail:
 
     def settings(self):
         """The Communications settings as an immutable snapshot."""
-        from . import settings
-
         return settings.get()
 
     def notify_order_completed(self, order):
         """Queue the customer's confirmation and the admins' notice in the caller's transaction."""
-        from . import notifications
-
         return notifications.order_completed(order)
 
     def notify_customer(self, kind, order, **extra):
         """Queue another purchase notice to the customer, e.g. ``order_shipped``."""
-        from . import notifications
-
         return notifications.customer_notice(kind, order, **extra)
-
-
-def state() -> _State:
-    """shopmail's state for the current application."""
-    try:
-        return current_app.extensions["shopmail"]
-    except KeyError:
-        raise RuntimeError("shopmail is not set up on this app: call ShopMail(app) first.") from None
-
-
-def session():
-    """The SQLAlchemy session shopmail works in (the host's, when embedded)."""
-    return state().db.session
-
-
-def clear_cache() -> None:
-    """Empty shopmail's own cache namespace (never the host's)."""
-    state().cache.clear()
 
 
 def contact_email() -> str:
     """The public contact address, for the shop's templates."""
-    from . import settings
-
     return settings.get().contact_email
 
 

@@ -7,6 +7,10 @@ notice, exactly like ``ShopMail.notify_order_completed(order)``, in the caller's
 from __future__ import annotations
 
 from blinker import Namespace
+from flask import current_app
+
+from shopmail.core.state import is_set_up
+from shopmail.services import notifications
 
 _signals = Namespace()
 
@@ -17,12 +21,8 @@ order_completed = _signals.signal("order-completed")
 @order_completed.connect
 def _queue_notifications(sender, order=None, **extra):
     """Queue the notifications in the current app's transaction (apps without shopmail are ignored)."""
-    from flask import current_app
-
-    from . import notifications
-
     if order is None:
         raise TypeError("order_completed.send(app, order=order): falta el pedido.")
-    if "shopmail" not in current_app.extensions:
+    if not is_set_up(current_app):
         return None
     return notifications.order_completed(order)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from shopmail import create_app
-from shopmail.models import Base
+from shopmail.core.models import Base
 
 pytest_plugins = [
     "tests.fixtures.smtp_server",
@@ -179,7 +179,7 @@ def runner(app):
 
 @pytest.fixture
 def admin_user(app):
-    from shopmail.auth.service import create_admin
+    from shopmail.services.admins import create_admin
 
     with app.app_context():
         create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)

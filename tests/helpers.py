@@ -7,10 +7,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from shopmail import crypto
-from shopmail.extension import session
-from shopmail.models import Account
-from shopmail.models import utcnow
+from shopmail.core import crypto
+from shopmail.core.models import Account
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
 
 
 def make_account(app, address="tienda@example.com", *, tested=True, password="clave-secreta", **fields):

@@ -7,7 +7,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from shopmail import ShopMail
-from shopmail.models import Base
+from shopmail.core.models import Base
 from tests.conftest import ADMIN_EMAIL
 from tests.conftest import login
 

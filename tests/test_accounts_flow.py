@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from shopmail.extension import session
-from shopmail.models import Account
+from shopmail.core.models import Account
+from shopmail.core.state import session
 from tests.helpers import page
 
 NEW = "/ajustes/cuentas/nueva"
@@ -65,7 +65,7 @@ def test_pass_then_save_without_retyping_password(admin, app, server, caplog):
         account = session().query(Account).one()
         assert account.username == "tienda@example.com"
         assert b"la-buena" not in bytes(account.password_sealed)
-        from shopmail import crypto
+        from shopmail.core import crypto
 
         assert crypto.unseal(account.password_sealed) == "la-buena"
     assert "la-buena" not in body + shown

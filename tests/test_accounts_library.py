@@ -3,9 +3,9 @@
 
 import pytest
 
-from shopmail import settings
-from shopmail.extension import session
-from shopmail.models import Account
+from shopmail.core import settings
+from shopmail.core.models import Account
+from shopmail.core.state import session
 from tests.helpers import field_error
 from tests.helpers import make_account
 from tests.helpers import page

@@ -2,11 +2,11 @@
 and no mail when the held account is the one that would carry it."""
 
 
-from shopmail import alerts
-from shopmail import settings
-from shopmail.extension import session
-from shopmail.models import Account
-from shopmail.models import OutboxMessage
+from shopmail.core import settings
+from shopmail.core.models import Account
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
+from shopmail.services import alerts
 from tests.helpers import make_account
 from tests.helpers import page
 

@@ -7,9 +7,9 @@ import click
 import pytest
 
 from shopmail import create_app
-from shopmail.config import DEFAULTS
-from shopmail.config import from_environ
-from shopmail.extras import require
+from shopmail.core.config import DEFAULTS
+from shopmail.core.config import from_environ
+from shopmail.core.extras import require
 
 
 def test_defaults_applied(app):

@@ -2,9 +2,9 @@
 
 import html
 
-from shopmail.extension import session
-from shopmail.models import Account
-from shopmail.models import AuditEvent
+from shopmail.core.models import Account
+from shopmail.core.models import AuditEvent
+from shopmail.core.state import session
 from tests.conftest import ADMIN_EMAIL
 from tests.helpers import make_account
 
@@ -41,8 +41,8 @@ def test_changes_are_audited_without_secrets(admin, app, runner):
 
 
 def test_outbox_actions_are_audited(app, runner):
-    from shopmail import notifications
-    from shopmail import settings as comms
+    from shopmail.core import settings as comms
+    from shopmail.services import notifications
 
     with app.app_context():
         comms.save(simulation=True, contact_email="hola@tienda.example")

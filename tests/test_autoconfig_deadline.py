@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from shopmail.extension import state
-from shopmail.smtp import autoconfig_xml
-from shopmail.smtp.autoconfig import discover
+from shopmail.core.state import state
+from shopmail.services.autoconfig import discover
+from shopmail.smtp.autoconfig import xml as autoconfig_xml
 from tests.fixtures.https_server import trickle
 from tests.test_autoconfig_support import ADDRESS
 from tests.test_autoconfig_support import config_xml

@@ -2,10 +2,10 @@
 
 import pytest
 
-from shopmail.smtp import providers
-from shopmail.smtp.autoconfig import discover
-from shopmail.smtp.autoconfig_model import SECURITIES
-from shopmail.smtp.autoconfig_model import valid_hostname
+from shopmail.services.autoconfig import discover
+from shopmail.smtp.autoconfig import providers
+from shopmail.smtp.autoconfig.model import SECURITIES
+from shopmail.smtp.autoconfig.model import valid_hostname
 
 
 def offline_config(dns_server, **extra):
@@ -118,7 +118,7 @@ def test_amazon_ses_has_an_entry_per_region():
     ("smtp.gmail.com", None, ("pedidos@tienda.example",)),
 ])
 def test_user_forms(host, typed, expected):
-    from shopmail.smtp.autoconfig_model import candidate_for
+    from shopmail.smtp.autoconfig.model import candidate_for
 
     lead = providers.by_host(host).leads()[0]
     assert candidate_for(lead, "pedidos@tienda.example", typed).user_forms == expected

@@ -2,7 +2,7 @@
 
 import pytest
 
-from shopmail.smtp.autoconfig import discover
+from shopmail.services.autoconfig import discover
 from tests.test_autoconfig_support import ADDRESS
 from tests.test_autoconfig_support import DOMAIN
 from tests.test_autoconfig_support import make_config

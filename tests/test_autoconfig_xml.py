@@ -3,11 +3,11 @@
 
 import pytest
 
-from shopmail.smtp import autoconfig_xml
-from shopmail.smtp.autoconfig import rank
-from shopmail.smtp.autoconfig_model import candidate_for
-from shopmail.smtp.autoconfig_model import substitute
-from shopmail.smtp.autoconfig_xml import XMLError
+from shopmail.smtp.autoconfig import xml as autoconfig_xml
+from shopmail.smtp.autoconfig.discover import rank
+from shopmail.smtp.autoconfig.model import candidate_for
+from shopmail.smtp.autoconfig.model import substitute
+from shopmail.smtp.autoconfig.xml import XMLError
 from tests.helpers import ispdb_corpus
 
 ISPDB = ispdb_corpus()

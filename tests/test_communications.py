@@ -5,7 +5,7 @@ import json
 import pytest
 from flask import render_template_string
 
-from shopmail import settings
+from shopmail.core import settings
 from tests.helpers import field_error
 from tests.helpers import make_account
 from tests.helpers import page

@@ -3,9 +3,9 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from shopmail import crypto
-from shopmail.extension import session
-from shopmail.models import Account
+from shopmail.core import crypto
+from shopmail.core.models import Account
+from shopmail.core.state import session
 
 
 def test_round_trip_is_ciphertext(app):

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from shopmail import migrate
-from shopmail.extension import session
-from shopmail.models import Base
+from shopmail.core import migrate
+from shopmail.core.models import Base
+from shopmail.core.state import session
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
 

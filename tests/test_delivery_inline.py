@@ -6,8 +6,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from shopmail.core.state import session
 from shopmail.delivery import inline
-from shopmail.extension import session
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
 from tests.test_delivery_support import wait_until

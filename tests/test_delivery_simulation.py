@@ -3,8 +3,8 @@
 (Inline delivery has its own test in test_delivery_inline.py.)
 """
 
-from shopmail.extension import session
-from shopmail.notifications import send_test
+from shopmail.core.state import session
+from shopmail.services.notifications import send_test
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from shopmail import settings
-from shopmail.extension import session
-from shopmail.models import OutboxMessage
+from shopmail.core import settings
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
 from tests.helpers import make_account
 
 SENDER = "tienda@tienda.example"

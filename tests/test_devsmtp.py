@@ -5,8 +5,8 @@ import socket
 import ssl
 from email.message import EmailMessage
 
-from shopmail.devsmtp import CaptureHandler
-from shopmail.devsmtp import make_controller
+from shopmail.cli.devsmtp import CaptureHandler
+from shopmail.cli.devsmtp import make_controller
 
 
 def test_capture_server_accepts_any_login_over_starttls_and_prints_a_line():

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from shopmail import settings
-from shopmail.extension import session
-from shopmail.models import Account
-from shopmail.models import AuditEvent
+from shopmail.core import settings
+from shopmail.core.models import Account
+from shopmail.core.models import AuditEvent
+from shopmail.core.state import session
 
 FUZZ = hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

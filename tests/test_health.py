@@ -2,8 +2,8 @@
 
 import json
 
-from shopmail import settings
-from shopmail.health import beat
+from shopmail.core import settings
+from shopmail.services.status import beat
 from tests.helpers import make_account
 
 
@@ -27,7 +27,7 @@ def stamp(app):
     """The test tables come from create_all; tell Alembic they are at head."""
     from alembic import command
 
-    from shopmail import migrate
+    from shopmail.core import migrate
 
     with app.app_context():
         command.stamp(migrate._config(), "shopmail@head")

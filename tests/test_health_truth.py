@@ -6,9 +6,9 @@ import re
 
 import sqlalchemy as sa
 
-from shopmail.extension import session
-from shopmail.models import OutboxMessage
-from shopmail.models import utcnow
+from shopmail.core.models import OutboxMessage
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
 from tests import test_delivery_support as support
 from tests.helpers import make_account
 from tests.helpers import page

@@ -59,10 +59,10 @@ def test_limits_live_in_redis(admin, app, closed_port):
 @pytest.mark.app_config(SHOPMAIL_RATE_LIMIT="3 per minute")
 def test_full_check_on_estado_counts_against_the_same_budget(client, app, smtp_server, smtp_ca_file, dns_server):
     """Issue 14, finding 8: every action that touches the network is counted (the full check logs in)."""
-    from shopmail import migrate
-    from shopmail import settings
-    from shopmail.auth.service import create_admin
-    from shopmail.models import Base
+    from shopmail.core import migrate
+    from shopmail.core import settings
+    from shopmail.core.models import Base
+    from shopmail.services.admins import create_admin
     from tests.conftest import ADMIN_EMAIL
     from tests.conftest import ADMIN_PASSWORD
     from tests.conftest import login

@@ -4,8 +4,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from shopmail import migrate
-from shopmail.models import Base
+from shopmail.core import migrate
+from shopmail.core.models import Base
 
 
 def test_upgrade_to_head_matches_models(app):

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from shopmail import notifications
-from shopmail.extension import session
-from shopmail.models import OutboxMessage
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
+from shopmail.services import notifications
 from tests import test_delivery_support as support
 from tests.helpers import QueryCounter
 from tests.test_delivery_support import order
@@ -126,7 +126,7 @@ def test_a_customer_address_that_cannot_receive_mail_fails_that_mail_only(shop, 
 
 def test_a_display_name_with_a_line_break_holds_the_accounts_mail(shop):
     with shop.app.app_context():
-        from shopmail.models import Account
+        from shopmail.core.models import Account
 
         session().execute(sa.update(Account).values(display_name="Tienda\r\nBcc: victima@otro.example"))
         session().commit()

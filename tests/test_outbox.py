@@ -5,8 +5,8 @@ import re
 
 import sqlalchemy as sa
 
-from shopmail.extension import session
-from shopmail.models import OutboxMessage
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
 

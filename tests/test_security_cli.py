@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from shopmail.extension import session
-from shopmail.models import Account
+from shopmail.core.models import Account
+from shopmail.core.state import session
 
 pytestmark = pytest.mark.sqlite_only
 

@@ -84,7 +84,7 @@ def test_a_stranger_cannot_lock_the_owner_out_of_a_browser_they_used(app, admin_
 
 
 def test_one_client_cannot_guess_across_many_accounts(app, admin_user):
-    from shopmail.auth.service import CLIENT_FACTOR
+    from shopmail.services.admins import CLIENT_FACTOR
 
     limit = app.config["SHOPMAIL_LOGIN_MAX_FAILURES"] * CLIENT_FACTOR
     guesser = new_client(app, "203.0.113.7")
@@ -128,8 +128,8 @@ def test_a_copied_session_cookie_stops_working_after_logout(app, admin_user):
 
 
 def test_guessed_addresses_do_not_pile_up_once_their_window_is_over(app, admin_user):
-    from shopmail.extension import session
-    from shopmail.models import LoginThrottle
+    from shopmail.core.models import LoginThrottle
+    from shopmail.core.state import session
 
     app.config["SHOPMAIL_LOGIN_LOCKOUT_SECONDS"] = 1
     for n in range(3):

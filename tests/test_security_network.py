@@ -11,8 +11,8 @@ from dnslib import A
 from dnslib import QTYPE
 from dnslib import RR
 
-from shopmail.smtp.autoconfig import discover
-from shopmail.smtp.autoconfig_fetch import is_public
+from shopmail.services.autoconfig import discover
+from shopmail.smtp.autoconfig.fetch import is_public
 from shopmail.smtp.probe import probe
 from shopmail.smtp.probe import Target
 from tests.fixtures.dns_server import running_dns

@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from shopmail import create_app
-from shopmail.smtp.autoconfig import discover
+from shopmail.services.autoconfig import discover
 from tests.conftest import make_config as app_config
 from tests.helpers import field_error
 from tests.helpers import make_account

@@ -103,7 +103,7 @@ def test_cli_edit_to_another_port_needs_the_password(runner, app, servers, accou
     result = runner.invoke(args=args + (["--skip-test"] if skip else []))
     assert result.exit_code == 1 and RETYPE in result.output
     assert capture.auth_attempts == []
-    from shopmail.accounts.service import get
+    from shopmail.services.accounts import get
 
     with app.app_context():
         assert get(account_id).port == own.port

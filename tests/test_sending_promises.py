@@ -9,9 +9,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from shopmail import settings
-from shopmail.extension import session
-from shopmail.models import Account
+from shopmail.core import settings
+from shopmail.core.models import Account
+from shopmail.core.state import session
 from tests import test_delivery_support as support
 from tests.helpers import make_account
 from tests.helpers import page

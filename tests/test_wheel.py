@@ -119,7 +119,7 @@ def test_the_wheel_holds_templates_static_migrations_translations_and_provider_d
 
 def test_shopmail_imports_from_the_installed_wheel(fresh_python, tmp_path):
     out = run(str(fresh_python), "-c",
-              "import shopmail, flask; from shopmail import migrate; from importlib import resources; "
+              "import shopmail, flask; from shopmail.core import migrate; from importlib import resources; "
               "from babel.support import Translations; "
               "print(shopmail.__file__); print(migrate.migrations_dir()); "
               "print(resources.files('shopmail.smtp').joinpath('providers.json').is_file()); "

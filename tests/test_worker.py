@@ -5,11 +5,11 @@ import random
 
 import sqlalchemy as sa
 
+from shopmail.core.models import Account
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
 from shopmail.delivery import claim
 from shopmail.delivery import worker
-from shopmail.extension import session
-from shopmail.models import Account
-from shopmail.models import OutboxMessage
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
 from tests.test_delivery_support import PASSWORD
@@ -84,7 +84,7 @@ def test_a_refused_login_holds_the_mail_flags_the_account_and_a_passing_test_res
     assert len(shop.server.auth_attempts) == 1  # no hammering the server with a wrong password
 
     shop.server.users = {"tienda@tienda.example": PASSWORD}
-    from shopmail.accounts import service
+    from shopmail.services import accounts as service
 
     with shop.app.app_context():
         assert service.test_saved(shop.account_id).ok  # Probar SMTP passes → the account resumes

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from shopmail import settings
+from shopmail.core import settings
 from tests import test_delivery_support as support
 from tests.helpers import make_account
 from tests.test_delivery_support import start_worker

@@ -111,8 +111,8 @@ def _workers_seen(shop) -> int:
     """Workers that have reported a heartbeat (each does after its first pass)."""
     import sqlalchemy as sa
 
-    from shopmail.extension import session
-    from shopmail.models import WorkerHeartbeat
+    from shopmail.core.models import WorkerHeartbeat
+    from shopmail.core.state import session
 
     with shop.app.app_context():
         return session().scalar(sa.select(sa.func.count()).select_from(WorkerHeartbeat))

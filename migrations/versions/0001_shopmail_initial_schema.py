@@ -8,8 +8,7 @@ Create Date: 2026-11-27 03:40:45.963556
 import sqlalchemy as sa
 from alembic import op
 
-import shopmail.models
-
+import shopmail.core.models
 
 revision = '0001'
 down_revision = None
@@ -29,12 +28,12 @@ def upgrade():
     sa.Column('port', sa.Integer(), nullable=False),
     sa.Column('security', sa.String(length=10), nullable=False),
     sa.Column('verify_cert', sa.Boolean(), nullable=False),
-    sa.Column('created_at', shopmail.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', shopmail.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('last_test_ok', sa.Boolean(), nullable=True),
     sa.Column('last_test_reason', sa.String(length=40), nullable=True),
-    sa.Column('last_test_at', shopmail.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_test_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_test_summary', sa.Text(), nullable=True),
     sa.Column('held_reason', sa.String(length=40), nullable=True),
     sa.Column('held_detail', sa.Text(), nullable=True),
@@ -48,9 +47,9 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', shopmail.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', shopmail.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', shopmail.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', shopmail.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shopmail_admin')),
     sa.UniqueConstraint('email', name=op.f('uq_shopmail_admin_email'))
     )
@@ -65,12 +64,12 @@ def upgrade():
     sa.Column('body', sa.LargeBinary(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('next_attempt_at', shopmail.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('lease_owner', sa.String(length=100), nullable=True),
-    sa.Column('lease_until', shopmail.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', shopmail.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('account_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', shopmail.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', shopmail.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['shopmail_account.id'], name=op.f('fk_shopmail_outbox_account_id_shopmail_account'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shopmail_outbox')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_shopmail_outbox_dedupe_key'))
@@ -86,7 +85,7 @@ def upgrade():
     sa.Column('contact_email', sa.String(length=254), nullable=False),
     sa.Column('admin_emails', sa.JSON(), nullable=False),
     sa.Column('simulation', sa.Boolean(), nullable=False),
-    sa.Column('updated_at', shopmail.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['sending_account_id'], ['shopmail_account.id'], name=op.f('fk_shopmail_settings_sending_account_id_shopmail_account'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shopmail_settings'))

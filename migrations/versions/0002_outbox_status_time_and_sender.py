@@ -8,8 +8,7 @@ Create Date: 2026-11-27 03:49:20.677008
 import sqlalchemy as sa
 from alembic import op
 
-import shopmail.models
-
+import shopmail.core.models
 
 revision = '0002'
 down_revision = '0001'
@@ -20,11 +19,11 @@ depends_on = None
 def upgrade():
     # Added nullable, filled from created_at, then made NOT NULL: the table may already hold mail.
     with op.batch_alter_table('shopmail_outbox', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('updated_at', shopmail.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('updated_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('sent_from', sa.String(length=400), nullable=True))
     op.execute("UPDATE shopmail_outbox SET updated_at = COALESCE(sent_at, created_at)")
     with op.batch_alter_table('shopmail_outbox', schema=None) as batch_op:
-        batch_op.alter_column('updated_at', existing_type=shopmail.models.UTCDateTime(timezone=True),
+        batch_op.alter_column('updated_at', existing_type=shopmail.core.models.UTCDateTime(timezone=True),
                               nullable=False)
         batch_op.create_index(batch_op.f('ix_shopmail_outbox_updated_at'), ['updated_at'], unique=False)
 

@@ -8,8 +8,7 @@ Create Date: 2026-11-27 03:56:26.630105
 import sqlalchemy as sa
 from alembic import op
 
-import shopmail.models
-
+import shopmail.core.models
 
 revision = '0003'
 down_revision = '0002'
@@ -25,10 +24,10 @@ def upgrade():
     sa.Column('level', sa.String(length=10), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
-    sa.Column('created_at', shopmail.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', shopmail.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('notified_at', shopmail.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('acknowledged_at', shopmail.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('notified_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('acknowledged_by', sa.String(length=254), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shopmail_alert'))
     )
@@ -38,7 +37,7 @@ def upgrade():
 
     op.create_table('shopmail_audit',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', shopmail.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', shopmail.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=254), nullable=False),
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('target', sa.String(length=100), nullable=False),
@@ -51,8 +50,8 @@ def upgrade():
 
     op.create_table('shopmail_worker',
     sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('started_at', shopmail.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', shopmail.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', shopmail.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('processed', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_shopmail_worker'))
     )

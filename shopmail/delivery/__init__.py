@@ -1,9 +1,5 @@
-"""Getting mail out: compose (messages), outbox (rows and admin actions), claim (leases), transport
-(SMTP through the sending account), worker (passes), inline (no worker needed), runner (CLI loop).
-
-Other parts of shopmail call ``resume_account(account_id)`` after a passing SMTP test.
+"""Getting mail out: events (signals to the layers above), statuses, compose (messages), outbox (rows written
+in the caller's transaction), actions (what admins and a passed test do with them), claim (leases), recorder,
+history, transport (SMTP through the sending account), worker (passes), wake and inline (no worker needed),
+runner (the CLI loop).
 """
-
-from .outbox import resume_account
-
-__all__ = ["resume_account"]

@@ -23,17 +23,17 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy import update
 
-from ..extension import session
-from ..models import OutboxMessage
-from ..models import utcnow
-from ..text import clean_or_none
-from .outbox import FAILED
-from .outbox import HELD
-from .outbox import QUEUED
-from .outbox import RETRY
-from .outbox import SENDING
-from .outbox import SENT
-from .outbox import SIMULATED
+from shopmail.core.models import OutboxMessage
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
+from shopmail.core.text import clean_or_none
+from shopmail.delivery.statuses import FAILED
+from shopmail.delivery.statuses import HELD
+from shopmail.delivery.statuses import QUEUED
+from shopmail.delivery.statuses import RETRY
+from shopmail.delivery.statuses import SENDING
+from shopmail.delivery.statuses import SENT
+from shopmail.delivery.statuses import SIMULATED
 
 T = OutboxMessage.__table__
 _ASYNC_COMMIT = text("SET synchronous_commit = off")

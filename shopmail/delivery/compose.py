@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from email import message_from_bytes
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -16,14 +17,14 @@ from email.utils import format_datetime
 
 from flask import current_app
 
-from ..addresses import AddressError
-from ..addresses import needs_smtputf8
-from ..addresses import normalize
-from ..addresses import wire
-from ..babel import default_locale
-from ..babel import gettext as _
-from ..babel import use_locale
-from ..text import clean
+from shopmail.core.addresses import AddressError
+from shopmail.core.addresses import needs_smtputf8
+from shopmail.core.addresses import normalize
+from shopmail.core.addresses import wire
+from shopmail.core.i18n import default_locale
+from shopmail.core.i18n import gettext as _
+from shopmail.core.i18n import use_locale
+from shopmail.core.text import clean
 
 #: Characters that would let a value start a new header line.
 _BREAKERS = ("\r", "\n", "\0")
@@ -154,6 +155,4 @@ def with_sender(body: bytes, from_line: bytes) -> bytes:
 
 def parse(raw: bytes) -> EmailMessage:
     """A stored message back as an ``EmailMessage`` (for the Registro de envíos)."""
-    from email import message_from_bytes
-
     return message_from_bytes(raw, policy=policy.SMTP)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from sqlalchemy import cast
@@ -12,24 +11,16 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import String
 
-from ..extension import session
-from ..models import OutboxMessage as M
-from ..models import utcnow
-from . import outbox
+from shopmail.core.models import OutboxMessage as M
+from shopmail.core.models import utcnow
+from shopmail.core.paging import Page
+from shopmail.core.paging import paginate
+from shopmail.core.state import session
+from shopmail.delivery import statuses
 
 PER_PAGE = 50
 CHART_DAYS = 14
-CHART_STATUSES = (outbox.SENT, outbox.FAILED, outbox.SIMULATED)
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of messages, newest first."""
-
-    items: list
-    page: int
-    pages: int
-    total: int
+CHART_STATUSES = (statuses.SENT, statuses.FAILED, statuses.SIMULATED)
 
 
 def search(status: str | None = None, kind: str | None = None, recipient: str | None = None,
@@ -43,12 +34,7 @@ def search(status: str | None = None, kind: str | None = None, recipient: str | 
     if recipient:
         needle = recipient.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(func.lower(cast(M.recipients, String)).like(f"%{needle}%", escape="\\"))
-    total = session().scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    items = session().scalars(query.order_by(M.created_at.desc(), M.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
-    return Page(list(items), page, pages, total)
+    return paginate(query.order_by(M.created_at.desc(), M.id.desc()), page, per_page)
 
 
 def kinds() -> list[str]:

@@ -15,22 +15,20 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import current_app
 from flask import g
-from flask import has_app_context
-from flask import has_request_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from ..extension import session
+from shopmail.delivery import worker
+from shopmail.delivery.wake import after_commit
+from shopmail.delivery.wake import enabled
+from shopmail.delivery.wake import KEY as _KEY
+from shopmail.delivery.wake import kick
+
+__all__ = ["InlineDelivery", "after_commit", "delivery_for", "enabled", "init_app", "kick"]
 
 log = logging.getLogger("shopmail.delivery")
 
 POLL_SECONDS = 30.0
-_PENDING = "shopmail_send_after_commit"
-_KEY = "shopmail_inline_delivery"
 _install_lock = threading.Lock()
-_installed = False
 
 
 class InlineDelivery:
@@ -63,8 +61,6 @@ class InlineDelivery:
             thread.join(timeout)
 
     def _run(self) -> None:
-        from . import worker
-
         while not self.stopping.is_set():
             self.wake.clear()
             wait = POLL_SECONDS
@@ -89,60 +85,17 @@ def delivery_for(app) -> InlineDelivery:
         return found
 
 
-def enabled() -> bool:
-    """Whether this app delivers from its web processes (SHOPMAIL_SEND_INLINE)."""
-    return bool(current_app.config.get("SHOPMAIL_SEND_INLINE"))
-
-
-def after_commit() -> None:
-    """Wake delivery once the caller's transaction commits (nothing happens on rollback)."""
-    if not enabled():
-        return
-    _install_listeners()
-    session().info[_PENDING] = True
-
-
-def kick() -> None:
-    """Wake delivery at the end of the current request (outside a request: only if already running)."""
-    if not enabled():
-        return
-    if has_request_context():
-        g.shopmail_kick = True
-        return
-    found = current_app.extensions.get(_KEY)
-    if found is not None and found.thread is not None and found.thread.is_alive():
-        found.kick()
-
-
-def _install_listeners() -> None:
-    global _installed
-    with _install_lock:
-        if not _installed:
-            event.listen(Session, "after_commit", _committed)
-            event.listen(Session, "after_rollback", _rolled_back)
-            _installed = True
-
-
-def _committed(sess) -> None:
-    if sess.info.pop(_PENDING, None) and has_app_context():
-        kick()
-
-
-def _rolled_back(sess) -> None:
-    sess.info.pop(_PENDING, None)
-
-
 def init_app(app) -> None:
     """Hook delivery into the app's requests: the first request starts it, a commit wakes it."""
 
     def first_request():
         """Pick up what an earlier process left in the outbox."""
-        if app.config.get("SHOPMAIL_SEND_INLINE") and app.extensions.get(_KEY) is None:
+        if enabled(app) and app.extensions.get(_KEY) is None:
             delivery_for(app).kick()
 
     def end_of_request(exc):
         """The response is done: wake delivery if this request committed mail."""
-        if g.pop("shopmail_kick", None) and app.config.get("SHOPMAIL_SEND_INLINE"):
+        if g.pop("shopmail_kick", None) and enabled(app):
             delivery_for(app).kick()
 
     app.before_request(first_request)

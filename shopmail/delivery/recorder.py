@@ -21,8 +21,8 @@ from concurrent.futures import Future
 
 from flask import current_app
 
-from ..extension import session
-from . import claim
+from shopmail.core.state import session
+from shopmail.delivery import claim
 
 log = logging.getLogger("shopmail.delivery")
 _STOP = object()

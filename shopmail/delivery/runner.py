@@ -14,13 +14,17 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from ..babel import gettext as _
-from ..extension import session
-from ..models import Account
-from ..models import OutboxMessage
-from . import claim
-from . import outbox
-from . import worker
+from shopmail.core.config import setting
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import Account
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
+from shopmail.delivery import actions
+from shopmail.delivery import claim
+from shopmail.delivery import events
+from shopmail.delivery import outbox
+from shopmail.delivery import statuses
+from shopmail.delivery import worker
 
 
 @dataclass(frozen=True)
@@ -45,23 +49,23 @@ def deliver_now(queued: outbox.Queued) -> Outcome:
     A flagged sending account is tried anyway: when the message gets through, the flag is cleared
     and the account's held mail goes out.
     """
-    if queued.status == outbox.SIMULATED:  # decided when it was queued (simulation or the lock)
+    if queued.status == statuses.SIMULATED:  # decided when it was queued (simulation or the lock)
         return Outcome(True, queued.status, _("Modo simulación activo: el correo se ha guardado en el Registro "
                                               "de envíos y no se ha enviado."), queued.id, queued.message_id)
     worker.deliver_due(batch=1, only=[queued.id], ignore_flag=True)
     row = _settled(queued.id)
-    if row.status == outbox.SENT:
+    if row.status == statuses.SENT:
         account = session().get(Account, row.account_id) if row.account_id else None
         if account is not None and account.held_reason:
-            outbox.resume_account(account.id)
+            actions.resume_account(account.id)
         return Outcome(True, row.status, _("Correo enviado a %(to)s desde %(sender)s.",
                                            to=", ".join(row.recipients), sender=row.sent_from),
                        row.id, row.message_id, row.last_error)
     messages = {
-        outbox.HELD: _("El correo está retenido: %(e)s"),
-        outbox.RETRY: _("El servidor no aceptó el correo por ahora; se reintentará solo. %(e)s"),
-        outbox.FAILED: _("El servidor rechazó el correo: %(e)s"),
-        outbox.SIMULATED: _("El correo se ha guardado sin enviar: %(e)s"),
+        statuses.HELD: _("El correo está retenido: %(e)s"),
+        statuses.RETRY: _("El servidor no aceptó el correo por ahora; se reintentará solo. %(e)s"),
+        statuses.FAILED: _("El servidor rechazó el correo: %(e)s"),
+        statuses.SIMULATED: _("El correo se ha guardado sin enviar: %(e)s"),
     }
     text = messages.get(row.status, _("Estado del envío: %(e)s")) % {"e": row.last_error or row.status}
     return Outcome(False, row.status, text, row.id, row.message_id, row.last_error)
@@ -70,11 +74,11 @@ def deliver_now(queued: outbox.Queued) -> Outcome:
 def _settled(message_id: int, patience: float | None = None) -> OutboxMessage:
     """The message once no worker holds it any more (another may have claimed it first)."""
     deadline = time.monotonic() + (patience if patience is not None
-                                   else float(current_app.config["SHOPMAIL_SMTP_TIMEOUT"]) + 2)
+                                   else setting(current_app.config, "SHOPMAIL_SMTP_TIMEOUT") + 2)
     while True:
         session().expire_all()
         row = session().get(OutboxMessage, message_id)
-        if row.status not in (outbox.SENDING, outbox.QUEUED) or time.monotonic() > deadline:
+        if row.status not in (statuses.SENDING, statuses.QUEUED) or time.monotonic() > deadline:
             return row
         session().commit()
         time.sleep(0.1)
@@ -109,11 +113,10 @@ def run(app, *, once: bool = False, batch: int = 100, poll: float = 5.0,
 
 
 def _beat(owner: str, processed: int) -> None:
-    """The worker's sign of life for `flask shopmail status` (never stops delivery)."""
-    from .. import health
-
+    """The worker's sign of life for `flask shopmail status` (``services.status`` records it; never stops
+    delivery)."""
     try:
-        health.beat(owner, processed)
+        events.worker_beat.send(current_app._get_current_object(), owner=owner, processed=processed)
     except Exception:
         session().rollback()
 

@@ -14,17 +14,17 @@ from concurrent.futures import Future
 
 from flask import current_app
 
-from .. import addresses
-from .. import crypto
-from ..babel import gettext as _
-from ..smtp import reasons
-from ..smtp import sockets
-from ..smtp.connection import classify_send_error
-from ..smtp.connection import open_smtp
-from ..smtp.connection import SMTPFailure
-from ..smtp.connection import Target
-from ..smtp.probe import target_from_config
-from . import compose
+from shopmail.core import addresses
+from shopmail.core import crypto
+from shopmail.core.i18n import gettext as _
+from shopmail.delivery import compose
+from shopmail.smtp import reasons
+from shopmail.smtp import sockets
+from shopmail.smtp.connection import classify_send_error
+from shopmail.smtp.connection import open_smtp
+from shopmail.smtp.connection import SMTPFailure
+from shopmail.smtp.connection import Target
+from shopmail.smtp.probe import target_from_config
 
 ACCOUNT = "account"
 
@@ -35,6 +35,12 @@ def target_for(account) -> Target:
         password = crypto.unseal(account.password_sealed) if account.password_sealed else None
     except crypto.SecretKeyError as exc:
         raise SMTPFailure("secret_unreadable", str(exc), kind=ACCOUNT, step="auth") from None
+    return account_target(account, password)
+
+
+def account_target(account, password: str | None) -> Target:
+    """The one account → SMTP target: the account's server, security and addresses, the app's SMTP
+    options. With no password there is no login (the user name is then never sent)."""
     return target_from_config(current_app.config, host=account.host, port=account.port,
                               security=account.security, username=account.username or "",
                               password=password, verify_cert=bool(account.verify_cert),

@@ -17,18 +17,24 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask import has_app_context
+from sqlalchemy import func
+from sqlalchemy import select
 
-from .. import settings
-from ..babel import gettext as _
-from ..extension import session
-from ..models import Account
-from ..models import utcnow
-from ..smtp.connection import SMTPFailure
-from . import claim
-from . import outbox
-from . import transport
-from .recorder import LeaseKeeper
-from .recorder import Recorder
+from shopmail.core import settings
+from shopmail.core.config import setting
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import OutboxMessage as M
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
+from shopmail.delivery import actions
+from shopmail.delivery import claim
+from shopmail.delivery import events
+from shopmail.delivery import outbox
+from shopmail.delivery import statuses
+from shopmail.delivery import transport
+from shopmail.delivery.recorder import LeaseKeeper
+from shopmail.delivery.recorder import Recorder
+from shopmail.smtp.connection import SMTPFailure
 
 log = logging.getLogger("shopmail.delivery")
 
@@ -60,22 +66,21 @@ def backoff(attempts: int, rng=random, base: float | None = None) -> float:
     """Seconds before the next try after ``attempts`` tries: exponential, capped, with jitter.
     ``base`` defaults to SHOPMAIL_RETRY_BASE_SECONDS (60)."""
     if base is None:
-        base = float(current_app.config.get("SHOPMAIL_RETRY_BASE_SECONDS", BASE_DELAY)) if has_app_context() \
-            else BASE_DELAY
+        base = setting(current_app.config, "SHOPMAIL_RETRY_BASE_SECONDS") if has_app_context() else BASE_DELAY
     delay = min(MAX_DELAY, base * 2 ** max(0, attempts - 1))
     return delay * rng.uniform(0.5, 1.0)
 
 
 def lease_seconds() -> float:
     """SHOPMAIL_OUTBOX_LEASE_SECONDS: how long claimed messages stay ours."""
-    return float(current_app.config["SHOPMAIL_OUTBOX_LEASE_SECONDS"])
+    return float(setting(current_app.config, "SHOPMAIL_OUTBOX_LEASE_SECONDS"))
 
 
 def message_seconds() -> float:
     """SHOPMAIL_SMTP_MESSAGE_DEADLINE: the hard deadline of one message on an open connection, however
     slowly the server trickles its reply. Meanwhile a ``LeaseKeeper`` renews the worker's lease, so a live
     worker never loses its claim to another one (which would send the message a second time)."""
-    return max(1.0, float(current_app.config.get("SHOPMAIL_SMTP_MESSAGE_DEADLINE") or 600.0))
+    return max(1.0, setting(current_app.config, "SHOPMAIL_SMTP_MESSAGE_DEADLINE") or 600.0)
 
 
 def simulation_note() -> str | None:
@@ -85,7 +90,7 @@ def simulation_note() -> str | None:
     resumed, retried, released mail alike). Starts a fresh transaction so the saved switch is current.
     """
     session().commit()
-    if outbox.simulation_locked():
+    if actions.simulation_locked():
         return _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía.")
     if settings.simulating_now():
         return _("Modo simulación activo: el correo se ha guardado en el servidor y no se ha enviado.")
@@ -97,22 +102,22 @@ def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
     note = simulation_note()
     if note is not None:
         # Everything that would leave now stays on the server instead: due mail and held mail alike.
-        report.simulated += outbox.simulate_held(note)
+        report.simulated += actions.simulate_held(note)
         session().commit()
         while ids := claim.claim(owner, batch, lease_seconds(), ids=only):
             report.simulated += claim.simulate(ids, owner, note)
         return None
     snap = settings.get()
-    account = session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
+    account = settings.sending_account(snap)
     if account is None:
-        report.held += outbox.hold_waiting(None, outbox.no_account_text())
+        report.held += actions.hold_waiting(None, outbox.no_account_text())
         session().commit()
         return None
     if account.held_reason and not ignore_flag:
-        report.held += outbox.hold_waiting(account.id, account.held_detail or account.held_reason)
+        report.held += actions.hold_waiting(account.id, account.held_detail or account.held_reason)
         session().commit()
         return None
-    if not account.held_reason and outbox.release_held():
+    if not account.held_reason and actions.release_held():
         session().commit()
     return account
 
@@ -198,9 +203,10 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
         verdict = "down" if batch_failure.kind == "transient" else "account"
         failure = batch_failure
         if verdict == "account":
-            recorder.call(outbox.hold_account, sender.account_id, failure.reason, transport.describe(failure))
-            recorder.call(_tell_admins, "account_held", sender.account_id, sender.address, failure.reason,
-                          transport.describe(failure))
+            recorder.call(actions.hold_account, sender.account_id, failure.reason, transport.describe(failure))
+            recorder.call(_tell_admins, events.account_held, {
+                "account_id": sender.account_id, "address": sender.address, "reason": failure.reason,
+                "detail": transport.describe(failure)})
             log.error("Cuenta %s necesita atención (%s): %s", sender.address, failure.reason,
                       transport.describe(failure))
         else:
@@ -236,7 +242,8 @@ def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Repor
             text = _("Sin entregar tras tres días de reintentos: %(e)s", e=text)
         recorder.call(claim.failed, [row.id], recorder.owner, text)
         if row.kind != "test":  # a failed test mail is shown to the admin who sent it
-            recorder.call(_tell_admins, "message_failed", row.kind, list(row.recipients), text)
+            recorder.call(_tell_admins, events.message_failed,
+                          {"kind": row.kind, "recipients": list(row.recipients), "detail": text})
         report.failed += 1
     else:
         next_at = utcnow() + dt.timedelta(seconds=backoff(row.attempts))
@@ -244,15 +251,13 @@ def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Repor
         report.retried += 1
 
 
-def _tell_admins(event: str, *args) -> None:
-    """Raise an alert (``alerts.account_held`` / ``alerts.message_failed``). Alerts are news, not
-    records: failing to raise one never disturbs delivery."""
-    from .. import alerts
-
+def _tell_admins(event, details: dict) -> None:
+    """Send ``event`` (``events.account_held`` / ``events.message_failed``; ``services.alerts`` raises the
+    alert). Alerts are news, not records: failing to raise one never disturbs delivery."""
     try:
-        getattr(alerts, event)(*args)
+        event.send(current_app._get_current_object(), **details)
     except Exception:
-        log.exception("No se pudo crear el aviso %s.", event)
+        log.exception("No se pudo crear el aviso %s.", event.name)
         session().rollback()
 
 
@@ -261,22 +266,17 @@ def seconds_until_next(idle_poll: float = 60.0) -> float | None:
 
     Held mail is looked at again every ``idle_poll`` seconds (a sending account may have been chosen).
     """
-    from sqlalchemy import func
-    from sqlalchemy import select
-
-    from ..models import OutboxMessage as M
-
     query = select(M.status, func.min(M.next_attempt_at), func.min(M.lease_until)).where(
-        M.status.in_(outbox.WAITING)).group_by(M.status)
+        M.status.in_(statuses.WAITING)).group_by(M.status)
     found = session().execute(query).all()
     session().commit()
     if not found:
         return None
     now, waits = utcnow(), []
     for status, next_at, lease_until in found:
-        if status in (outbox.QUEUED, outbox.RETRY):
+        if status in (statuses.QUEUED, statuses.RETRY):
             waits.append((next_at - now).total_seconds())
-        elif status == outbox.SENDING and lease_until is not None:
+        elif status == statuses.SENDING and lease_until is not None:
             waits.append((lease_until - now).total_seconds() + 1)
         else:
             waits.append(idle_poll)

@@ -15,18 +15,18 @@ import time
 from dataclasses import dataclass
 from dataclasses import field
 
-from .. import progress
-from ..text import clean
-from . import reasons
-from . import sockets
-from .reasons import SMTPFailure
-from .replies import BoundedSMTP
-from .replies import ReplyTooLong
-from .resolve import DNSFailure
-from .resolve import DNSTimeout
-from .resolve import Resolver
-from .sockets import client_context
-from .sockets import TLSInfo
+from shopmail.core import progress
+from shopmail.core.text import clean
+from shopmail.smtp import reasons
+from shopmail.smtp import sockets
+from shopmail.smtp.reasons import SMTPFailure
+from shopmail.smtp.replies import BoundedSMTP
+from shopmail.smtp.replies import ReplyTooLong
+from shopmail.smtp.resolve import DNSFailure
+from shopmail.smtp.resolve import DNSTimeout
+from shopmail.smtp.resolve import Resolver
+from shopmail.smtp.sockets import client_context
+from shopmail.smtp.sockets import TLSInfo
 
 SECURITIES = ("starttls", "ssl", "none")
 #: Seconds of silence on a plain connection before checking whether the port expects TLS.

@@ -14,17 +14,17 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
 
-from ..addresses import AddressError
-from ..addresses import needs_smtputf8
-from ..addresses import wire
-from ..babel import gettext as _
-from ..config import parse_list
-from . import reasons
-from .connection import Conversation
-from .connection import SMTPFailure
-from .connection import Step
-from .connection import Target
-from .connection import TLSInfo
+from shopmail.core.addresses import AddressError
+from shopmail.core.addresses import needs_smtputf8
+from shopmail.core.addresses import wire
+from shopmail.core.config import SmtpOptions
+from shopmail.core.i18n import gettext as _
+from shopmail.smtp import reasons
+from shopmail.smtp.connection import Conversation
+from shopmail.smtp.connection import SMTPFailure
+from shopmail.smtp.connection import Step
+from shopmail.smtp.connection import Target
+from shopmail.smtp.connection import TLSInfo
 
 __all__ = ["ProbeResult", "Step", "TLSInfo", "Target", "probe", "target_from_config"]
 
@@ -80,14 +80,7 @@ def target_from_config(config, **values) -> Target:
     ``values`` are the Target's own fields (host, port, security, username, password, ...) and win
     over the configuration.
     """
-    nameservers = config.get("SHOPMAIL_DNS_NAMESERVERS") or ()
-    settings = {
-        "timeout": float(config.get("SHOPMAIL_SMTP_TIMEOUT") or 10.0),
-        "ca_file": config.get("SHOPMAIL_SMTP_CA_FILE") or None,
-        "local_hostname": config.get("SHOPMAIL_SMTP_LOCAL_HOSTNAME") or None,
-        "nameservers": tuple(parse_list(nameservers)),
-    }
-    settings.update(values)
+    settings = {**asdict(SmtpOptions.from_config(config)), **values}
     settings["port"] = int(settings["port"])
     settings["security"] = str(settings["security"]).lower()
     return Target(**settings)

@@ -12,8 +12,8 @@ import re
 import smtplib
 import ssl
 
-from ..babel import lazy_gettext as _l
-from ..text import clean
+from shopmail.core.i18n import lazy_gettext as _l
+from shopmail.core.text import clean
 
 TRANSIENT = "transient"
 PERMANENT = "permanent"

@@ -19,7 +19,8 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
-from ..text import clean
+from shopmail.core.config import parse_list
+from shopmail.core.text import clean
 
 _SYSTEM_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="shopmail-getaddrinfo")
 _DNS_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="shopmail-dns")
@@ -43,8 +44,6 @@ class SRVRecord:
 
 def parse_nameservers(entries) -> list[tuple[str, int]]:
     """``["127.0.0.1:5353", "10.0.0.1", "[::1]:53"]`` (or the same comma-separated) → ``[(ip, port), ...]``."""
-    from ..config import parse_list
-
     servers = []
     for entry in parse_list(entries or []):
         entry = entry.strip()

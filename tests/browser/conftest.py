@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 from werkzeug.serving import WSGIRequestHandler
 
 from shopmail import create_app
-from shopmail.config import parse_bool
+from shopmail.core.config import parse_bool
 from tests.conftest import ADMIN_EMAIL
 from tests.conftest import ADMIN_PASSWORD
 from tests.conftest import make_config
@@ -77,8 +77,8 @@ class _QuietHandler(WSGIRequestHandler):
 
 def _prepare(app) -> None:
     """Create the tables with the real migrations and add the admin."""
-    from shopmail import migrate
-    from shopmail.auth.service import create_admin
+    from shopmail.core import migrate
+    from shopmail.services.admins import create_admin
 
     with app.app_context():
         migrate.upgrade()

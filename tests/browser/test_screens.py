@@ -22,7 +22,7 @@ ORDER = {"number": "A-1001", "customer_email": "lucia@cliente.example", "custome
 @pytest.fixture
 def shop(live_server, smtp_server):
     """A sending account on a real local server, settings saved, and an order placed in simulation mode."""
-    from shopmail import settings
+    from shopmail.core import settings
 
     server = smtp_server(security="starttls", cert_hostname="smtp.tienda.example", users={SHOP: "clave"})
     live_server.dns.add("smtp.tienda.example", "A", "127.0.0.1")
@@ -118,7 +118,7 @@ def test_releasing_a_simulated_mail_asks_first(live_server, shop, page):
     page.get_by_role("button", name="Liberar").click()
     expect(page.locator("main")).to_contain_text("El modo simulación está activo")
     assert shop.messages == []
-    from shopmail import settings
+    from shopmail.core import settings
 
     with live_server.app.app_context():
         settings.save(simulation=False)
@@ -182,7 +182,7 @@ def test_live_tests_count_against_the_rate_limit(live_server, smtp_server, page)
 
 def test_a_test_mail_then_saving_other_settings_keeps_simulation_on(live_server, shop, page):
     """Issue 12, case 2: the page shown after Enviar correo de prueba used to untick the box."""
-    from shopmail import settings
+    from shopmail.core import settings
 
     login(page, live_server)
     page.goto(live_server.url("/ajustes/generales/comunicaciones/"))

@@ -163,6 +163,6 @@ def test_the_shops_cache_and_shopmails_cache_are_apart(app, runner):
     with app.app_context():
         assert cache.get("tienda:portada") == "productos"
         cache.clear()
-        from shopmail import settings
+        from shopmail.core import settings
 
         assert settings.get().admin_emails == ()

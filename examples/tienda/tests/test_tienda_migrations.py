@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from tienda.models import db
 from tienda_testing import flask_cli
 
-from shopmail import migrate as shopmail_migrate
+from shopmail.core import migrate as shopmail_migrate
 
 SHOP_TABLES = {"users", "products", "orders", "order_items"}
 HOST = ("db", "upgrade")

@@ -50,7 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SHOPMAIL_ENCRYPTION_KEYS"]:
         # Development only: a key file in instance/. A real shop keeps the key with its other secrets.
-        from shopmail import crypto
+        from shopmail.core import crypto
 
         app.config["SHOPMAIL_ENCRYPTION_KEYS"] = crypto.instance_key(app.instance_path)
 

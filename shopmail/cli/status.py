@@ -1,0 +1,50 @@
+"""`flask shopmail status` and `flask shopmail doctor`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from shopmail.cli.output import emit
+from shopmail.services.doctor import run
+from shopmail.services.status import status as read
+
+MARKS = {"ok": "✔", "warning": "!", "error": "✘"}
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def status(as_json):
+    """Sending account, simulation, queue, failures, workers."""
+    data = read().to_dict()
+    account = data["sending_account"]
+    lines = [
+        f"Cuenta de envío: {account['address'] if account else '—'}"
+        + (f" (retenida: {account['held_reason']})" if account and account["held_reason"] else ""),
+        f"Última prueba: {account['last_test'] if account else '—'}",
+        f"Modo simulación: {'sí' if data['simulation'] else 'no'}{' (bloqueado)' if data['simulation_locked'] else ''}",
+        f"En cola: {data['queue_depth']} (retenidos: {data['held']}); más antiguo: {data['oldest_waiting_at'] or '—'}",
+        f"Últimas 24 h: {data['sent_24h']} enviados, {data['failures_24h']} fallidos",
+        f"Workers activos: {data['workers_alive']}; último latido: {data['last_worker_heartbeat'] or '—'}",
+    ]
+    lines += [f"AVISO: {alert['message']}" for alert in data["alerts"]]
+    lines += [f"{MARKS[problem['level']]} {problem['message']}" for problem in data["problems"]] or [
+        f"{MARKS['ok']} El correo fluye: cuenta probada, nada retenido, fallido ni atascado."]
+    emit(data, as_json, "\n".join(lines))
+
+
+@click.command("doctor")
+@click.option("--no-test", is_flag=True, help="No probar la cuenta de envío (solo su última prueba).")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def doctor(no_test, as_json):
+    """Check configuration, the sending account and the From domain's SPF, DMARC and MX."""
+    checks = run(test_account=not no_test)
+    emit({"ok": all(c.level != "error" for c in checks), "checks": [c.to_dict() for c in checks]}, as_json,
+         "\n".join(f"{MARKS[c.level]} {c.name:<16} {c.message}" for c in checks))
+    if any(c.level == "error" for c in checks):
+        raise SystemExit(1)
+
+
+COMMANDS = [status, doctor]

@@ -1,0 +1,176 @@
+"""shopmail's configuration keys, their defaults, and the one place their values are converted.
+
+Raw values (an environment string, a host's int or list) become typed values here only: ``convert`` for one
+key, ``setting`` for one key of a config mapping with its default, and the option objects below for the
+groups of keys a part of shopmail reads together.
+"""
+
+import os
+from dataclasses import dataclass
+
+#: Every ``SHOPMAIL_*`` key with its default, applied with ``setdefault`` by ``init_app``.
+DEFAULTS = {
+    # Where the admin screens are mounted.
+    "SHOPMAIL_URL_PREFIX": "/ajustes",
+    # Comma-separated Fernet keys; the first encrypts. Standalone: generated in instance/.
+    "SHOPMAIL_ENCRYPTION_KEYS": None,
+    # Seconds for an SMTP test or a send.
+    "SHOPMAIL_SMTP_TIMEOUT": 10.0,
+    # Extra CA bundle to trust (SMTP and auto-configuration https fetches).
+    "SHOPMAIL_SMTP_CA_FILE": None,
+    # Port of a domain's own autoconfig server (tests use a high port).
+    "SHOPMAIL_AUTOCONFIG_HTTPS_PORT": 443,
+    # Endpoint anonymous visitors are sent to when embedded (standalone: our own login).
+    "SHOPMAIL_LOGIN_ENDPOINT": None,
+    # The EHLO name; None means the machine's FQDN.
+    "SHOPMAIL_SMTP_LOCAL_HOSTNAME": None,
+    # "ip" or "ip:port" entries; when set, every lookup shopmail makes goes through them.
+    "SHOPMAIL_DNS_NAMESERVERS": [],
+    # Thunderbird's ISPDB; empty disables it.
+    "SHOPMAIL_ISPDB_URL": "https://autoconfig.thunderbird.net/v1.1/",
+    # Seconds for the whole auto-configuration.
+    "SHOPMAIL_AUTOCONFIG_DEADLINE": 8.0,
+    # Ports tried when guessing servers.
+    "SHOPMAIL_AUTOCONFIG_GUESS_PORTS": [465, 587, 25],
+    # Allow loopback/private targets for auto-configuration (intranets, tests).
+    "SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE": False,
+    # Force simulation on, whatever the saved setting.
+    "SHOPMAIL_SIMULATION_LOCK": False,
+    # Start delivery right after the request (no worker needed).
+    "SHOPMAIL_SEND_INLINE": True,
+    # How long a worker holds claimed messages before another may take them over (a live worker renews
+    # its lease every quarter of this while it works).
+    "SHOPMAIL_OUTBOX_LEASE_SECONDS": 300,
+    # The most one message may take on an open connection, however slowly the server answers (seconds;
+    # RFC 5321 lets a server take 10 minutes to acknowledge the end of a message).
+    "SHOPMAIL_SMTP_MESSAGE_DEADLINE": 600.0,
+    # First retry delay after a temporary failure (then doubling, capped at an hour, with jitter).
+    "SHOPMAIL_RETRY_BASE_SECONDS": 60.0,
+    # Language of shopmail's e-mails, CLI and worker, and of its screens when neither the admin (the
+    # language switch) nor the browser chose one: "es" or "en". The host's Flask-Babel settings are not read.
+    "SHOPMAIL_DEFAULT_LOCALE": "es",
+    # Template the admin screens extend (a host may use its own admin layout).
+    "SHOPMAIL_BASE_TEMPLATE": "shopmail/base.html",
+    # Failed logins before an address is locked out, and for how long (seconds).
+    "SHOPMAIL_LOGIN_MAX_FAILURES": 5,
+    "SHOPMAIL_LOGIN_LOCKOUT_SECONDS": 900,
+    # Standalone panel served over HTTPS: session and device cookies get the Secure flag.
+    "SHOPMAIL_COOKIE_SECURE": False,
+    # Probar SMTP, auto-configuration and test mails allowed per admin ("; "-separated limits).
+    "SHOPMAIL_RATE_LIMIT": "20 per minute; 200 per day",
+    # Where those counters live; empty: Redis when the cache is Redis, else memory.
+    "SHOPMAIL_RATELIMIT_STORAGE_URI": None,
+    # Flask-Caching settings for shopmail's own cache (CACHE_TYPE etc. with this prefix).
+    "SHOPMAIL_CACHE_TYPE": "FileSystemCache",
+    "SHOPMAIL_CACHE_DIR": None,
+    "SHOPMAIL_CACHE_KEY_PREFIX": "shopmail:",
+    "SHOPMAIL_CACHE_DEFAULT_TIMEOUT": 300,
+}
+
+_INTS = {"SHOPMAIL_AUTOCONFIG_HTTPS_PORT", "SHOPMAIL_OUTBOX_LEASE_SECONDS",
+         "SHOPMAIL_LOGIN_MAX_FAILURES", "SHOPMAIL_LOGIN_LOCKOUT_SECONDS",
+         "SHOPMAIL_CACHE_DEFAULT_TIMEOUT"}
+_FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE", "SHOPMAIL_RETRY_BASE_SECONDS",
+           "SHOPMAIL_SMTP_MESSAGE_DEADLINE"}
+_BOOLS = {"SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE", "SHOPMAIL_SIMULATION_LOCK", "SHOPMAIL_SEND_INLINE",
+          "SHOPMAIL_COOKIE_SECURE"}
+_LISTS = {"SHOPMAIL_DNS_NAMESERVERS", "SHOPMAIL_AUTOCONFIG_GUESS_PORTS"}
+_PLAIN = {"SQLALCHEMY_DATABASE_URI", "SECRET_KEY"}
+
+
+def parse_bool(value):
+    """Read a boolean the way people write it in an environment file."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on", "si", "sí"}
+
+
+def parse_list(value):
+    """Split a comma-separated setting into trimmed, non-empty items."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [item.strip() for item in str(value).split(",") if item.strip()]
+
+
+def convert(key, value):
+    """Turn one raw environment string into the type ``DEFAULTS`` uses for ``key``."""
+    if key in _INTS:
+        return int(value)
+    if key in _FLOATS:
+        return float(value)
+    if key in _BOOLS:
+        return parse_bool(value)
+    if key == "SHOPMAIL_AUTOCONFIG_GUESS_PORTS":
+        return [int(port) for port in parse_list(value)]
+    if key in _LISTS:
+        return parse_list(value)
+    return value
+
+
+def from_environ(environ=None):
+    """Every shopmail key present in the environment, under exactly its documented name."""
+    environ = os.environ if environ is None else environ
+    found = {}
+    for key, value in environ.items():
+        if key in _PLAIN or key.startswith("SHOPMAIL_"):
+            found[key] = convert(key, value)
+    return found
+
+
+def cache_config(config):
+    """Flask-Caching's own settings for shopmail's cache, taken from ``SHOPMAIL_CACHE_*``."""
+    return {
+        "CACHE_" + key[len("SHOPMAIL_CACHE_"):]: value
+        for key, value in config.items()
+        if key.startswith("SHOPMAIL_CACHE_") and value is not None
+    }
+
+
+def setting(config, key):
+    """``key`` from ``config`` (a Flask config or any mapping), its default when missing, converted."""
+    value = config.get(key)
+    if value is None:
+        value = DEFAULTS.get(key)
+    return None if value is None else convert(key, value)
+
+
+@dataclass(frozen=True)
+class SmtpOptions:
+    """How shopmail talks SMTP and DNS: the fields a ``smtp.connection.Target`` takes from configuration."""
+
+    timeout: float
+    ca_file: str | None
+    local_hostname: str | None
+    nameservers: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, config) -> "SmtpOptions":
+        """From a config mapping; empty values fall back to the defaults."""
+        return cls(timeout=float(config.get("SHOPMAIL_SMTP_TIMEOUT") or DEFAULTS["SHOPMAIL_SMTP_TIMEOUT"]),
+                   ca_file=config.get("SHOPMAIL_SMTP_CA_FILE") or None,
+                   local_hostname=config.get("SHOPMAIL_SMTP_LOCAL_HOSTNAME") or None,
+                   nameservers=tuple(parse_list(config.get("SHOPMAIL_DNS_NAMESERVERS") or ())))
+
+
+@dataclass(frozen=True)
+class AutoconfigOptions:
+    """What auto-configuration reads: its deadline and sources, and the SMTP options of its checks."""
+
+    deadline: float
+    https_port: int
+    ispdb_url: str
+    guess_ports: tuple[int, ...]
+    allow_private: bool
+    smtp: SmtpOptions
+
+    @classmethod
+    def from_config(cls, config) -> "AutoconfigOptions":
+        """From a config mapping; a missing key takes its default (an empty ``SHOPMAIL_ISPDB_URL`` disables
+        the ISPDB)."""
+        ispdb = config["SHOPMAIL_ISPDB_URL"] if "SHOPMAIL_ISPDB_URL" in config else DEFAULTS["SHOPMAIL_ISPDB_URL"]
+        return cls(deadline=max(0.1, setting(config, "SHOPMAIL_AUTOCONFIG_DEADLINE")),
+                   https_port=setting(config, "SHOPMAIL_AUTOCONFIG_HTTPS_PORT"),
+                   ispdb_url=ispdb or "",
+                   guess_ports=tuple(setting(config, "SHOPMAIL_AUTOCONFIG_GUESS_PORTS")),
+                   allow_private=setting(config, "SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE"),
+                   smtp=SmtpOptions.from_config(config))

@@ -1,1 +1,0 @@
-"""Registro de envíos: the outbox screens, their CLI and the home page's summary of sending."""

@@ -1,0 +1,113 @@
+"""Alerts: what admins must see until they acknowledge it (an account held, a customer mail that failed).
+
+One open alert per key; a repeat only bumps its count. Admins are told by e-mail at most once per
+``NOTIFY_EVERY`` per key, and only when the sending account can carry the notice: when the account
+itself is held, the home page, `flask shopmail status` and the log are the channel. An alert notice
+that fails never raises another alert, so there is no loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+
+from shopmail.core import settings
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import Alert
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
+from shopmail.core.text import clean
+from shopmail.delivery import compose
+from shopmail.delivery import events
+from shopmail.delivery import outbox
+
+log = logging.getLogger("shopmail.alerts")
+NOTIFY_EVERY = dt.timedelta(hours=1)
+ALERT_KIND = "alert"
+
+
+def raise_alert(key: str, message: str, level: str = "error") -> Alert:
+    """Open (or bump) the alert ``key``, log it, and tell the admins by mail if that can work. Commits."""
+    key, message = clean(key, 120), clean(message, 2000)
+    alert = session().scalars(select(Alert).where(Alert.key == key, Alert.acknowledged_at.is_(None))).first()
+    now = utcnow()
+    if alert is None:
+        alert = Alert(key=key, level=level, message=message, count=1, created_at=now, last_seen_at=now)
+        session().add(alert)
+    else:
+        alert.count += 1
+        alert.message, alert.last_seen_at = message, now
+    log.warning("shopmail alert %s: %s", key, message)
+    if _should_notify(alert, now):
+        alert.notified_at = now
+        _queue_notice(alert)
+    session().commit()
+    return alert
+
+
+def _should_notify(alert: Alert, now: dt.datetime) -> bool:
+    if alert.notified_at is not None and now - alert.notified_at < NOTIFY_EVERY:
+        return False
+    snap = settings.get()
+    if not snap.admin_emails:
+        return False
+    account = settings.sending_account(snap)
+    # The held account cannot carry news of itself: the home page and status say it instead.
+    return account is not None and not account.held_reason
+
+
+def _queue_notice(alert: Alert) -> None:
+    snap = settings.get()
+    subject, text, html = compose.render(ALERT_KIND, {"alert": alert, "contact_email": snap.contact_email})
+    to = [compose.mailbox(a) for a in snap.admin_emails]
+    draft = compose.build(kind=ALERT_KIND, to=to, subject=subject, text=text, html=html, reply_to=None,
+                          domain=compose.message_id_domain(snap.contact_email))
+    outbox.enqueue([draft], snap)
+
+
+def is_alert_mail(kind: str) -> bool:
+    """Failures of these never raise alerts (no loop)."""
+    return kind == ALERT_KIND
+
+
+def open_alerts() -> list[Alert]:
+    return list(session().scalars(select(Alert).where(Alert.acknowledged_at.is_(None))
+                                  .order_by(Alert.created_at.desc())))
+
+
+def acknowledge(alert_id: int, who: str) -> bool:
+    """Mark an alert as seen; it leaves the home page. Commits."""
+    alert = session().get(Alert, alert_id)
+    if alert is None or alert.acknowledged_at is not None:
+        return False
+    alert.acknowledged_at, alert.acknowledged_by = utcnow(), who[:254]
+    session().commit()
+    return True
+
+
+def account_held(account_id: int, address: str, reason: str, detail: str) -> None:
+    """The delivery worker flagged an account: its mail waits."""
+    raise_alert(f"account-held:{account_id}", _(
+        "La cuenta %(a)s no puede enviar (%(r)s): su correo está retenido. %(d)s Pruébela en "
+        "Cuentas de correo; al pasar la prueba, el correo retenido sale solo.", a=address, r=reason, d=detail))
+
+
+def message_failed(kind: str, recipients, detail: str) -> None:
+    """A customer or admin notification failed for good (never for alert notices themselves)."""
+    if is_alert_mail(kind):
+        log.error("shopmail alert notice could not be delivered: %s", detail)
+        return
+    raise_alert(f"failed:{kind}", _("Un correo (%(k)s) a %(to)s no se ha podido entregar: %(d)s",
+                                    k=kind, to=", ".join(recipients), d=detail))
+
+
+@events.account_held.connect
+def _on_account_held(sender, account_id, address, reason, detail, **extra) -> None:
+    account_held(account_id, address, reason, detail)
+
+
+@events.message_failed.connect
+def _on_message_failed(sender, kind, recipients, detail, **extra) -> None:
+    message_failed(kind, recipients, detail)

@@ -1,0 +1,161 @@
+"""`flask shopmail doctor`: is this set-up sound, and would the big providers trust its mail?
+
+Checks the configuration (encryption keys outside the database, a cache coherent across processes,
+the database reachable and migrated), tests the sending account, and looks up the From domain's
+SPF, DMARC and MX records, then says in plain words what that means.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from shopmail.core import crypto
+from shopmail.core import migrate
+from shopmail.core import settings
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import Account
+from shopmail.core.state import session
+from shopmail.core.state import state
+from shopmail.services import accounts as service
+from shopmail.smtp.resolve import DNSFailure
+from shopmail.smtp.resolve import DNSTimeout
+from shopmail.smtp.resolve import resolver_for
+
+COHERENT_CACHES = ("filesystemcache", "rediscache", "redissentinelcache", "redisclustercache",
+                   "memcachedcache", "saslmemcachedcache")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    level: str  # "ok" | "warning" | "error"
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def run(test_account: bool = True) -> list[Check]:
+    """Every check, in the order an operator would fix them."""
+    checks = configuration_checks()
+    if checks[-1].level == "error":
+        return checks
+    checks.extend(_sending_account(test_account))
+    return checks
+
+
+def configuration_checks() -> list[Check]:
+    """Keys, cache and database: the checks that need no network (the home page shows them)."""
+    return [_keys(), _cache(), _database()]
+
+
+def _keys() -> Check:
+    try:
+        crypto.seal("doctor")
+    except crypto.SecretKeyError as exc:
+        return Check("encryption_keys", "error", str(exc))
+    broken = 0
+    for sealed in session().scalars(select(Account.password_sealed)):
+        if sealed:
+            try:
+                crypto.unseal(sealed)
+            except crypto.SecretKeyError:
+                broken += 1
+    if broken:
+        return Check("encryption_keys", "error", _(
+            "%(n)d contraseñas guardadas no se pueden abrir con SHOPMAIL_ENCRYPTION_KEYS: "
+            "añada la clave anterior detrás de la nueva y ejecute rotate-key.", n=broken))
+    return Check("encryption_keys", "ok", _("Claves de cifrado configuradas fuera de la base de datos."))
+
+
+def _cache() -> Check:
+    kind = str(current_app.config.get("SHOPMAIL_CACHE_TYPE") or "").rsplit(".", 1)[-1].lower()
+    if kind in COHERENT_CACHES:
+        return Check("cache", "ok", _("La caché (%(k)s) es compartida entre procesos.", k=kind))
+    return Check("cache", "warning", _(
+        "La caché %(k)s no se comparte entre procesos: con varios procesos web, use FileSystemCache "
+        "(una máquina) o RedisCache (varias).", k=kind or "?"))
+
+
+def _database() -> Check:
+    try:
+        current, heads = migrate.current_heads(), migrate.script_heads()
+    except Exception as exc:  # the database itself is unreachable: say so, never a traceback
+        return Check("database", "error", _("No se puede conectar con la base de datos: %(e)s",
+                                            e=type(exc).__name__))
+    if current != heads:
+        return Check("database", "error", _("La base de datos no está al día: ejecute "
+                                            "«flask shopmail db-upgrade»."))
+    return Check("database", "ok", _("Base de datos accesible y al día."))
+
+
+def _sending_account(test_account: bool) -> list[Check]:
+    snap = settings.get()
+    account = settings.sending_account(snap)
+    if account is None:
+        return [Check("sending_account", "error", _(
+            "No hay cuenta de envío: elija una en Ajustes generales → Comunicaciones."))]
+    checks = []
+    if test_account:
+        result = service.test_saved(account.id)
+        checks.append(Check("sending_account", "ok" if result.ok else "error",
+                            _("Prueba SMTP de %(a)s: %(m)s", a=account.address, m=result.message)))
+    elif account.last_test_ok:
+        checks.append(Check("sending_account", "ok", _("Cuenta de envío %(a)s con la última prueba correcta.",
+                                                        a=account.address)))
+    else:
+        checks.append(Check("sending_account", "warning", _("La última prueba de %(a)s no fue correcta.",
+                                                             a=account.address)))
+    checks.extend(domain_checks(account.address.rsplit("@", 1)[-1]))
+    return checks
+
+
+def domain_checks(domain: str) -> list[Check]:
+    """SPF, DMARC and MX of the From domain, and a plain-language verdict."""
+    resolver = resolver_for(current_app.config, time.monotonic() + 5)
+
+    def txt(name):
+        try:
+            return resolver.txt(name)
+        except (DNSFailure, DNSTimeout):
+            return []
+
+    spf = [r for r in txt(domain) if r.lower().startswith("v=spf1")]
+    dmarc = [r for r in txt(f"_dmarc.{domain}") if r.lower().startswith("v=dmarc1")]
+    try:
+        mx = resolver.mx(domain)
+    except (DNSFailure, DNSTimeout):
+        mx = []
+    checks = [
+        Check("spf", "ok" if len(spf) == 1 else "error", _("SPF: %(r)s", r=spf[0]) if len(spf) == 1 else (
+            _("Hay %(n)d registros SPF: solo puede haber uno.", n=len(spf)) if spf else
+            _("Sin registro SPF en %(d)s: añada uno que incluya a su servidor de correo.", d=domain))),
+        Check("dmarc", "ok" if dmarc else "error", _("DMARC: %(r)s", r=dmarc[0]) if dmarc else
+              _("Sin registro DMARC en _dmarc.%(d)s (p. ej. «v=DMARC1; p=none; rua=mailto:…»).", d=domain)),
+        Check("mx", "ok" if mx else "warning", _("MX: %(h)s", h=", ".join(h for _p, h in mx)) if mx else
+              _("%(d)s no recibe correo (sin MX): las respuestas de los clientes se perderían.", d=domain)),
+    ]
+    if spf and dmarc:
+        verdict = Check("verdict", "ok", _(
+            "Gmail, Outlook y Yahoo encontrarán SPF y DMARC para %(d)s: su correo debería considerarse "
+            "legítimo (compruebe también que su proveedor firma con DKIM).", d=domain))
+    else:
+        verdict = Check("verdict", "error", _(
+            "Los grandes proveedores (Gmail, Outlook, Yahoo) exigen SPF y DMARC: sin ellos, los correos de "
+            "%(d)s acabarán en spam o serán rechazados.", d=domain))
+    return [*checks, verdict]
+
+
+def cached_domain_checks(domain: str) -> list[Check]:
+    """``domain_checks`` kept ten minutes in shopmail's cache (the home page shows them)."""
+    key = f"doctor:domain:{domain.lower()}"
+    found = state().cache.get(key)
+    if found is None:
+        found = [c.to_dict() for c in domain_checks(domain)]
+        state().cache.set(key, found, timeout=600)
+    return [Check(**c) for c in found]
