@@ -92,13 +92,15 @@ def test_release_asks_for_confirmation_then_sends_the_simulated_message(shop, ad
     shop.notify(order())
     (row,) = shop.rows()
     page = admin.get(f"{URL}{row.id}").get_data(as_text=True)
-    assert re.search(r'<form[^>]*/liberar"[^>]*data-confirm="[^"]*ana@cliente.example', page)
+    assert "/liberar" not in page and "desactívelo en Comunicaciones" in page  # nothing to press while on
     assert ">Reintentar<" not in page
-    # While simulation is on, releasing is refused: the message would only be kept again.
+    # A release posted anyway (another tab, the CLI) is refused: the message would only be kept again.
     page = admin.post(f"{URL}{row.id}/liberar", data={}, follow_redirects=True).get_data(as_text=True)
     assert "El modo simulación está activo" in page
     assert shop.statuses() == ["simulated"]
     shop.save_settings(simulation=False)
+    page = admin.get(f"{URL}{row.id}").get_data(as_text=True)
+    assert re.search(r'<form[^>]*/liberar"[^>]*data-confirm="[^"]*ana@cliente.example', page)
     response = admin.post(f"{URL}{row.id}/liberar", data={})
     assert response.status_code == 302
     assert shop.statuses() == ["queued"]

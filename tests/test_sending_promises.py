@@ -4,6 +4,7 @@ Simulation lets no byte out on any path (counted at the SMTP server's socket); o
 with that message (an international address, a server reply with a NUL, a customer's typing).
 """
 
+import json
 import re
 
 import pytest
@@ -242,10 +243,13 @@ def test_smtp_test_without_a_sender_says_which_steps_were_not_tried(app, smtp_se
     assert "MAIL FROM" in result.output and "no se ha probado" in result.output.lower()
     as_json = runner.invoke(args=["shopmail", "smtp-test", "--host", server.host, "--port", str(server.port),
                                   "--security", "none", "--json"])
-    import json
-
     data = json.loads(as_json.output)
     assert data["skipped"] == ["mail_from", "rcpt_to", "data"]
     with_sender = runner.invoke(args=["shopmail", "smtp-test", "--host", server.host, "--port", str(server.port),
                                       "--security", "none", "--from", "tienda@tienda.example"])
     assert with_sender.exit_code == 1 and "530" in with_sender.output
+    # A user name that is not an address is no envelope sender either, and no login is claimed without one.
+    plain_user = runner.invoke(args=["shopmail", "smtp-test", "--host", server.host, "--port", str(server.port),
+                                     "--security", "none", "--username", "usuario", "--json"])
+    assert json.loads(plain_user.output)["skipped"] == ["mail_from", "rcpt_to", "data"]
+    assert "inicio de sesión correct" not in result.output

@@ -81,6 +81,7 @@ def test_sigterm_finishes_the_current_message_and_exits(shop, processes):
     assert shop.deliver().sent == 20 - len(sent)
     counts = collections.Counter(shop.server.message_ids)
     assert len(counts) == 20 and set(counts.values()) == {1}
+    assert _workers_seen(shop) == 0  # a worker that stopped cleanly is no longer counted as alive
 
 
 def test_two_workers_never_send_one_message_twice(shop, processes, db_backend):

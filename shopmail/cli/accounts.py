@@ -206,7 +206,8 @@ def smtp_test(host, port, security, username, password, from_address, rcpt_to, n
     target = probe.target_from_config(
         current_app.config, host=host, port=port, security=security, username=username,
         password=read_password(password), verify_cert=not no_verify_cert,
-        from_address=from_address or username, rcpt_to=rcpt_to)
+        # A user name is the envelope sender only when it is an address (as the probe itself decides).
+        from_address=from_address or (username if "@" in username else ""), rcpt_to=rcpt_to)
     print_probe(probe.probe(target), as_json)
 
 

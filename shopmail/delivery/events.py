@@ -19,3 +19,6 @@ message_failed = _events.signal("message-failed")
 
 #: A worker finished a pass: its sign of life. Keywords: ``owner``, ``processed``.
 worker_beat = _events.signal("worker-beat")
+
+#: A worker stopped on request (SIGTERM/SIGINT): it is no longer alive. Keywords: ``owner``.
+worker_stopped = _events.signal("worker-stopped")

@@ -107,6 +107,9 @@ def run(app, *, once: bool = False, batch: int = 100, poll: float = 5.0,
             if once:
                 break
             stop.wait(poll if wait is None else min(poll, max(wait, 0.05)))
+        if not once:  # a worker that stops cleanly no longer counts as alive
+            with app.app_context():
+                _say(events.worker_stopped, owner=owner)
     finally:
         _restore(previous)
     return total
@@ -115,8 +118,13 @@ def run(app, *, once: bool = False, batch: int = 100, poll: float = 5.0,
 def _beat(owner: str, processed: int) -> None:
     """The worker's sign of life for `flask shopmail status` (``services.status`` records it; never stops
     delivery)."""
+    _say(events.worker_beat, owner=owner, processed=processed)
+
+
+def _say(signal_, **values) -> None:
+    """Tell the layers above (never stops delivery)."""
     try:
-        events.worker_beat.send(current_app._get_current_object(), owner=owner, processed=processed)
+        signal_.send(current_app._get_current_object(), **values)
     except Exception:
         session().rollback()
 

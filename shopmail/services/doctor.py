@@ -118,19 +118,24 @@ def _sending_account(test_account: bool) -> list[Check]:
 def domain_checks(domain: str) -> list[Check]:
     """SPF, DMARC and MX of the From domain, and a plain-language verdict."""
     resolver = resolver_for(current_app.config, time.monotonic() + 5)
+    unanswered = []
 
-    def txt(name):
+    def lookup(find, name):
         try:
-            return resolver.txt(name)
-        except (DNSFailure, DNSTimeout):
+            return find(name)
+        except DNSTimeout:  # no answer is not "no record": say so instead of a false verdict
+            unanswered.append(name)
+            return []
+        except DNSFailure:
             return []
 
-    spf = [r for r in txt(domain) if r.lower().startswith("v=spf1")]
-    dmarc = [r for r in txt(f"_dmarc.{domain}") if r.lower().startswith("v=dmarc1")]
-    try:
-        mx = resolver.mx(domain)
-    except (DNSFailure, DNSTimeout):
-        mx = []
+    spf = [r for r in lookup(resolver.txt, domain) if r.lower().startswith("v=spf1")]
+    dmarc = [r for r in lookup(resolver.txt, f"_dmarc.{domain}") if r.lower().startswith("v=dmarc1")]
+    mx = lookup(resolver.mx, domain)
+    if unanswered:
+        return [Check("dns", "warning", _(
+            "El DNS no respondió al consultar %(names)s: no se sabe si %(d)s tiene SPF, DMARC y MX. Compruebe "
+            "los servidores DNS de la tienda.", names=", ".join(unanswered), d=domain))]
     checks = [
         Check("spf", "ok" if len(spf) == 1 else "error", _("SPF: %(r)s", r=spf[0]) if len(spf) == 1 else (
             _("Hay %(n)d registros SPF: solo puede haber uno.", n=len(spf)) if spf else
@@ -151,11 +156,21 @@ def domain_checks(domain: str) -> list[Check]:
     return [*checks, verdict]
 
 
+def setup_checks(account: Account | None) -> list[Check]:
+    """What the home page and the status verdict say about the set-up without testing the account: the
+    configuration, then (once the database is usable) the sending domain's SPF, DMARC and MX, cached."""
+    checks = configuration_checks()
+    if account is not None and checks[-1].level != "error":
+        checks.extend(cached_domain_checks(account.address.rsplit("@", 1)[-1]))
+    return checks
+
+
 def cached_domain_checks(domain: str) -> list[Check]:
     """``domain_checks`` kept ten minutes in shopmail's cache (the home page shows them)."""
     key = f"doctor:domain:{domain.lower()}"
     found = state().cache.get(key)
     if found is None:
         found = [c.to_dict() for c in domain_checks(domain)]
-        state().cache.set(key, found, timeout=600)
+        if not any(c["name"] == "dns" for c in found):  # an unanswered lookup is asked again next time
+            state().cache.set(key, found, timeout=600)
     return [Check(**c) for c in found]

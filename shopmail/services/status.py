@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from shopmail.core.models import WorkerHeartbeat
 from shopmail.core.state import session
 from shopmail.delivery import events
 from shopmail.delivery import statuses
+from shopmail.services import doctor
 from shopmail.services.alerts import open_alerts
 
 #: Mail waiting longer than this (not held: queued, retrying or being sent) means delivery is stuck.
@@ -33,9 +35,12 @@ class Problem:
     code: str
     level: str  # "warning" | "error"
     message: str
+    #: "flow" (whether mail goes out now) or "setup" (the configuration and the sender domain's DNS, as the
+    #: doctor checks them without testing the account).
+    area: str = "flow"
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "level": self.level, "message": self.message}
+        return {"code": self.code, "level": self.level, "message": self.message, "area": self.area}
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,9 @@ def status(now: dt.datetime | None = None) -> Status:
         OutboxMessage.status.in_((statuses.QUEUED, statuses.RETRY, statuses.SENDING))))
     if stale_since is not None and stale_since.tzinfo is None:
         stale_since = stale_since.replace(tzinfo=dt.UTC)
-    return dataclasses.replace(found, problems=tuple(problems(found, account, stale_since, now)))
+    setup = [Problem(f"check_{check.name}", check.level, check.message, "setup")
+             for check in doctor.setup_checks(account) if check.level != "ok"]
+    return dataclasses.replace(found, problems=tuple(problems(found, account, stale_since, now) + setup))
 
 
 def problems(found: Status, account: Account | None, stale_since, now: dt.datetime) -> list[Problem]:
@@ -164,3 +171,10 @@ def beat(name: str, processed: int = 0) -> None:
 @events.worker_beat.connect
 def _on_worker_beat(sender, owner, processed, **extra) -> None:
     beat(owner, processed)
+
+
+@events.worker_stopped.connect
+def _on_worker_stopped(sender, owner, **extra) -> None:
+    """A worker that stopped cleanly is not counted as alive for the next two minutes."""
+    session().execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.name == owner))
+    session().commit()

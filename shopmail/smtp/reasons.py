@@ -21,9 +21,8 @@ ACCOUNT = "account"
 
 _MESSAGES = {
     "ok": _l("La prueba SMTP es correcta: el servidor aceptaría el envío. No se ha enviado ningún mensaje."),
-    ("ok", "partial"): _l("Conexión e inicio de sesión correctos, pero no se ha probado el envío (MAIL FROM, "
-                          "RCPT TO, DATA): no había dirección de remitente. El servidor aún podría rechazar el "
-                          "correo."),
+    ("ok", "partial"): _l("La conexión es correcta, pero no se ha probado el envío (MAIL FROM, RCPT TO, DATA): "
+                          "no había dirección de remitente. El servidor aún podría rechazar el correo."),
     "dns_failure": _l("No se encuentra el servidor «%(host)s»: ese nombre no existe en DNS."),
     ("dns_failure", "timeout"): _l("Los servidores DNS no respondieron a tiempo al buscar «%(host)s»."),
     "connection_refused": _l("El servidor %(host)s no acepta conexiones en el puerto %(port)s."),

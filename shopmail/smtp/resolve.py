@@ -104,8 +104,10 @@ class Resolver:
             raise DNSTimeout(f"sin respuesta DNS para {name}") from None
         except dns.resolver.NXDOMAIN:
             raise DNSFailure(f"{name} no existe") from None
-        except (dns.resolver.NoAnswer, dns.resolver.NoNameservers):
+        except dns.resolver.NoAnswer:
             return []
+        except dns.resolver.NoNameservers:  # every server failed (SERVFAIL, refused, unreachable): no answer
+            raise DNSTimeout(f"ningún servidor DNS respondió para {name}") from None
         except dns.exception.Timeout:
             raise DNSTimeout(f"sin respuesta DNS para {name}") from None
         except dns.exception.DNSException as exc:

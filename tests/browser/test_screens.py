@@ -95,11 +95,19 @@ def test_every_screen_fits_375_px(live_server, shop, page_factory):
 
 
 def test_releasing_a_simulated_mail_asks_first(live_server, shop, page):
+    from shopmail.core import settings
+
     login(page, live_server)
     page.goto(live_server.url("/ajustes/envios/"))
     customer = page.get_by_role("row", name=re.compile("lucia@cliente.example"))
     expect(customer).to_contain_text("Simulado")
     customer.get_by_role("link").click()
+    # While simulation is on there is nothing to release: the page says how, instead of a button that fails.
+    expect(page.locator("#release-help")).to_contain_text("desactívelo en Comunicaciones")
+    expect(page.get_by_role("button", name="Liberar")).to_have_count(0)
+    with live_server.app.app_context():
+        settings.save(simulation=False)
+    page.reload()
     questions = []
 
     def answer(accept):
@@ -113,15 +121,6 @@ def test_releasing_a_simulated_mail_asks_first(live_server, shop, page):
     expect(page.get_by_role("button", name="Liberar")).to_be_enabled()
     assert questions == ["Este correo se guardó en modo simulación. ¿Enviarlo de verdad a lucia@cliente.example?"]
     assert shop.messages == []
-    # While simulation is on, releasing is refused and says why (the worker would only keep it again).
-    page.once("dialog", answer(True))
-    page.get_by_role("button", name="Liberar").click()
-    expect(page.locator("main")).to_contain_text("El modo simulación está activo")
-    assert shop.messages == []
-    from shopmail.core import settings
-
-    with live_server.app.app_context():
-        settings.save(simulation=False)
     page.once("dialog", answer(True))
     page.get_by_role("button", name="Liberar").click()
     expect(page.get_by_role("status").first).to_contain_text("Correo liberado")

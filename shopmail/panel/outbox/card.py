@@ -72,6 +72,8 @@ def card() -> Card:
     # held, failing, retrying or stuck in the queue).
     verdict = status.status()
     for problem in verdict.problems:
+        if problem.area != "flow":  # the set-up has its own card (Salud del correo)
+            continue
         raise_to(problem.level)
         if problem.code in _SAID_BY_THE_VERDICT:
             lines.append(problem.message)

@@ -11,6 +11,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import OutboxMessage
 from shopmail.core.state import session
@@ -79,7 +80,8 @@ def show(message_id):
     return render_template("shopmail/outbox/show.html", row=row, headers=list(mail.items()),
                            text=text.get_content() if text is not None else None,
                            has_html=mail.get_body(("html",)) is not None,
-                           source=row.body.decode("utf-8", "replace"), form=ActionForm())
+                           source=row.body.decode("utf-8", "replace"), form=ActionForm(),
+                           simulating=settings.get().simulation)
 
 
 @bp.get("/<shopmail_id:message_id>/html")
