@@ -11,7 +11,7 @@ them into the wheel, so a wheel built from a fresh clone is translated too.
 
 from pathlib import Path
 
-from setuptools import find_packages
+from setuptools import find_namespace_packages
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
@@ -38,7 +38,9 @@ class BuildWithCatalogs(build_py):
 
 
 setup(
-    packages=find_packages(include=["shopmail", "shopmail.*"])
+    # Namespace discovery also lists the data-only folders (templates, static, translations) as packages,
+    # so their package-data is configured rather than guessed (setuptools warned once per folder).
+    packages=find_namespace_packages(include=["shopmail", "shopmail.*"])
     + ["shopmail.migrations", "shopmail.migrations.versions"],
     cmdclass={"build_py": BuildWithCatalogs},
 )

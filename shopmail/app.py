@@ -20,6 +20,7 @@ from shopmail.core.extras import require
 from shopmail.core.migrate import migrations_dir
 from shopmail.extension import ShopMail
 from shopmail.extension import tune_own_sqlite
+from shopmail.panel.shell import not_found
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -63,6 +64,9 @@ def create_app(config: dict | None = None) -> Flask:
     @app.get("/")
     def index():
         return redirect(url_for("shopmail.home"))
+
+    # Here shopmail is the whole site: a URL no route matches (e.g. an id out of range) gets its page too.
+    app.register_error_handler(404, not_found)
 
     return app
 

@@ -142,3 +142,13 @@ def test_login_page_has_no_inline_script(client):
     page = client.get("/ajustes/login").get_data(as_text=True)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
     assert not re.search(r"<[^>]+\son[a-z]+=", page)
+
+
+def test_unknown_urls_and_forbidden_pages_are_shopmails_own_pages(client, admin_user):
+    """A newcomer met Werkzeug's English "Not Found" for an id out of range (the route never matched)."""
+    for url in ("/ajustes/cuentas/0", "/ajustes/envios/99999999999999999999999", "/no-existe"):
+        response = client.get(url)
+        assert response.status_code in (302, 404)
+        if response.status_code == 404:
+            body = response.get_data(as_text=True)
+            assert "No existe esa página" in body and "Not Found" not in body

@@ -49,7 +49,8 @@ def make_blueprint(standalone_login: bool) -> Blueprint:
     parent.register_error_handler(CSRFError, _csrf_error)
     parent.register_error_handler(429, _too_many)
     parent.register_error_handler(400, _bad_request)
-    parent.register_error_handler(404, _not_found)
+    parent.register_error_handler(403, _forbidden)
+    parent.register_error_handler(404, not_found)
     parent.register_error_handler(SecretKeyError, _secret_key_error)
     home.register(parent, SCREENS)
     for screen in SCREENS:
@@ -123,8 +124,14 @@ def _bad_request(error):
                            message=_("La petición no es válida. Vuelva a la página e inténtelo de nuevo.")), 400
 
 
-def _not_found(error):
+def not_found(error):
+    """shopmail's own 404 page (the standalone app uses it for every unknown URL, too)."""
     return render_template("shopmail/error.html", code=404, message=_("No existe esa página.")), 404
+
+
+def _forbidden(error):
+    return render_template("shopmail/error.html", code=403,
+                           message=_("No tiene permiso para ver esta página: hace falta una cuenta de administrador.")), 403
 
 
 def _secret_key_error(error):
