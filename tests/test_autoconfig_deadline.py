@@ -91,8 +91,10 @@ def every_source(local_dns, autoconfig_site, ispdb_server):
     ispdb_server.route(f"/v1.1/{DOMAIN}", (200, config_xml(("from-ispdb.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
     local_dns.add(DOMAIN, "MX", (10, "aspmx.l.google.com"))
     local_dns.add(f"_submissions._tcp.{DOMAIN}", "SRV", (0, 0, 465, f"from-srv.{DOMAIN}"))
+    # A generous deadline: this is about priority, not speed (on a loaded machine the SRV lookup came late).
     return make_config(local_dns.address, SHOPMAIL_AUTOCONFIG_HTTPS_PORT=autoconfig_site.port,
-                       SHOPMAIL_SMTP_CA_FILE=autoconfig_site.ca_file, SHOPMAIL_ISPDB_URL=ispdb_server.url)
+                       SHOPMAIL_SMTP_CA_FILE=autoconfig_site.ca_file, SHOPMAIL_ISPDB_URL=ispdb_server.url,
+                       SHOPMAIL_AUTOCONFIG_DEADLINE=10.0)
 
 
 def test_priority_between_sources(every_source, local_dns, autoconfig_site, ispdb_server):
