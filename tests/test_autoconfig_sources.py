@@ -155,11 +155,23 @@ def test_srv_target_outside_the_domain_is_trusted_less(local_dns):
 
 
 def test_nothing_anywhere_says_so_plainly(local_dns, ispdb_server):
+    local_dns.add(DOMAIN, "TXT", "v=spf1 -all")  # the domain exists, it only publishes nothing useful
     result = discover(ADDRESS, config=make_config(local_dns.address, SHOPMAIL_ISPDB_URL=ispdb_server.url))
     data = result.to_dict()
     assert data["found"] is False and data["host"] is None and data["candidates"] == []
     assert "No se ha encontrado la configuración de tienda.example" in data["message"]
     assert result.elapsed_ms < 1000
+
+
+def test_a_domain_that_does_not_exist_is_said_so(local_dns, ispdb_server):
+    result = discover(ADDRESS, config=make_config(local_dns.address, SHOPMAIL_ISPDB_URL=ispdb_server.url))
+    assert not result.found and result.message.startswith("El dominio tienda.example no existe en DNS")
+
+
+def test_dns_that_does_not_answer_is_said_so_not_reported_as_nothing_found(silent_dns):
+    """A newcomer's run with an unreachable DNS server read "No se ha encontrado…", as if the domain had nothing."""
+    result = discover(ADDRESS, config=make_config(silent_dns, SHOPMAIL_AUTOCONFIG_DEADLINE=4.0))
+    assert not result.found and "Los servidores DNS no respondieron" in result.message
 
 
 def test_invalid_address(local_dns):

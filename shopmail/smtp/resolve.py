@@ -73,6 +73,12 @@ class Resolver:
     def __init__(self, nameservers=None, deadline: float | None = None):
         self.servers = parse_nameservers(nameservers)
         self.deadline = deadline if deadline is not None else time.monotonic() + 10
+        #: What the DNS said, for telling "nothing found" apart from "DNS never answered" and "no such
+        #: name": queries asked, queries any server answered (records, none, or no such name), and the
+        #: names that do not exist.
+        self.asked = 0
+        self.answered = 0
+        self.missing: set[str] = set()
 
     def remaining(self) -> float:
         left = self.deadline - time.monotonic()
@@ -97,14 +103,20 @@ class Resolver:
         dnspython sleeps between retries without looking at its lifetime, so the lookup runs in a
         worker thread and we wait at most until the deadline.
         """
+        self.asked += 1
         future = _DNS_POOL.submit(self._dnspython().resolve, name, rdtype, search=False)
         try:
-            return list(future.result(timeout=self.remaining()))
+            found = list(future.result(timeout=self.remaining()))
+            self.answered += 1
+            return found
         except FutureTimeout:
             raise DNSTimeout(f"sin respuesta DNS para {name}") from None
         except dns.resolver.NXDOMAIN:
+            self.answered += 1
+            self.missing.add(name.rstrip(".").lower())
             raise DNSFailure(f"{name} no existe") from None
         except dns.resolver.NoAnswer:
+            self.answered += 1
             return []
         except dns.resolver.NoNameservers:  # every server failed (SERVFAIL, refused, unreachable): no answer
             raise DNSTimeout(f"ningún servidor DNS respondió para {name}") from None

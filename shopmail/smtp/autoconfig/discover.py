@@ -112,9 +112,7 @@ def discover(address: str, username: str | None = None, password: str | None = N
 
     candidates = rank(leads, address, username)
     if not candidates:
-        return _empty(started, _("No se ha encontrado la configuración de %(d)s. Escriba a mano el servidor "
-                                 "SMTP, el puerto y la seguridad que indica su proveedor de correo.", d=domain),
-                      found=False)
+        return _empty(started, _nothing_found(resolver, domain), found=False)
     outcome = None
     if password:
         outcome = autoconfig_verify.verify(candidates, password, options=options, resolver=resolver,
@@ -212,6 +210,19 @@ def _store(cache, domain: str, leads: list[Lead]) -> None:
 
 def _elapsed(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
+
+
+def _nothing_found(resolver: Resolver, domain: str) -> str:
+    """Why nothing was found, truthfully, from what the DNS said during the search: no server answered at
+    all, the domain does not exist, or the searches simply found nothing."""
+    if resolver.asked and not resolver.answered:
+        return _("Los servidores DNS no respondieron: no se ha podido buscar la configuración de %(d)s. "
+                 "Compruebe la conexión de la tienda, o escriba a mano el servidor SMTP, el puerto y la "
+                 "seguridad que indica su proveedor de correo.", d=domain)
+    if domain in resolver.missing:
+        return _("El dominio %(d)s no existe en DNS: revise la dirección de correo.", d=domain)
+    return _("No se ha encontrado la configuración de %(d)s. Escriba a mano el servidor SMTP, el puerto y la "
+             "seguridad que indica su proveedor de correo.", d=domain)
 
 
 def _empty(started: float, message: str, found: bool = False) -> Discovery:
