@@ -109,3 +109,12 @@ def test_with_the_smtp_server_down_sending_is_not_green(shop, admin):
     assert level == "error" and "el envío no avanza" in text
     assert "queue_stale" in [p["code"] for p in _status(shop.app)["problems"]]
     assert "el envío no avanza" in page(admin.get("/ajustes/estado/"))
+
+
+def test_status_prints_sentences_not_python_values(shop):
+    """A newcomer read "Última prueba: {'ok': True, …}" and ISO time stamps in the human output."""
+    shop.notify(order("1"))
+    output = shop.app.test_cli_runner().invoke(args=["shopmail", "status"]).output
+    assert "{" not in output and "None" not in output and "True" not in output
+    assert re.search(r"Última prueba: correcta, \d\d/\d\d/\d{4} \d\d:\d\d UTC", output)
+    assert re.search(r"más antiguo: \d\d/\d\d/\d{4} \d\d:\d\d UTC", output)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from flask.cli import with_appcontext
 
@@ -17,21 +19,32 @@ MARKS = {"ok": "✔", "warning": "!", "error": "✘"}
 @with_appcontext
 def status(as_json):
     """Sending account, simulation, queue, failures, workers."""
-    data = read().to_dict()
+    found = read()
+    data = found.to_dict()
     account = data["sending_account"]
+    last = account["last_test"] if account else None
     lines = [
         f"Cuenta de envío: {account['address'] if account else '—'}"
         + (f" (retenida: {account['held_reason']})" if account and account["held_reason"] else ""),
-        f"Última prueba: {account['last_test'] if account else '—'}",
+        "Última prueba: " + ("—" if not last else
+                             f"{'correcta' if last['ok'] else 'fallida (' + str(last['reason']) + ')'}, "
+                             f"{_when(last['at'])}"),
         f"Modo simulación: {'sí' if data['simulation'] else 'no'}{' (bloqueado)' if data['simulation_locked'] else ''}",
-        f"En cola: {data['queue_depth']} (retenidos: {data['held']}); más antiguo: {data['oldest_waiting_at'] or '—'}",
+        f"En cola: {data['queue_depth']} (retenidos: {data['held']}); más antiguo: {_when(data['oldest_waiting_at'])}",
         f"Últimas 24 h: {data['sent_24h']} enviados, {data['failures_24h']} fallidos",
-        f"Workers activos: {data['workers_alive']}; último latido: {data['last_worker_heartbeat'] or '—'}",
+        f"Workers activos: {data['workers_alive']}; último latido: {_when(data['last_worker_heartbeat'])}",
     ]
     lines += [f"AVISO: {alert['message']}" for alert in data["alerts"]]
     lines += [f"{MARKS[problem['level']]} {problem['message']}" for problem in data["problems"]] or [
         f"{MARKS['ok']} El correo fluye: cuenta probada, nada retenido, fallido ni atascado."]
     emit(data, as_json, "\n".join(lines))
+
+
+def _when(iso: str | None) -> str:
+    """An ISO 8601 instant as people read it: "29/11/2026 15:04 UTC" (the panel's format)."""
+    if not iso:
+        return "—"
+    return dt.datetime.fromisoformat(iso).astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M UTC")
 
 
 @click.command("doctor")
