@@ -91,10 +91,8 @@ def every_source(local_dns, autoconfig_site, ispdb_server):
     ispdb_server.route(f"/v1.1/{DOMAIN}", (200, config_xml(("from-ispdb.tienda.example", 465, "SSL", "%EMAILADDRESS%")), {}))
     local_dns.add(DOMAIN, "MX", (10, "aspmx.l.google.com"))
     local_dns.add(f"_submissions._tcp.{DOMAIN}", "SRV", (0, 0, 465, f"from-srv.{DOMAIN}"))
-    # A generous deadline: this is about priority, not speed (on a loaded machine the SRV lookup came late).
     return make_config(local_dns.address, SHOPMAIL_AUTOCONFIG_HTTPS_PORT=autoconfig_site.port,
-                       SHOPMAIL_SMTP_CA_FILE=autoconfig_site.ca_file, SHOPMAIL_ISPDB_URL=ispdb_server.url,
-                       SHOPMAIL_AUTOCONFIG_DEADLINE=10.0)
+                       SHOPMAIL_SMTP_CA_FILE=autoconfig_site.ca_file, SHOPMAIL_ISPDB_URL=ispdb_server.url)
 
 
 def test_priority_between_sources(every_source, local_dns, autoconfig_site, ispdb_server):
@@ -104,7 +102,10 @@ def test_priority_between_sources(every_source, local_dns, autoconfig_site, ispd
     del ispdb_server.routes[f"/v1.1/{DOMAIN}"]
     result = discover(ADDRESS, config=every_source)
     assert (result.source, result.host) == ("mx", "smtp.gmail.com")
-    assert [c.source for c in result.candidates] == ["mx", "mx", "srv"]
+    # The search stops once nothing pending can beat what was found, so the SRV finding is listed only
+    # when it came in first (under load it may not): what matters is the order.
+    sources = [c.source for c in result.candidates]
+    assert sources[:2] == ["mx", "mx"] and sources[2:] in ([], ["srv"]), sources
     local_dns.zone.records.pop(DOMAIN)
     assert discover(ADDRESS, config=every_source).host == f"from-srv.{DOMAIN}"
 
