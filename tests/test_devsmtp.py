@@ -1,5 +1,6 @@
 """`flask shopmail dev-smtp`: the capture server a newcomer points an account at."""
 
+import json
 import os
 import signal
 import smtplib
@@ -102,3 +103,22 @@ def test_dev_smtp_prints_one_line_for_a_failed_starttls_handshake(dev_smtp):
     stdout, stderr = _output(process)
     assert [line for line in stdout.splitlines() if "STARTTLS fallido" in line], stdout
     assert "Traceback" not in stderr and "Traceback" not in stdout, stderr
+
+
+def test_dev_smtp_json_prints_one_json_document_per_message():
+    lines = []
+    handler = CaptureHandler(echo=lines.append, as_json=True)
+    port = _free_port()
+    controller = make_controller("127.0.0.1", port, handler)
+    controller.start()
+    try:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "t@tienda.example", "c@cliente.example", "Año nuevo"
+        message.set_content("prueba")
+        with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+            smtp.send_message(message)
+    finally:
+        controller.stop()
+    (line,) = lines
+    data = json.loads(line)
+    assert (data["event"], data["subject"], data["rcpt_tos"]) == ("message", "Año nuevo", ["c@cliente.example"])
