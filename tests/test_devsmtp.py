@@ -2,6 +2,7 @@
 
 import json
 import os
+import select
 import signal
 import smtplib
 import socket
@@ -71,9 +72,16 @@ def dev_smtp(tmp_path):
         process.wait(timeout=10)
 
 
-def _output(process) -> tuple[str, str]:
+def _output(process, wait_for: str = "") -> tuple[str, str]:
+    """Stop the server once it has printed ``wait_for`` (it may still be handling the client); (stdout, stderr)."""
+    seen = b""
+    deadline = time.monotonic() + 10
+    while wait_for.encode() not in seen and time.monotonic() < deadline:
+        if select.select([process.stdout], [], [], 0.2)[0]:  # raw reads: nothing left in a Python buffer
+            seen += os.read(process.stdout.fileno(), 65536)
     process.send_signal(signal.SIGINT)
-    return process.communicate(timeout=10)
+    stdout, stderr = process.communicate(timeout=10)
+    return seen.decode() + stdout, stderr
 
 
 def test_dev_smtp_prints_one_line_per_message_with_its_decoded_subject(dev_smtp):
@@ -89,7 +97,7 @@ def test_dev_smtp_prints_one_line_per_message_with_its_decoded_subject(dev_smtp)
         smtp.starttls(context=context)
         smtp.login("cualquiera", "lo-que-sea")
         smtp.send_message(message)
-    stdout, stderr = _output(process)
+    stdout, stderr = _output(process, wait_for="→")
     (line,) = [line for line in stdout.splitlines() if "→" in line]
     assert line.endswith(f"t@tienda.example → c@cliente.example: {subject}")
     assert "login_data" not in stderr and "Traceback" not in stderr, stderr
@@ -100,7 +108,7 @@ def test_dev_smtp_prints_one_line_for_a_failed_starttls_handshake(dev_smtp):
     with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
         with pytest.raises(ssl.SSLError):  # the default context rejects the throw-away certificate
             smtp.starttls(context=ssl.create_default_context())
-    stdout, stderr = _output(process)
+    stdout, stderr = _output(process, wait_for="STARTTLS fallido")
     assert [line for line in stdout.splitlines() if "STARTTLS fallido" in line], stdout
     assert "Traceback" not in stderr and "Traceback" not in stdout, stderr
 
