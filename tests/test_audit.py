@@ -51,7 +51,7 @@ def test_outbox_actions_are_audited(app, runner):
         message_id = queued.id
         comms.save(simulation=False)  # a simulated message is released once simulation is off
     assert runner.invoke(args=["shopmail", "outbox", "release", str(message_id)]).exit_code == 0
-    assert runner.invoke(args=["shopmail", "outbox", "cancel", str(message_id)]).exit_code == 0
+    assert runner.invoke(args=["shopmail", "outbox", "cancel", str(message_id), "--yes"]).exit_code == 0
     with app.app_context():
         actions = [e.action for e in session().query(AuditEvent).order_by(AuditEvent.id)]
         assert actions[-2:] == ["outbox.released", "outbox.cancelled"]

@@ -141,7 +141,10 @@ def test_cli_settings(runner, app):
     shown = runner.invoke(args=["shopmail", "settings", "show", "--json"])
     assert json.loads(shown.output) == {"sending_account_id": account_id, "contact_email": "c@tienda.example",
                                         "admin_emails": ["a@tienda.example", "B@tienda.example"],
-                                        "simulation": True, "simulation_locked": False}
+                                        "simulation": True, "simulation_locked": False,
+                                        "sending_account_address": "tienda@example.com"}
+    text = runner.invoke(args=["shopmail", "settings", "show"]).output
+    assert "Cuenta de envío: tienda@example.com" in text  # its address, not its id
     bad = runner.invoke(args=["shopmail", "settings", "set", "--admin-emails", "a@tienda.example, nope"])
     assert bad.exit_code == 2 and "«nope»" in bad.output
     untested = make_account(app, "n@example.com", tested=False)

@@ -1,5 +1,7 @@
 """shopmail's migrations build exactly the models' schema, with their own version table."""
 
+import json
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -39,3 +41,5 @@ def test_db_upgrade_cli(app, runner):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert migrate.current_heads() == migrate.script_heads()
+    again = runner.invoke(args=["shopmail", "db-upgrade", "--json"])
+    assert again.exit_code == 0 and json.loads(again.stdout) == {"ok": True}

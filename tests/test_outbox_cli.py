@@ -97,9 +97,9 @@ def test_outbox_release_retry_cancel(shop):
     shop.save_settings(simulation=False)
     result = _cli(shop, "outbox", "release", str(first))
     assert result.exit_code == 0 and "liberado" in result.output
-    assert _cli(shop, "outbox", "cancel", str(first)).exit_code == 0
+    assert _cli(shop, "outbox", "cancel", str(first), "--yes").exit_code == 0
     assert _cli(shop, "outbox", "release", str(first)).exit_code == 1
-    missing = _cli(shop, "outbox", "cancel", "999")
+    missing = _cli(shop, "outbox", "cancel", "999", "--yes")
     assert missing.exit_code == 1 and "No existe" in missing.output
     assert shop.statuses() == ["cancelled", "simulated"]
     assert _cli(shop, "outbox", "release", str(second)).exit_code == 0

@@ -1,10 +1,12 @@
 """`flask shopmail …`: a thin shell over the same services the screens use, one module per command group.
 
-Exit 0 on success, 1 when the operation failed, 2 on usage errors (click's own).
+Exit 0 on success, 1 when the operation failed, 2 on usage errors (click's own). With ``--json`` every
+command prints one JSON document on stdout, errors included (``{"ok": false, "error": …}``).
 """
 
 from __future__ import annotations
 
+import click
 from flask.cli import AppGroup
 
 from shopmail.cli import accounts
@@ -16,6 +18,7 @@ from shopmail.cli import dev
 from shopmail.cli import keys
 from shopmail.cli import outbox
 from shopmail.cli import status
+from shopmail.cli.output import emit
 from shopmail.cli.output import say
 from shopmail.core.crypto import SecretKeyError
 
@@ -24,17 +27,33 @@ GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, 
 
 
 class _ShopMailGroup(AppGroup):
-    """Turns a missing or wrong encryption key into its clear message and exit code 1, anywhere below."""
+    """Turns a missing or wrong encryption key into its clear message and exit code 1, anywhere below; with
+    ``--json``, a usage error (exit 2) is also one JSON document, so a script always has JSON to read."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta["shopmail.json"] = "--json" in args
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except SecretKeyError as exc:
-            say(str(exc), err=True)
-            ctx.exit(1)
+            self._refuse(ctx, str(exc), 1)
+        except click.UsageError as exc:
+            if not ctx.meta.get("shopmail.json"):
+                raise
+            self._refuse(ctx, exc.format_message(), exc.exit_code)
+
+    @staticmethod
+    def _refuse(ctx, message: str, code: int):
+        if ctx.meta.get("shopmail.json"):
+            emit({"ok": False, "error": message}, True)
+        else:
+            say(message, err=True)
+        ctx.exit(code)
 
 
-shopmail_cli = _ShopMailGroup("shopmail", help="Correo de la tienda: cuentas, ajustes, envíos.")
+shopmail_cli = _ShopMailGroup("shopmail", help="The shop's e-mail: accounts, settings, outbox.")
 for _group in GROUPS:
     for _command in _group.COMMANDS:
         shopmail_cli.add_command(_command)

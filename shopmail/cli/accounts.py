@@ -7,21 +7,24 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
+from shopmail.cli.account_values import account_options
+from shopmail.cli.account_values import PORT
+from shopmail.cli.account_values import SECURITY
+from shopmail.cli.account_values import values
+from shopmail.cli.output import confirm
 from shopmail.cli.output import emit
 from shopmail.cli.output import fail
+from shopmail.cli.output import json_option
 from shopmail.cli.output import read_password
-from shopmail.cli.output import say
+from shopmail.cli.output import when
 from shopmail.core import addresses
 from shopmail.services import account_describe as describe
 from shopmail.services import accounts as service
-from shopmail.services.account_checks import check_display_name
-from shopmail.services.account_checks import check_host
-from shopmail.services.account_checks import check_username
-from shopmail.services.account_checks import is_loopback
 from shopmail.services.autoconfig import discover
 from shopmail.smtp import probe
+from shopmail.smtp import reasons
 
-SECURITY = click.Choice(["starttls", "ssl", "none"])
+SECURITY_WORDS = {"starttls": "STARTTLS", "ssl": "SSL/TLS", "none": "Ninguna"}
 
 
 @click.group("account", cls=AppGroup)
@@ -29,141 +32,122 @@ def account_group():
     """The library of e-mail accounts."""
 
 
+def _last_test(data: dict, held_reason: str | None = None) -> str:
+    """The account's state in words: held, untested, or its last test and when."""
+    if held_reason:
+        return f"retenida ({held_reason})"
+    last = data["last_test"]
+    if last is None:
+        return "sin probar"
+    return f"{'correcta' if last['ok'] else 'fallida (' + str(last['reason']) + ')'}, {when(last['at'])}"
+
+
 def _line(account) -> str:
-    level, words = describe.status(account)
-    in_use = " [en uso]" if service.in_use(account) else ""
-    return f"{account.id:>4}  {account.address}  {account.host}:{account.port} {account.security}  {words}{in_use}"
+    data = describe.to_dict(account)
+    in_use = " [en uso]" if data["in_use"] else ""
+    return (f"{data['id']:>4}  {data['address']}  {data['host']}:{data['port']} "
+            f"{SECURITY_WORDS.get(data['security'], data['security'])}  "
+            f"{_last_test(data, account.held_reason)}{in_use}")
 
 
 @account_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def list_accounts(as_json):
     """List the accounts."""
     accounts = service.all_accounts()
+    header = f"{'Id':>4}  Dirección  Servidor Seguridad  Última prueba"
     emit([describe.to_dict(a) for a in accounts], as_json,
-         "\n".join(_line(a) for a in accounts) or "No hay cuentas.")
+         "\n".join([header, *map(_line, accounts)]) if accounts else "No hay cuentas.")
 
 
 @account_group.command("show")
 @click.argument("account_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def show(account_id, as_json):
     """Show one account (never its password)."""
-    account = _get(account_id)
+    account = _get(account_id, as_json)
     data = describe.to_dict(account)
-    emit(data, as_json, "\n".join(f"{k}: {v}" for k, v in data.items()))
+    lines = [
+        f"Cuenta: {data['id']}",
+        f"Dirección: {data['address']}",
+        f"Nombre visible: {data['display_name'] or '—'}",
+        f"Usuario: {data['username'] or '—'}",
+        f"Servidor: {data['host']}:{data['port']}",
+        f"Seguridad: {SECURITY_WORDS.get(data['security'], data['security'])}",
+    ]
+    if data["security"] != "none":
+        lines.append(f"Verificar certificado: {'sí' if data['verify_cert'] else 'no'}")
+    lines += [f"Cuenta de envío: {'sí' if data['in_use'] else 'no'}",
+              f"Última prueba: {_last_test(data, account.held_reason)}"]
+    emit(data, as_json, "\n".join(lines))
 
 
-def _get(account_id):
+def _get(account_id, as_json=False):
     try:
         return service.get(account_id)
     except service.NotFound as exc:
-        fail(str(exc))
+        fail(str(exc), 1, as_json)
 
 
-def _account_options(function):
-    options = [
-        click.option("--address"), click.option("--username"), click.option("--password"),
-        click.option("--display-name"), click.option("--host"), click.option("--port", type=click.IntRange(1, 65535)),
-        click.option("--security", type=SECURITY), click.option("--autoconfig", is_flag=True),
-        click.option("--no-verify-cert", is_flag=True), click.option("--skip-test", is_flag=True),
-        click.option("--json", "as_json", is_flag=True),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
-
-
-def _values(opts, account=None) -> service.Values:
-    """Merge the options over the stored account; check them as the form does."""
-    try:
-        address = addresses.normalize(opts["address"] or (account.address if account else ""))
-    except addresses.AddressError as exc:
-        raise click.UsageError(str(exc)) from None
-    values = dict(
-        address=address,
-        display_name=opts["display_name"] if opts["display_name"] is not None else (account.display_name if account else ""),
-        username=opts["username"] if opts["username"] is not None else (account.username if account else ""),
-        password=read_password(opts["password"]) or None,
-        host=opts["host"] or (account.host if account else ""),
-        port=opts["port"] or (account.port if account else 0),
-        security=opts["security"] or (account.security if account else "starttls"),
-        verify_cert=not opts["no_verify_cert"] if (opts["no_verify_cert"] or not account) else account.verify_cert,
-    )
-    try:  # the form's own checks, before anything goes on the network
-        values["display_name"] = check_display_name(values["display_name"])
-        values["username"] = check_username(values["username"])
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    if opts["autoconfig"]:
-        values.update(_discover(values))
-    if not values["host"] or not values["port"]:
-        raise click.UsageError("Indique --host, --port y --security, o use --autoconfig.")
-    try:
-        values["host"] = check_host(values["host"])
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    has_password = bool(values["password"]) or bool(account and account.password_sealed)
-    if values["security"] == "none" and has_password and not is_loopback(values["host"]):
-        raise click.UsageError("Sin cifrado la contraseña viajaría en claro: use --security starttls o ssl.")
-    return service.Values(**values)
-
-
-def _discover(values) -> dict:
-    found = discover(values["address"], values["username"] or None, values["password"])
-    if not found.found:
-        fail(found.message)
-    say(f"Configuración automática ({found.source}): {found.host}:{found.port} {found.security}", err=True)
-    return {"host": found.host, "port": found.port, "security": found.security,
-            "username": values["username"] or found.username or ""}
-
-
-def _save(values, account_id, skip_test, as_json):
+def _save(found, account_id, skip_test, as_json):
     ticket = result = None
     if not skip_test:
         try:
-            result, ticket = service.test_values(values, account_id)
+            result, ticket = service.test_values(found, account_id)
         except service.AccountError as exc:
-            fail(str(exc))
+            fail(str(exc), 1, as_json)
         if not result.ok:
-            emit({"saved": False, "test": result.to_dict()}, as_json,
-                 f"Prueba SMTP fallida ({result.reason}): {result.message}\n{result.hint or ''}".rstrip())
+            emit({"saved": False, "test": _probe_dict(result)}, as_json,
+                 f"Prueba SMTP fallida ({result.reason}): {result.message}\n{_hint(result) or ''}".rstrip())
             raise SystemExit(1)
     try:
-        account = service.save(values, account_id=account_id, ticket=ticket, skip_test=skip_test, result=result)
+        account = service.save(found, account_id=account_id, ticket=ticket, skip_test=skip_test, result=result)
     except service.AccountError as exc:
-        fail(str(exc))
-    emit({"saved": True, "account": describe.to_dict(account), "test": result.to_dict() if result else None},
+        fail(str(exc), 1, as_json)
+    emit({"saved": True, "account": describe.to_dict(account), "test": _probe_dict(result) if result else None},
          as_json, f"Cuenta guardada: {account.id} {account.address}")
 
 
 @account_group.command("add")
-@_account_options
+@account_options
 def add(**opts):
     """Add an account; saved only if the SMTP test passes (unless --skip-test)."""
     if not opts["address"]:
         raise click.UsageError("Falta --address.")
-    _save(_values(opts), None, opts["skip_test"], opts["as_json"])
+    _save(values(opts), None, opts["skip_test"], opts["as_json"])
 
 
 @account_group.command("edit")
 @click.argument("account_id", type=int)
-@_account_options
+@account_options
 def edit(account_id, **opts):
     """Change an account; saved only if the SMTP test passes (unless --skip-test)."""
-    account = _get(account_id)
-    _save(_values(opts, account), account_id, opts["skip_test"], opts["as_json"])
+    account = _get(account_id, opts["as_json"])
+    _save(values(opts, account), account_id, opts["skip_test"], opts["as_json"])
 
 
 @account_group.command("delete")
 @click.argument("account_id", type=int)
-def delete(account_id):
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+def delete(account_id, yes, as_json):
     """Delete an account (refused for the sending account)."""
+    account = _get(account_id, as_json)
+    confirm(f"¿Eliminar la cuenta {account_id} ({account.address})?", yes, as_json)
     try:
         service.delete(account_id)
     except service.AccountError as exc:
-        fail(str(exc))
-    click.echo(f"Cuenta {account_id} eliminada.")
+        fail(str(exc), 1, as_json)
+    emit({"ok": True, "id": account_id, "deleted": True}, as_json, f"Cuenta {account_id} eliminada.")
+
+
+def _hint(result) -> str | None:
+    """The probe's hint, naming the CLI's options instead of the panel's controls where they differ."""
+    return reasons.cli_hint(result.reason) or result.hint
+
+
+def _probe_dict(result) -> dict:
+    return {**result.to_dict(), "hint": _hint(result)}
 
 
 def print_probe(result, as_json):
@@ -175,32 +159,33 @@ def print_probe(result, as_json):
     else:
         lines.append(f"Prueba fallida ({result.reason}): " + result.message)
     if result.hint and (not result.ok or result.skipped):
-        lines.append(result.hint)
-    emit(result.to_dict(), as_json, "\n".join(lines))
+        lines.append(_hint(result))
+    emit(_probe_dict(result), as_json, "\n".join(lines))
     if not result.ok:
         raise SystemExit(1)
 
 
 @account_group.command("test")
 @click.argument("account_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def test(account_id, as_json):
-    """Probar SMTP on a saved account."""
-    _get(account_id)
+    """Test a saved account (Probar SMTP)."""
+    _get(account_id, as_json)
     print_probe(service.test_saved(account_id), as_json)
 
 
 @click.command("smtp-test")
 @with_appcontext
-@click.option("--host", required=True)
-@click.option("--port", required=True, type=click.IntRange(1, 65535))
-@click.option("--security", required=True, type=SECURITY)
-@click.option("--username", default="")
-@click.option("--password")
-@click.option("--from", "from_address", default="")
-@click.option("--to", "rcpt_to")
-@click.option("--no-verify-cert", is_flag=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--host", required=True, help="SMTP server name.")
+@click.option("--port", required=True, type=PORT, help="SMTP port.")
+@click.option("--security", required=True, type=SECURITY, help="Connection security.")
+@click.option("--username", default="", help="Login user name; none: no login.")
+@click.option("--password", help="Login password ('-' reads it from stdin).")
+@click.option("--from", "from_address", default="",
+              help="Envelope sender, to test MAIL FROM, RCPT TO and DATA too (nothing is sent).")
+@click.option("--to", "rcpt_to", help="Recipient for RCPT TO (default: the sender).")
+@click.option("--no-verify-cert", is_flag=True, help="Do not verify the server's certificate.")
+@json_option
 def smtp_test(host, port, security, username, password, from_address, rcpt_to, no_verify_cert, as_json):
     """Test an SMTP server without saving anything."""
     target = probe.target_from_config(
@@ -214,13 +199,18 @@ def smtp_test(host, port, security, username, password, from_address, rcpt_to, n
 @click.command("autoconfig")
 @with_appcontext
 @click.argument("address")
-@click.option("--username")
-@click.option("--password")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--username", help="Login user name, if not the address.")
+@click.option("--password", help="Password, to verify the settings found ('-' reads it from stdin).")
+@json_option
 def autoconfig(address, username, password, as_json):
     """Find the SMTP settings for an address."""
+    try:
+        address = addresses.normalize(address)
+    except addresses.AddressError as exc:
+        raise click.BadParameter(str(exc), param_hint="ADDRESS") from None
     found = discover(address, username, read_password(password))
-    text = (f"{found.host}:{found.port} {found.security} usuario={found.username} origen={found.source} "
+    text = (f"{found.host}:{found.port} {SECURITY_WORDS.get(found.security, found.security)} "
+            f"usuario={found.username} origen={found.source} "
             f"verificada={'sí' if found.verified else 'no'}" if found.found else found.message)
     emit(found.to_dict(), as_json, text)
     if not found.found:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from shopmail.cli.output import emit
+from shopmail.cli.output import json_option
 from shopmail.core.state import clear_cache
 
 
@@ -14,10 +16,11 @@ def cache_group():
 
 
 @cache_group.command("clear")
-def cache_clear():
+@json_option
+def cache_clear(as_json):
     """Empty shopmail's cache namespace."""
     clear_cache()
-    click.echo("Caché de shopmail vaciada.")
+    emit({"ok": True}, as_json, "Caché de shopmail vaciada.")
 
 
 COMMANDS = [cache_group]

@@ -7,18 +7,26 @@ from flask.cli import AppGroup
 
 from shopmail.cli.output import emit
 from shopmail.cli.output import fail
+from shopmail.cli.output import json_option
 from shopmail.core import addresses
 from shopmail.core import settings
 
 
 @click.group("settings", cls=AppGroup)
 def settings_group():
-    """Ajustes generales → Comunicaciones."""
+    """General settings → Communications (Comunicaciones)."""
+
+
+def _data(snap) -> dict:
+    """The settings' JSON shape, plus the sending account's address."""
+    account = settings.sending_account(snap)
+    return {**snap.to_dict(), "sending_account_address": account.address if account else None}
 
 
 def _text(snap) -> str:
+    account = settings.sending_account(snap)
     return "\n".join([
-        f"Cuenta de envío: {snap.sending_account_id or '—'}",
+        f"Cuenta de envío: {account.address if account else '—'}",
         f"Correo público de contacto: {snap.contact_email or '—'}",
         f"Correos de administrador: {', '.join(snap.admin_emails) or '—'}",
         f"Modo simulación: {'sí' if snap.simulation else 'no'}{' (bloqueado)' if snap.simulation_locked else ''}",
@@ -26,19 +34,21 @@ def _text(snap) -> str:
 
 
 @settings_group.command("show")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def show(as_json):
     """Show the Communications settings."""
     snap = settings.get()
-    emit(snap.to_dict(), as_json, _text(snap))
+    emit(_data(snap), as_json, _text(snap))
 
 
 @settings_group.command("set")
-@click.option("--account", "account_id", help="Id de la cuenta de envío ('none' para ninguna).")
-@click.option("--contact-email")
-@click.option("--admin-emails")
-@click.option("--simulation", type=click.Choice(["on", "off"]))
-def set_(account_id, contact_email, admin_emails, simulation):
+@click.option("--account", "account_id", help="Id of the sending account ('none' for none).")
+@click.option("--contact-email", help="The shop's public contact address ('' to clear it).")
+@click.option("--admin-emails", help="Admin addresses that receive order notices, comma-separated.")
+@click.option("--simulation", type=click.Choice(["on", "off"]),
+              help="Simulation mode: keep messages on the server instead of sending them.")
+@json_option
+def set_(account_id, contact_email, admin_emails, simulation, as_json):
     """Change the Communications settings (saving clears the cache)."""
     changes = {}
     try:
@@ -57,10 +67,10 @@ def set_(account_id, contact_email, admin_emails, simulation):
     try:
         snap = settings.save(**changes)
     except settings.SettingsError as exc:
-        fail(str(exc))
+        fail(str(exc), 1, as_json)
     if simulation == "off" and snap.simulation_locked:
         click.echo("Aviso: SHOPMAIL_SIMULATION_LOCK mantiene el modo simulación activo.", err=True)
-    click.echo(_text(snap))
+    emit({"ok": True, "settings": _data(snap)}, as_json, _text(snap))
 
 
 COMMANDS = [settings_group]

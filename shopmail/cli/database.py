@@ -5,15 +5,18 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from shopmail.cli.output import emit
+from shopmail.cli.output import json_option
 from shopmail.core import migrate
 
 
 @click.command("db-upgrade")
+@json_option
 @with_appcontext
-def db_upgrade():
+def db_upgrade(as_json):
     """Create or upgrade shopmail's tables."""
     migrate.upgrade()
-    click.echo("Base de datos de shopmail al día.")
+    emit({"ok": True}, as_json, "Base de datos de shopmail al día.")
 
 
 COMMANDS = [db_upgrade]

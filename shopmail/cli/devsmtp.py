@@ -1,42 +1,76 @@
 """`flask shopmail dev-smtp`: a capture SMTP server on loopback to try the panel without a mailbox.
 
 It offers STARTTLS (with a throw-away self-signed certificate) and accepts any login; every
-message is kept in memory and announced with one line. Never expose it beyond loopback.
+message is kept in memory and announced with one line (with ``--json``, one JSON document per line), and so is
+every failed STARTTLS handshake. Never expose it beyond loopback.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
+import logging
 import ssl
 import tempfile
 import time
 from email import message_from_bytes
+from email import policy
 from pathlib import Path
 
 import click
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import TLSSetupException
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from shopmail.core import text as safe
+
 
 class CaptureHandler:
-    """Keep every message and print one line per message."""
+    """Keep every message; print one line per message and one per failed STARTTLS handshake."""
 
-    def __init__(self, echo=click.echo):
+    def __init__(self, echo=click.echo, as_json: bool = False):
         self.messages: list[bytes] = []
         self.echo = echo
+        self.as_json = as_json
+
+    def _say(self, text: str, **data) -> None:
+        if self.as_json:
+            self.echo(safe.json_for_terminal(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(), **data},
+                                                        ensure_ascii=False)))
+        else:
+            self.echo(f"[{dt.datetime.now():%H:%M:%S}] {safe.for_terminal(' '.join(text.split()))}")
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.content)
-        subject = message_from_bytes(envelope.content).get("Subject", "")
-        self.echo(f"[{dt.datetime.now():%H:%M:%S}] {envelope.mail_from} → "
-                  f"{', '.join(envelope.rcpt_tos)}: {subject}")
+        # policy.default decodes RFC 2047 words ("=?utf-8?q?…?=") and unfolds long headers.
+        subject = " ".join(str(message_from_bytes(envelope.content, policy=policy.default)
+                               .get("Subject", "")).split())
+        self._say(f"{envelope.mail_from} → {', '.join(envelope.rcpt_tos)}: {subject}", event="message",
+                  mail_from=envelope.mail_from, rcpt_tos=list(envelope.rcpt_tos), subject=subject)
         return "250 Message accepted for delivery"
+
+    async def handle_exception(self, error):
+        """One line instead of aiosmtpd's traceback (a client that rejects the throw-away certificate is normal)."""
+        if isinstance(error, TLSSetupException):
+            cause = error.__cause__ or error
+            self._say(f"STARTTLS fallido: {cause}", event="starttls_failed", error=str(cause))
+            return "454 TLS not available"
+        self._say(f"Error en la sesión SMTP: {error.__class__.__name__}: {error}", event="error", error=str(error))
+        return f"500 Error: ({error.__class__.__name__}) {error}"
+
+
+class _NoLoginDataNotice(logging.Filter):
+    """aiosmtpd itself sets the deprecated ``Session.login_data`` on every successful login and logs a
+    warning each time; nothing in shopmail reads it, so the dev server drops that one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Session.login_data is deprecated" not in record.getMessage()
 
 
 def _accept_any(server, session, envelope, mechanism, auth_data):
@@ -65,19 +99,23 @@ def self_signed_context() -> ssl.SSLContext:
 
 def make_controller(host: str, port: int, handler: CaptureHandler) -> Controller:
     """The capture server: STARTTLS offered, any login accepted (also over plain text on loopback)."""
+    log = logging.getLogger("mail.log")
+    if not any(isinstance(f, _NoLoginDataNotice) for f in log.filters):
+        log.addFilter(_NoLoginDataNotice())
     return Controller(handler, hostname=host, port=port, tls_context=self_signed_context(),
                       authenticator=_accept_any, auth_require_tls=False, require_starttls=False)
 
 
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, as_json: bool = False) -> None:
     """Run until Ctrl+C."""
     if not ipaddress.ip_address(host if host != "localhost" else "127.0.0.1").is_loopback:
         raise click.UsageError("dev-smtp solo escucha en loopback (127.0.0.1).")
-    controller = make_controller(host, port, CaptureHandler())
+    controller = make_controller(host, port, CaptureHandler(as_json=as_json))
     controller.start()
-    click.echo(f"Servidor SMTP de pruebas en {host}:{port} (STARTTLS, cualquier usuario y contraseña).")
-    click.echo("En la cuenta: Servidor SMTP 127.0.0.1, Puerto "
-               f"{port}, Seguridad Ninguna o STARTTLS sin verificar certificado. Ctrl+C para salir.")
+    if as_json:
+        click.echo(json.dumps({"event": "listening", "host": host, "port": port}))
+    else:
+        _banner(host, port)
     try:
         while True:
             time.sleep(3600)
@@ -85,3 +123,9 @@ def serve(host: str, port: int) -> None:
         pass
     finally:
         controller.stop()
+
+
+def _banner(host: str, port: int) -> None:
+    click.echo(f"Servidor SMTP de pruebas en {host}:{port} (STARTTLS, cualquier usuario y contraseña).")
+    click.echo("En la cuenta: Servidor SMTP 127.0.0.1, Puerto "
+               f"{port}, Seguridad Ninguna o STARTTLS sin verificar certificado. Ctrl+C para salir.")

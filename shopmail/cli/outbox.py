@@ -1,15 +1,22 @@
-"""`flask shopmail send-test`, `outbox list|release|retry|cancel` and `worker`."""
+"""`flask shopmail send-test`, `outbox list|show|release|retry|cancel` and `worker`."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
+from shopmail.cli.output import confirm
 from shopmail.cli.output import emit
 from shopmail.cli.output import fail
+from shopmail.cli.output import json_option
+from shopmail.cli.output import when
 from shopmail.core.models import MAX_ID
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
 from shopmail.delivery import actions
 from shopmail.delivery import history
 from shopmail.delivery import runner
@@ -17,10 +24,12 @@ from shopmail.delivery import statuses
 from shopmail.delivery.compose import ComposeError
 from shopmail.services.notifications import send_test as send
 
+MESSAGE_ID = click.IntRange(1, MAX_ID)
+
 
 @click.command("send-test")
 @click.argument("to")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @with_appcontext
 def send_test(to, as_json):
     """Send a sample order notification to TO through the real pipeline (obeys simulation)."""
@@ -35,73 +44,111 @@ def send_test(to, as_json):
 
 @click.group("outbox", cls=AppGroup)
 def outbox_group():
-    """Registro de envíos."""
+    """The outbox (Registro de envíos)."""
 
 
-def _line(row) -> str:
-    return (f"{row.id:>6}  {str(statuses.STATUS_LABELS.get(row.status, row.status)):<12}  {row.kind:<22}  "
-            f"{', '.join(row.recipients or [])}  {row.subject}")
+def _status(code: str) -> str:
+    return str(statuses.STATUS_LABELS.get(code, code))
+
+
+def _kind(code: str) -> str:
+    return str(statuses.KIND_LABELS.get(code, code))
+
+
+def _line(item: dict) -> str:
+    return (f"{item['id']:>6}  {when(item['created_at']):<20}  {_status(item['status']):<12}  "
+            f"{', '.join(item['to'])}  {item['subject']}")
 
 
 @outbox_group.command("list")
-@click.option("--status", type=click.Choice(list(statuses.STATUS_LABELS)))
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10000))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--status", type=click.Choice(list(statuses.STATUS_LABELS)), help="Only messages in this status.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10000),
+              help="How many messages to list at most.")
+@json_option
 def list_(status, limit, as_json):
     """List messages, newest first."""
-    page = history.search(status=status, per_page=limit)
-    emit([statuses.to_dict(row) for row in page.items], as_json,
-         "\n".join(_line(row) for row in page.items) or "No hay envíos.")
+    items = [statuses.to_dict(row) for row in history.search(status=status, per_page=limit).items]
+    header = f"{'Id':>6}  {'Fecha':<20}  {'Estado':<12}  Destinatarios  Asunto"
+    emit(items, as_json, "\n".join([header, *map(_line, items)]) if items else "No hay envíos.")
 
 
-def _action(function, message_id: int, done: str) -> None:
+@outbox_group.command("show")
+@click.argument("message_id", type=MESSAGE_ID)
+@json_option
+def show(message_id, as_json):
+    """Show one message: status, kind, recipients, subject, attempts, last error, dates."""
+    row = session().get(OutboxMessage, message_id)
+    if row is None:
+        fail(f"No existe el envío {message_id}.", 1, as_json)
+    item = statuses.to_dict(row)
+    emit(item, as_json, "\n".join([
+        f"Envío: {item['id']}",
+        f"Estado: {_status(item['status'])}",
+        f"Tipo: {_kind(item['kind'])}",
+        f"Destinatarios: {', '.join(item['to']) or '—'}",
+        f"Asunto: {item['subject'] or '—'}",
+        f"Message-ID: {item['message_id'] or '—'}",
+        f"Intentos: {item['attempts']}",
+        f"Último error: {item['last_error'] or '—'}",
+        f"Creado: {when(item['created_at'])}",
+        f"Enviado: {when(item['sent_at'])}",
+    ]))
+
+
+def _action(function, message_id: int, as_json: bool, done: str) -> None:
     try:
         function(message_id)
     except actions.ActionRefused as exc:
-        fail(str(exc))
-    click.echo(done)
+        fail(str(exc), 1, as_json)
+    row = session().get(OutboxMessage, message_id)
+    emit({"ok": True, "id": message_id, "status": row.status if row else None}, as_json, done)
 
 
 @outbox_group.command("release")
-@click.argument("message_id", type=click.IntRange(1, MAX_ID))
-def release(message_id):
-    """Liberar: send a simulated message for real."""
-    _action(actions.release, message_id, f"Envío {message_id} liberado: pendiente de envío.")
+@click.argument("message_id", type=MESSAGE_ID)
+@json_option
+def release(message_id, as_json):
+    """Release a simulated message: send it for real."""
+    _action(actions.release, message_id, as_json, f"Envío {message_id} liberado: pendiente de envío.")
 
 
 @outbox_group.command("retry")
-@click.argument("message_id", type=click.IntRange(1, MAX_ID))
-def retry(message_id):
-    """Reintentar: queue a failed message again."""
-    _action(actions.retry, message_id, f"Envío {message_id} pendiente de un nuevo intento.")
+@click.argument("message_id", type=MESSAGE_ID)
+@json_option
+def retry(message_id, as_json):
+    """Queue a failed message again."""
+    _action(actions.retry, message_id, as_json, f"Envío {message_id} pendiente de un nuevo intento.")
 
 
 @outbox_group.command("cancel")
-@click.argument("message_id", type=click.IntRange(1, MAX_ID))
-def cancel(message_id):
-    """Cancelar: a pending message will not be sent."""
-    _action(actions.cancel, message_id, f"Envío {message_id} cancelado.")
+@click.argument("message_id", type=MESSAGE_ID)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+def cancel(message_id, yes, as_json):
+    """Cancel a pending message: it will not be sent."""
+    confirm(f"¿Cancelar el envío {message_id}?", yes, as_json)
+    _action(actions.cancel, message_id, as_json, f"Envío {message_id} cancelado.")
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="Una pasada: envía lo pendiente y termina.")
+@click.option("--once", is_flag=True, help="One pass: send what is waiting, then exit.")
 @click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 1000),
-              help="Mensajes reclamados a la vez (una conexión SMTP por lote).")
+              help="Messages claimed at a time (one SMTP connection per batch).")
 @click.option("--poll", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600),
-              help="Segundos entre pasadas cuando no hay nada que enviar.")
+              help="Seconds between passes when nothing is waiting.")
+@json_option
 @with_appcontext
-def worker(once, batch, poll):
+def worker(once, batch, poll, as_json):
     """Deliver the outbox until SIGTERM (which lets the current message finish)."""
     app = current_app._get_current_object()
 
     def report(result):
-        if result.handled or result.returned:
+        if (result.handled or result.returned) and not as_json:
             click.echo(f"enviados {result.sent}, reintentos {result.retried}, fallidos {result.failed}, "
                        f"retenidos {result.held}, simulados {result.simulated}")
 
     total = runner.run(app, once=once, batch=batch, poll=poll, on_pass=report)
-    if once and not total.handled:
-        click.echo("Nada pendiente de envío.")
+    emit({"ok": True, **asdict(total)}, as_json, None if total.handled or not once else "Nada pendiente de envío.")
 
 
 COMMANDS = [send_test, outbox_group, worker]

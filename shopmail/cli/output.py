@@ -1,13 +1,17 @@
-"""What every command prints: JSON or text, never a terminal escape sequence; exit codes."""
+"""What every command prints: JSON or text, never a terminal escape sequence; exit codes and confirmations."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
 import click
 
 from shopmail.core import text as safe
+
+#: ``--json`` as every command spells it.
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 
 
 def emit(data, as_json: bool, text: str | None = None) -> None:
@@ -24,10 +28,32 @@ def say(text: str, err: bool = False) -> None:
     click.echo(safe.for_terminal(text), err=err)
 
 
-def fail(message: str, code: int = 1):
-    """Say what went wrong on stderr and exit with ``code``."""
-    say(message, err=True)
+def fail(message: str, code: int = 1, as_json: bool = False):
+    """Say what went wrong (stderr, or ``{"ok": false, "error": …}`` on stdout with --json); exit ``code``."""
+    if as_json:
+        emit({"ok": False, "error": message}, True)
+    else:
+        say(message, err=True)
     sys.exit(code)
+
+
+def confirm(question: str, yes: bool, as_json: bool = False) -> None:
+    """Ask "question [y/N]" unless ``--yes``; with no terminal to ask on, refuse (exit 2) and name ``--yes``."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail("Sin terminal no se puede confirmar: repita la orden con --yes.", 2, as_json)
+    if not click.confirm(question, default=False):
+        fail("Cancelado: no se ha cambiado nada.", 1, as_json)
+
+
+def when(iso: str | None) -> str:
+    """An ISO 8601 instant as people read it: "29/11/2026 15:04 UTC" (the panel's format); naive means UTC."""
+    if not iso:
+        return "—"
+    moment = dt.datetime.fromisoformat(iso)
+    moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    return moment.strftime("%d/%m/%Y %H:%M UTC")
 
 
 def read_password(value: str | None) -> str | None:

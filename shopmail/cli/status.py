@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 from flask.cli import with_appcontext
 
 from shopmail.cli.output import emit
+from shopmail.cli.output import json_option
+from shopmail.cli.output import when
 from shopmail.services.doctor import run
 from shopmail.services.status import status as read
 
@@ -15,7 +15,7 @@ MARKS = {"ok": "✔", "warning": "!", "error": "✘"}
 
 
 @click.command("status")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @with_appcontext
 def status(as_json):
     """Sending account, simulation, queue, failures, workers."""
@@ -28,11 +28,11 @@ def status(as_json):
         + (f" (retenida: {account['held_reason']})" if account and account["held_reason"] else ""),
         "Última prueba: " + ("—" if not last else
                              f"{'correcta' if last['ok'] else 'fallida (' + str(last['reason']) + ')'}, "
-                             f"{_when(last['at'])}"),
+                             f"{when(last['at'])}"),
         f"Modo simulación: {'sí' if data['simulation'] else 'no'}{' (bloqueado)' if data['simulation_locked'] else ''}",
-        f"En cola: {data['queue_depth']} (retenidos: {data['held']}); más antiguo: {_when(data['oldest_waiting_at'])}",
+        f"En cola: {data['queue_depth']} (retenidos: {data['held']}); más antiguo: {when(data['oldest_waiting_at'])}",
         f"Últimas 24 h: {data['sent_24h']} enviados, {data['failures_24h']} fallidos",
-        f"Workers activos: {data['workers_alive']}; último latido: {_when(data['last_worker_heartbeat'])}",
+        f"Workers activos: {data['workers_alive']}; último latido: {when(data['last_worker_heartbeat'])}",
     ]
     lines += [f"AVISO: {alert['message']}" for alert in data["alerts"]]
     lines += [f"{MARKS[problem['level']]} {problem['message']}" for problem in data["problems"]] or [
@@ -40,16 +40,9 @@ def status(as_json):
     emit(data, as_json, "\n".join(lines))
 
 
-def _when(iso: str | None) -> str:
-    """An ISO 8601 instant as people read it: "29/11/2026 15:04 UTC" (the panel's format)."""
-    if not iso:
-        return "—"
-    return dt.datetime.fromisoformat(iso).astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M UTC")
-
-
 @click.command("doctor")
-@click.option("--no-test", is_flag=True, help="No probar la cuenta de envío (solo su última prueba).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--no-test", is_flag=True, help="Do not test the sending account (report its last test only).")
+@json_option
 @with_appcontext
 def doctor(no_test, as_json):
     """Check configuration, the sending account and the From domain's SPF, DMARC and MX."""

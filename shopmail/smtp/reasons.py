@@ -104,6 +104,22 @@ _HINTS = {
                        "la respuesta del servidor."),
 }
 
+#: The hints that name a panel control, as the CLI says them: its options instead of the form's fields.
+_CLI_HINTS = {
+    "use_starttls": _l("Use --security starttls para este puerto (lo habitual en 587 y 25), o --port 465 con "
+                       "--security ssl."),
+    "use_ssl": _l("Use --security ssl para este puerto (lo habitual en 465), o --port 587 con "
+                  "--security starttls."),
+    "certificate_invalid": _l("Indique en --host el nombre exacto del servidor que da su proveedor (el que "
+                              "figura en el certificado, no un alias ni una IP). Si el servidor usa una CA "
+                              "propia, añádala con SHOPMAIL_SMTP_CA_FILE. Use --no-verify-cert solo en una "
+                              "red de confianza."),
+    "starttls_required": _l("Use --security starttls (--port 587) o --security ssl (--port 465)."),
+    "app_password_required": _l("En Google: active la verificación en dos pasos, cree una contraseña de "
+                                "aplicación en myaccount.google.com/apppasswords e indíquela con --password "
+                                "en lugar de la contraseña habitual."),
+}
+
 REASONS = tuple(key for key in _MESSAGES if isinstance(key, str))
 
 _ENHANCED = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
@@ -131,6 +147,12 @@ def describe(reason: str, variant: str | None = None, **values) -> tuple[str, st
     if values.get("reply"):
         text += " " + str(_l("Respuesta del servidor: «%(reply)s».")) % {"reply": values["reply"]}
     return text, str(hint)
+
+
+def cli_hint(reason: str) -> str | None:
+    """The hint for ``reason`` worded for the command line, where it differs from the panel's."""
+    hint = _CLI_HINTS.get(reason)
+    return str(hint) if hint is not None else None
 
 
 def enhanced_code(text: str) -> str | None:
