@@ -89,7 +89,7 @@ def test_delete_of_sending_account_refused(admin, app, runner):
         settings.save(sending_account_id=account_id)
     response = admin.post(f"/ajustes/cuentas/{account_id}/eliminar", data={}, follow_redirects=True)
     assert "es la cuenta de envío" in page(response)
-    result = runner.invoke(args=["shopmail", "account", "delete", str(account_id)])
+    result = runner.invoke(args=["shopmail", "account", "delete", str(account_id), "--yes"])
     assert result.exit_code == 1 and "cuenta de envío" in result.output
     assert admin.get(f"/ajustes/cuentas/{account_id}").status_code == 200
 
