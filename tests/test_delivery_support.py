@@ -121,6 +121,17 @@ def shop(app, mail_server):
     return Shop(app, mail_server, account_id)
 
 
+@pytest.fixture
+def processes():
+    """Worker processes a test starts; any still running at the end is killed."""
+    started = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
 def worker_env(app, **extra) -> dict:
     """The environment of a `flask shopmail worker` process on the same database as ``app``."""
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])

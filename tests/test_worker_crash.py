@@ -10,25 +10,13 @@ import socket
 import threading
 import time
 
-import pytest
-
 from shopmail.core import settings
 from tests import test_delivery_support as support
 from tests.helpers import make_account
 from tests.test_delivery_support import start_worker
 from tests.test_delivery_support import wait_until
 
-shop, mail_server = support.shop, support.mail_server  # fixtures
-
-
-@pytest.fixture
-def processes():
-    started = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
+shop, mail_server, processes = support.shop, support.mail_server, support.processes  # fixtures
 
 
 def test_a_worker_killed_mid_run_sends_at_most_one_message_twice(shop, processes):

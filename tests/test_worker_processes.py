@@ -7,13 +7,11 @@ import collections
 import signal
 import time
 
-import pytest
-
 from tests import test_delivery_support as support
 from tests.test_delivery_support import start_worker
 from tests.test_delivery_support import wait_until
 
-shop, mail_server = support.shop, support.mail_server  # fixtures
+shop, mail_server, processes = support.shop, support.mail_server, support.processes  # fixtures
 
 
 def _slow(seconds):
@@ -21,16 +19,6 @@ def _slow(seconds):
         time.sleep(seconds)  # a slow server: the worker is caught mid-batch
 
     return answer
-
-
-@pytest.fixture
-def processes():
-    started = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_its_batch(shop, processes):
