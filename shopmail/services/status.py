@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from flask import g
 from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
@@ -81,8 +82,17 @@ class Status:
 
 
 def status(now: dt.datetime | None = None) -> Status:
-    """A handful of aggregate queries: constant cost whatever the size of the outbox."""
-    now = now or utcnow()
+    """A handful of aggregate queries: constant cost whatever the size of the outbox. Read once per app
+    context (a request, a CLI command): the home page's cards all show this one verdict."""
+    if now is None and "shopmail_status" in g:
+        return g.shopmail_status
+    found = _read(now or utcnow())
+    if now is None:
+        g.shopmail_status = found
+    return found
+
+
+def _read(now: dt.datetime) -> Status:
     snap = settings.get()
     account = settings.sending_account(snap)
     sending = None
