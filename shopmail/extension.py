@@ -73,13 +73,17 @@ class ShopMail:
         """The Communications settings as an immutable snapshot."""
         return settings.get()
 
-    def notify_order_completed(self, order):
-        """Queue the customer's confirmation and the admins' notice in the caller's transaction."""
-        return notifications.order_completed(order)
+    def notify_order_completed(self, order, attachments=()):
+        """Queue the customer's confirmation and the admins' notice in the caller's transaction.
 
-    def notify_customer(self, kind, order, **extra):
-        """Queue another purchase notice to the customer, e.g. ``order_shipped``."""
-        return notifications.customer_notice(kind, order, **extra)
+        ``attachments``: ``[{"filename", "content_type", "data"}]`` for the customer's mail; ``data`` is
+        bytes or a zero-argument callable, called once right here (the bytes are stored with the message).
+        """
+        return notifications.order_completed(order, attachments=attachments)
+
+    def notify_customer(self, kind, order, attachments=(), **extra):
+        """Queue another purchase notice to the customer, e.g. ``order_shipped`` (``attachments`` as above)."""
+        return notifications.customer_notice(kind, order, attachments=attachments, **extra)
 
 
 def contact_email() -> str:

@@ -49,6 +49,13 @@ DEFAULTS = {
     # Language of shopmail's e-mails, CLI and worker, and of its screens when neither the admin (the
     # language switch) nor the browser chose one: "es" or "en". The host's Flask-Babel settings are not read.
     "SHOPMAIL_DEFAULT_LOCALE": "es",
+    # The shop's name for the {shop_name} placeholder of Plantillas de correo; None: the sending account's
+    # display name.
+    "SHOPMAIL_SHOP_NAME": None,
+    # The most the attachments of one message may add up to, in bytes (they are stored in the outbox).
+    "SHOPMAIL_ATTACHMENTS_MAX_BYTES": 10 * 1024 * 1024,
+    # Plantillas de correo's live preview: renders allowed per admin ("; "-separated limits).
+    "SHOPMAIL_PREVIEW_RATE_LIMIT": "120 per minute; 3000 per day",
     # Template the admin screens extend (a host may use its own admin layout).
     "SHOPMAIL_BASE_TEMPLATE": "shopmail/base.html",
     # Failed logins before an address is locked out, and for how long (seconds).
@@ -69,7 +76,7 @@ DEFAULTS = {
 
 _INTS = {"SHOPMAIL_AUTOCONFIG_HTTPS_PORT", "SHOPMAIL_OUTBOX_LEASE_SECONDS",
          "SHOPMAIL_LOGIN_MAX_FAILURES", "SHOPMAIL_LOGIN_LOCKOUT_SECONDS",
-         "SHOPMAIL_CACHE_DEFAULT_TIMEOUT"}
+         "SHOPMAIL_CACHE_DEFAULT_TIMEOUT", "SHOPMAIL_ATTACHMENTS_MAX_BYTES"}
 _FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE", "SHOPMAIL_RETRY_BASE_SECONDS",
            "SHOPMAIL_SMTP_MESSAGE_DEADLINE"}
 _BOOLS = {"SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE", "SHOPMAIL_SIMULATION_LOCK", "SHOPMAIL_SEND_INLINE",

@@ -14,6 +14,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
@@ -201,6 +202,27 @@ class OutboxMessage(Base):
     sent_from: Mapped[str | None] = mapped_column(String(400))
 
     __table_args__ = (Index("ix_shopmail_outbox_due", "status", "next_attempt_at"),)
+
+
+class MailWording(Base):
+    """The shop's own wording of one kind of mail in one language (Plantillas de correo).
+
+    No row means the default wording (translated with shopmail's catalog). The texts hold placeholders such
+    as ``{order_number}``, filled by plain substitution (``services.wording``), never run as template code.
+    """
+
+    __tablename__ = "shopmail_mail_wording"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(exact_string(40))
+    locale: Mapped[str] = mapped_column(exact_string(10))
+    subject: Mapped[str] = mapped_column(String(998))
+    intro: Mapped[str] = mapped_column(LongText)
+    closing: Mapped[str] = mapped_column(LongText)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(254), default="")
+
+    __table_args__ = (UniqueConstraint("kind", "locale"),)
 
 
 class AuditEvent(Base):

@@ -25,6 +25,7 @@ from shopmail.core.i18n import default_locale
 from shopmail.core.i18n import gettext as _
 from shopmail.core.i18n import use_locale
 from shopmail.core.text import clean
+from shopmail.delivery.attachments import attach
 
 #: Characters that would let a value start a new header line.
 _BREAKERS = ("\r", "\n", "\0")
@@ -82,13 +83,14 @@ def mail_locale() -> str:
     return default_locale()
 
 
-def render(kind: str, context: dict) -> tuple[str, str, str]:
-    """Render ``shopmail/mail/<kind>.txt`` and ``.html`` → (subject, text, html).
+def render(kind: str, context: dict, locale: str | None = None) -> tuple[str, str, str]:
+    """Render ``shopmail/mail/<kind>.txt`` and ``.html`` in ``locale`` (default: ``mail_locale()``)
+    → (subject, text, html).
 
     The text template sets ``subject``; hosts override a template by shadowing its name.
     """
     env = current_app.jinja_env
-    with use_locale(mail_locale()):
+    with use_locale(locale or mail_locale()):
         text_module = env.get_template(f"shopmail/mail/{kind}.txt").make_module(context)
         html = env.get_template(f"shopmail/mail/{kind}.html").render(context)
         # A template may spread the subject over lines; non-breaking spaces (in amounts) stay.
@@ -116,8 +118,9 @@ def new_message_id(domain: str) -> str:
 
 def build(*, kind: str, to: list[Address], subject: str, text: str, html: str,
           reply_to: Address | None, domain: str, dedupe_key: str | None = None, problem: str | None = None,
-          recipients: tuple[str, ...] | None = None) -> Draft:
-    """An ``EmailMessage`` (HTML with a plain-text alternative) as a ``Draft`` without From."""
+          recipients: tuple[str, ...] | None = None, attachments=()) -> Draft:
+    """An ``EmailMessage`` (HTML with a plain-text alternative, then any ``attachments``) as a ``Draft``
+    without From."""
     subject = check_header_text(subject, _("El asunto"))
     # A customer's non-ASCII local part can only be written as UTF-8 (RFC 6532); every other message
     # stays 7-bit, with international domains as A-labels.
@@ -136,6 +139,7 @@ def build(*, kind: str, to: list[Address], subject: str, text: str, html: str,
     # Quoted-printable: 7-bit safe for any server, still readable in the raw source.
     msg.set_content(text, cte="quoted-printable")
     msg.add_alternative(html, subtype="html", cte="quoted-printable")
+    attach(msg, attachments)
     return Draft(kind=kind, dedupe_key=dedupe_key, recipients=recipients or tuple(a.addr_spec for a in to),
                  subject=subject, message_id=message_id, body=msg.as_bytes(), problem=problem)
 
