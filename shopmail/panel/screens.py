@@ -8,5 +8,6 @@ from shopmail.panel import audit
 from shopmail.panel import communications
 from shopmail.panel import outbox
 from shopmail.panel import status
+from shopmail.panel import wording
 
-SCREENS = (accounts.SCREEN, communications.SCREEN, outbox.SCREEN, status.SCREEN, audit.SCREEN)
+SCREENS = (accounts.SCREEN, communications.SCREEN, wording.SCREEN, outbox.SCREEN, status.SCREEN, audit.SCREEN)

@@ -8,9 +8,24 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask import make_response
 from flask import request
 from flask import url_for
 from flask_wtf.csrf import generate_csrf
+
+#: A stored or previewed mail's HTML is served with this policy (in a sandboxed frame): no script, no
+#: fetches, no forms; its inline styles stay.
+MAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+            "sandbox; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+
+
+def mail_html_response(html: str):
+    """A mail's HTML part as a response for a sandboxed frame of the panel."""
+    response = make_response(html)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.headers["Content-Security-Policy"] = MAIL_CSP
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass
 
 from flask import g
-
 from markupsafe import escape
 from markupsafe import Markup
 from sqlalchemy import select

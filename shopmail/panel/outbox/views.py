@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort
 from flask import Blueprint
 from flask import flash
-from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -22,12 +21,9 @@ from shopmail.delivery import statuses
 from shopmail.panel.outbox import chart
 from shopmail.panel.outbox.forms import ActionForm
 from shopmail.panel.outbox.forms import FilterForm
+from shopmail.panel.ui import mail_html_response
 
 bp = Blueprint("outbox", __name__, url_prefix="/envios")
-
-#: The HTML of a stored mail is shown in a sandboxed frame with no script, no fetches, no forms.
-MAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
-            "sandbox; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
 
 BADGES = {statuses.SENT: "ok", statuses.FAILED: "bad", statuses.HELD: "warn", statuses.RETRY: "warn",
           statuses.SIMULATED: "warn"}
@@ -90,11 +86,7 @@ def html(message_id):
     part = compose.parse(_message(message_id).body).get_body(("html",))
     if part is None:
         abort(404)
-    response = make_response(part.get_content())
-    response.headers["Content-Type"] = "text/html; charset=utf-8"
-    response.headers["Content-Security-Policy"] = MAIL_CSP
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return mail_html_response(part.get_content())
 
 
 def _act(message_id: int, action, done: str):
