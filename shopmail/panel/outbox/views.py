@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import abort
 from flask import Blueprint
 from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import send_file
 from flask import url_for
 
 from shopmail.core import settings
@@ -15,15 +18,20 @@ from shopmail.core.i18n import gettext as _
 from shopmail.core.models import OutboxMessage
 from shopmail.core.state import session
 from shopmail.delivery import actions
+from shopmail.delivery import attachments as files
 from shopmail.delivery import compose
 from shopmail.delivery import history
 from shopmail.delivery import statuses
 from shopmail.panel.outbox import chart
 from shopmail.panel.outbox.forms import ActionForm
 from shopmail.panel.outbox.forms import FilterForm
+from shopmail.panel.ui import MAIL_CSP
 from shopmail.panel.ui import mail_html_response
 
 bp = Blueprint("outbox", __name__, url_prefix="/envios")
+
+#: How much of a stored message's source the page shows (attachments can make it megabytes long).
+SOURCE_SHOWN = 512 * 1024
 
 BADGES = {statuses.SENT: "ok", statuses.FAILED: "bad", statuses.HELD: "warn", statuses.RETRY: "warn",
           statuses.SIMULATED: "warn"}
@@ -76,8 +84,23 @@ def show(message_id):
     return render_template("shopmail/outbox/show.html", row=row, headers=list(mail.items()),
                            text=text.get_content() if text is not None else None,
                            has_html=mail.get_body(("html",)) is not None,
-                           source=row.body.decode("utf-8", "replace"), form=ActionForm(),
+                           attachments=files.listed(mail), source=row.body[:SOURCE_SHOWN].decode("utf-8", "replace"),
+                           source_cut=len(row.body) > SOURCE_SHOWN, form=ActionForm(),
                            simulating=settings.get().simulation)
+
+
+@bp.get("/<shopmail_id:message_id>/adjuntos/<int:number>")
+def attachment(message_id, number):
+    """One attachment of a stored message, as a download (never shown inline on our origin)."""
+    found = files.listed(compose.parse(_message(message_id).body))
+    if not 1 <= number <= len(found):
+        abort(404)
+    item = found[number - 1]
+    response = send_file(io.BytesIO(item.data), mimetype=item.content_type, as_attachment=True,
+                         download_name=item.filename, max_age=0)
+    response.headers["Content-Security-Policy"] = MAIL_CSP
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<shopmail_id:message_id>/html")
