@@ -14,6 +14,7 @@ from shopmail.cli.output import emit
 from shopmail.cli.output import fail
 from shopmail.cli.output import json_option
 from shopmail.cli.output import when
+from shopmail.core.i18n import gettext as _
 from shopmail.core.models import MAX_ID
 from shopmail.core.models import OutboxMessage
 from shopmail.core.state import session
@@ -23,20 +24,27 @@ from shopmail.delivery import runner
 from shopmail.delivery import statuses
 from shopmail.delivery.compose import ComposeError
 from shopmail.services.notifications import send_test as send
+from shopmail.services.wording import KINDS
 
 MESSAGE_ID = click.IntRange(1, MAX_ID)
 
 
 @click.command("send-test")
-@click.argument("to")
+@click.argument("to", required=False)
+@click.option("--kind", type=click.Choice(list(KINDS)), default="test", show_default=True,
+              help="Which mail of Plantillas de correo to send, with a sample order.")
+@click.option("--admins", "to_admins", is_flag=True, help="Send it to every admin address instead of TO.")
 @json_option
 @with_appcontext
-def send_test(to, as_json):
-    """Send a sample order notification to TO through the real pipeline (obeys simulation)."""
+def send_test(to, kind, to_admins, as_json):
+    """Send a sample mail (a sample order notification by default) to TO, or to every admin address
+    with --admins, through the real pipeline (obeys simulation)."""
+    if not to and not to_admins:
+        raise click.UsageError(_("Indique el destinatario TO, o --admins para enviarlo a todos los administradores."))
     try:
-        outcome = send(to)
+        outcome = send(to, kind, to_admins)
     except ComposeError as exc:
-        raise click.BadParameter(str(exc), param_hint="TO") from None
+        raise click.BadParameter(str(exc), param_hint="--admins" if to_admins else "TO") from None
     emit(outcome.to_dict(), as_json, outcome.message)
     if not outcome.ok:
         raise SystemExit(1)

@@ -22,15 +22,6 @@ class Preview:
     html: str
 
 
-def _extra(kind: str) -> dict:
-    """What a real notice of ``kind`` would carry besides the order (tracking, reason)."""
-    if kind == "order_shipped":
-        return {"carrier": "Correos", "tracking_number": "PK123456789ES"}
-    if kind == "order_cancelled":
-        return {"reason": _("Sin existencias")}
-    return {}
-
-
 def preview(kind: str, locale: str, subject: str, intro: str, closing: str) -> Preview:
     """``kind`` rendered in ``locale`` with the texts on screen (not yet saved) and a sample order, by the
     sender's own renderer (``notifications.render_mail``). Raises ``wording.WordingError`` for a text
@@ -41,6 +32,6 @@ def preview(kind: str, locale: str, subject: str, intro: str, closing: str) -> P
     snap = settings.get()
     with use_locale(locale):
         order = sample_order("cliente@example.com", locale)
-        extra = _extra(kind)
+        extra = notifications.sample_extra(kind)
     rendered = notifications.render_mail(kind, order_view(order, locale), snap, texts=texts, **extra)
     return Preview(*rendered)

@@ -159,21 +159,50 @@ def customer_notice(kind: str, order, attachments=(), **extra) -> list[outbox.Qu
     return outbox.enqueue([draft], snap)
 
 
-def queue_test(to: str) -> outbox.Queued:
-    """Add the test mail (a sample order confirmation to ``to``) to the current transaction."""
+def _test_recipients(to: str | None, to_admins: bool, snap) -> list[compose.Address]:
+    if to_admins:
+        if not snap.admin_emails:
+            raise compose.ComposeError(_("No hay correos de administrador guardados en Comunicaciones."))
+        return [compose.mailbox(address, what=_("Un correo de administrador")) for address in snap.admin_emails]
+    return [compose.mailbox(to or "", what=_("El destinatario de la prueba"))]
+
+
+def queue_test(to: str | None, kind: str = TEST, to_admins: bool = False) -> outbox.Queued:
+    """Add a test mail to the current transaction: ``kind`` (any kind of Plantillas de correo) rendered with
+    a sample order, to ``to`` or, with ``to_admins``, to every admin address. It is kept in the outbox as a
+    test mail; a kind other than the test itself gets "[Prueba]" in front of its subject."""
+    if kind not in wording.KINDS:
+        raise compose.ComposeError(_("Tipo de aviso desconocido: %(k)s", k=kind))
     snap = settings.get()
-    view = order_view(sample_order(to))
-    draft = _draft(TEST, view, [compose.mailbox(view.customer_email)], _contact(snap), snap, dedupe=False)
+    recipients = _test_recipients(to, to_admins, snap)
+    locale = default_locale()
+    view = order_view(sample_order(recipients[0].addr_spec, locale), locale)
+    subject, text, html = render_mail(kind, view, snap, **sample_extra(kind))
+    if kind != TEST:
+        subject = _("[Prueba] %(subject)s", subject=subject)
+    draft = compose.build(kind=TEST, to=recipients, subject=subject, text=text, html=html,
+                          reply_to=_contact(snap), domain=compose.message_id_domain(snap.contact_email))
     (queued,) = outbox.enqueue([draft], snap, kick=False)
     return queued
 
 
-def send_test(to: str) -> runner.Outcome:
-    """"Enviar correo de prueba": a sample order notification to ``to`` through the real pipeline.
+def sample_extra(kind: str) -> dict:
+    """What a sample notice of ``kind`` carries besides the order (tracking, reason): test mails and the
+    Plantillas de correo preview show the same."""
+    if kind == "order_shipped":
+        return {"carrier": "Correos", "tracking_number": "PK123456789ES"}
+    if kind == "order_cancelled":
+        return {"reason": _("Sin existencias")}
+    return {}
+
+
+def send_test(to: str | None, kind: str = TEST, to_admins: bool = False) -> runner.Outcome:
+    """"Enviar correo de prueba": a sample mail of ``kind`` to ``to`` (or to every admin address) through
+    the real pipeline.
 
     The mail is queued (simulated if simulation is on, like any other mail), committed, then sent at
     once by the worker's code. Raises ``compose.ComposeError`` (a ValueError) for a bad address.
     """
-    queued = queue_test(to)
+    queued = queue_test(to, kind, to_admins)
     session().commit()
     return runner.deliver_now(queued)

@@ -61,9 +61,17 @@ class CommunicationsForm(FlaskForm):
 
 
 class TestMailForm(FlaskForm):
+    kind = SelectField(_l("Tipo de correo"), default="test")
     recipient = StringField(_l("Destinatario de la prueba"))
+    to_admins = BooleanField(_l("Enviarlo a todos los administradores"))
+
+    def __init__(self, *args, kinds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(kind, str(label)) for kind, label in (kinds or {}).items()]
 
     def validate_recipient(self, field):
+        if self.to_admins.data:  # the typed address is not used
+            return
         try:
             field.data = addresses.normalize(field.data or "")
         except addresses.AddressError as exc:

@@ -16,6 +16,7 @@ from shopmail.panel.communications.forms import CommunicationsForm
 from shopmail.panel.communications.forms import TestMailForm
 from shopmail.panel.limits import expensive
 from shopmail.services import accounts as accounts
+from shopmail.services import wording
 from shopmail.services.notifications import send_test as deliver_test
 
 bp = Blueprint("communications", __name__, url_prefix="/generales/comunicaciones")
@@ -23,7 +24,7 @@ bp = Blueprint("communications", __name__, url_prefix="/generales/comunicaciones
 
 def _render(form, test_form=None, outcome=None):
     return render_template("shopmail/communications/edit.html", form=form, snap=settings.get(),
-                           test_form=test_form or TestMailForm(prefix="test"), cache_form=CacheForm(prefix="cache"),
+                           test_form=test_form or TestMailForm(prefix="test", kinds=wording.KINDS), cache_form=CacheForm(prefix="cache"),
                            outcome=outcome)
 
 
@@ -75,12 +76,12 @@ def clear_cache():
 
 @bp.post("/prueba", endpoint="send_test")
 def send_test():
-    test_form = TestMailForm(prefix="test")
+    test_form = TestMailForm(prefix="test", kinds=wording.KINDS)
     outcome = None
     if test_form.validate_on_submit():
         try:
             with expensive():
-                outcome = deliver_test(test_form.recipient.data)
+                outcome = deliver_test(test_form.recipient.data, test_form.kind.data, test_form.to_admins.data)
         except ComposeError as exc:
-            test_form.recipient.errors = [str(exc)]
+            (test_form.to_admins if test_form.to_admins.data else test_form.recipient).errors = [str(exc)]
     return _render(_current_form(), test_form, outcome)
