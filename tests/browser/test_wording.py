@@ -71,7 +71,8 @@ def test_edit_preview_save_send_and_restore(page, live_server, shop):
     expect(preview.locator("#preview-text")).to_contain_text("Ya estamos preparando su caja.")
     expect(page.frame_locator("#preview-html").locator("body")).to_contain_text("Ya estamos preparando su caja.")
     check_accessibility(page, "plantillas-editar")
-    screenshot(page, "plantillas-editar")
+    page.locator("#preview-html").scroll_into_view_if_needed()
+    screenshot(page, "plantillas-editar", full_page=False)
 
     page.get_by_role("button", name="Guardar cambios").click()
     expect(page.get_by_text("Plantilla guardada")).to_be_visible()
