@@ -148,3 +148,16 @@ def test_an_unknown_language_falls_back_to_the_shops(shop):
     shop.notify(order("4001", locale="xx"))
     shop.deliver()
     assert customer_mail(shop)["Subject"] == "Confirmación de su pedido 4001"
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.app_config(SHOPMAIL_PREVIEW_RATE_LIMIT="2 per minute")
+def test_previews_are_rate_limited_and_the_page_still_opens(admin):
+    for _ in range(2):
+        assert admin.post(URL + "order_completed/vista-previa", data=texts(),
+                          headers={"Accept": "application/json"}).status_code == 200
+    over = admin.post(URL + "order_completed/vista-previa", data=texts(), headers={"Accept": "application/json"})
+    assert over.status_code == 429 and over.get_json()["reason"] == "rate_limited"
+    body = page(admin.get(URL + "order_completed"))
+    assert "Demasiadas vistas previas seguidas" in body and 'for="subject"' in body
+    assert admin.post(URL + "order_completed", data=texts()).status_code == 302  # saving is not limited

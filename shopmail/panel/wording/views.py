@@ -19,6 +19,7 @@ from shopmail.core.i18n import gettext as _
 from shopmail.core.i18n import LANGUAGES
 from shopmail.core.state import state
 from shopmail.panel.limits import limited
+from shopmail.panel.limits import RateLimitExceeded
 from shopmail.panel.ui import mail_html_response
 from shopmail.panel.wording.forms import WordingForm
 from shopmail.services import mail_preview
@@ -59,7 +60,8 @@ def _store_preview(html: str) -> str:
 
 
 def _preview(kind: str, locale: str, form: WordingForm):
-    """The preview of the texts in ``form``, or None with the message on the field that is wrong."""
+    """The preview of the texts in ``form``, or None with the message on the field that is wrong.
+    Over the preview limit: ``RateLimitExceeded`` (429)."""
     try:
         with limited("SHOPMAIL_PREVIEW_RATE_LIMIT", "preview"):
             rendered = mail_preview.preview(kind, locale, form.subject.data, form.intro.data, form.closing.data)
@@ -67,6 +69,14 @@ def _preview(kind: str, locale: str, form: WordingForm):
         getattr(form, exc.field, form.subject).errors = [str(exc)]
         return None
     return {"subject": rendered.subject, "text": rendered.text, "html_url": _store_preview(rendered.html)}
+
+
+def _page_preview(kind: str, locale: str, form: WordingForm):
+    """The preview a page shows; over the limit the page still opens, saying why the preview is missing."""
+    try:
+        return _preview(kind, locale, form)
+    except RateLimitExceeded:
+        return {"problem": _("Demasiadas vistas previas seguidas. Espere un poco; puede guardar igualmente.")}
 
 
 def _render(kind: str, locale: str, form: WordingForm, preview=None):
@@ -82,7 +92,7 @@ def edit(kind):
     texts = wording.texts(_known(kind), locale)
     form = WordingForm(formdata=None, data={"subject": texts.subject, "intro": texts.intro,
                                             "closing": texts.closing, "locale": locale})
-    return _render(kind, locale, form, _preview(kind, locale, form))
+    return _render(kind, locale, form, _page_preview(kind, locale, form))
 
 
 @bp.post("/<kind>", endpoint="save")
@@ -99,7 +109,7 @@ def save(kind):
         flash(_("Se ha restaurado el texto original."), "success")
         return redirect(url_for(".edit", kind=kind, idioma=locale))
     if action == "preview":
-        return _render(kind, locale, form, _preview(kind, locale, form))
+        return _render(kind, locale, form, _page_preview(kind, locale, form))
     try:
         wording.save(kind, locale, form.subject.data, form.intro.data, form.closing.data)
     except wording.WordingError as exc:
