@@ -66,12 +66,12 @@ def test_a_1mb_invoice_reaches_the_customer_intact_and_a_retry_sends_the_same_by
 
 
 def test_other_notices_carry_attachments_too(shop):
-    notify(shop, order(), [{"filename": "albaran.txt", "content_type": "text/plain", "data": b"hola\n"}],
+    notify(shop, order(), [{"filename": "albarán.txt", "content_type": "text/plain", "data": b"hola\n"}],
            kind="order_shipped", tracking_number="PK1")
     shop.deliver()
     (received,) = shop.server.messages
     (part,) = list(received.message.iter_attachments())
-    assert part.get_filename() == "albaran.txt" and part.get_payload(decode=True) == b"hola\n"
+    assert part.get_filename() == "albarán.txt" and part.get_payload(decode=True) == b"hola\n"
 
 
 @pytest.mark.sqlite_only

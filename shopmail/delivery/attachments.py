@@ -9,11 +9,13 @@ out of stored messages again (the retention purge calls it).
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from email import message_from_bytes
 from email import policy
 from email.message import EmailMessage
+from email.message import MIMEPart
 
 from sqlalchemy import select
 
@@ -79,10 +81,21 @@ def prepare(items, max_bytes: int) -> tuple[Attachment, ...]:
 
 
 def attach(msg: EmailMessage, attachments) -> None:
-    """Add ``attachments`` to ``msg`` (base64; the message becomes multipart/mixed)."""
+    """Add ``attachments`` to ``msg`` (base64; the message becomes multipart/mixed).
+
+    The part is built by hand: ``add_attachment`` base64-encodes line by line in Python (about 0.2 s for
+    1 MB), ``base64.encodebytes`` does the same in C.
+    """
+    if not attachments:
+        return
+    msg.make_mixed()
     for item in attachments:
-        maintype, subtype = item.content_type.split("/", 1)
-        msg.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename)
+        part = MIMEPart(policy=msg.policy)
+        part["Content-Type"] = item.content_type
+        part["Content-Transfer-Encoding"] = "base64"
+        part.add_header("Content-Disposition", "attachment", filename=item.filename)
+        part.set_payload(base64.encodebytes(item.data).decode("ascii"))
+        msg.attach(part)
 
 
 def listed(msg: EmailMessage) -> list[Attachment]:
