@@ -65,7 +65,7 @@ def test_saved_wording_reaches_the_next_order_mail_and_restore_brings_the_defaul
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("intro", "Hola {{ ''.__class__ }}", "Marcador desconocido"),
+    ("intro", "Hola {{ ''.__class__ }}", "Marcador desconocido: {{ ''.__class__ }}"),
     ("intro", "{% for x in range(10**9) %}{% endfor %}", "Marcador desconocido"),
     ("closing", "Pedido {numero}", "Marcador desconocido: {numero}"),
     ("subject", "Pedido {order_number}\r\nBcc: todos@example.com", "El asunto no puede tener saltos de línea."),
@@ -161,3 +161,17 @@ def test_previews_are_rate_limited_and_the_page_still_opens(admin):
     body = page(admin.get(URL + "order_completed"))
     assert "Demasiadas vistas previas seguidas" in body and 'for="subject"' in body
     assert admin.post(URL + "order_completed", data=texts()).status_code == 302  # saving is not limited
+
+
+@pytest.mark.parametrize("kind", ["order_completed", "order_completed_admin", "order_shipped", "order_cancelled",
+                                  "test"])
+def test_every_kind_opens_with_its_default_and_a_preview(admin, kind):
+    body = page(admin.get(URL + kind + "?idioma=en"))
+    assert re.search(r'id="preview-subject">[^<]*PRUEBA-\d+', body), kind
+    assert 'class="error"' not in body
+
+
+@pytest.mark.sqlite_only
+def test_an_unknown_kind_is_a_404(admin):
+    assert admin.get(URL + "alert").status_code == 404
+    assert admin.post(URL + "alert/vista-previa", data=texts()).status_code == 404

@@ -63,6 +63,8 @@ PLACEHOLDERS = {
 
 #: Anything in braces: a placeholder, or a mistake (or an attempt at template code) to refuse.
 _BRACED = re.compile(r"\{([^{}]*)\}")
+#: The same with every brace around it, so "{{ x }}" is reported whole.
+_BRACES = re.compile(r"\{+[^{}]*\}+")
 _GENERATION = "wording:generation"
 _LIMITS = {"subject": 250, "intro": 5000, "closing": 5000}
 
@@ -122,8 +124,9 @@ def check(subject: str, intro: str, closing: str) -> Texts:
             raise WordingError(field, _("Como mucho %(n)d caracteres.", n=_LIMITS[field]))
         if "\0" in value:
             raise WordingError(field, _("El texto contiene caracteres no válidos."))
-        for match in _BRACED.finditer(value):
-            if match.group(1).strip() not in PLACEHOLDERS or match.group(1) != match.group(1).strip():
+        for match in _BRACES.finditer(value):
+            if match.group(0).strip("{}") not in PLACEHOLDERS or match.group(0).count("{") != 1 \
+                    or match.group(0).count("}") != 1:
                 raise WordingError(field, _("Marcador desconocido: %(m)s. Puede usar: %(known)s.", m=match.group(0),
                                             known=", ".join("{" + name + "}" for name in PLACEHOLDERS)))
     return Texts(**values)
