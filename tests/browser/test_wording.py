@@ -11,6 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from shopmail.core import settings
+from shopmail.delivery import worker
 from tests.browser.conftest import screenshot
 from tests.browser.support import check_accessibility
 from tests.browser.support import login
@@ -28,9 +30,7 @@ def order(number, **changes):
 
 @pytest.fixture
 def shop(live_server, smtp_server):
-    """A sending account on a real local server; simulation off, so mail really goes out (inline)."""
-    from shopmail.core import settings
-
+    """A sending account on a real local server; simulation off, so mail really goes out."""
     server = smtp_server(security="starttls", cert_hostname="smtp.tienda.example", users={SHOP: "clave"})
     live_server.dns.add("smtp.tienda.example", "A", "127.0.0.1")
     app = live_server.app
@@ -44,8 +44,6 @@ def shop(live_server, smtp_server):
 def place(live_server, item, attachments=()):
     """The host shop completes an order, then a worker pass delivers it (outside a request the web
     process's inline delivery only wakes if it is already running)."""
-    from shopmail.delivery import worker
-
     app = live_server.app
     with app.app_context():
         queued = app.extensions["shopmail"].extension.notify_order_completed(item, attachments=attachments)
