@@ -9,9 +9,11 @@ import os
 import re
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from shopmail.core import settings
+from shopmail.core.state import session
 from shopmail.delivery import worker
 from tests.browser.conftest import screenshot
 from tests.browser.support import check_accessibility
@@ -127,14 +129,22 @@ def test_without_javascript_the_preview_button_renders_it(page_factory, live_ser
 
 def test_an_attached_invoice_arrives_intact_and_downloads_from_the_message_page(page, live_server, shop):
     invoice = os.urandom(1024 * 1024)
+    refused = []
+    shop.replies["message"] = lambda _envelope: None if refused else refused.append(1) or "451 4.3.0 Más tarde"
     queued, = place(live_server, order("C-1"), [{"filename": "factura-C-1.pdf", "content_type": "application/pdf",
                                                  "data": lambda: invoice}])
+    assert refused and shop.messages == []  # the first attempt was refused: the message waits for a retry
+    with live_server.app.app_context():
+        session().execute(sa.text("UPDATE shopmail_outbox SET next_attempt_at = created_at"))  # time passes
+        session().commit()
+        worker.deliver_due()
     (received,) = shop.wait_for_messages(1)
     (part,) = list(received.message.iter_attachments())
     assert hashlib.sha256(part.get_content()).digest() == hashlib.sha256(invoice).digest()
 
     login(page, live_server)
     page.goto(live_server.url(f"/ajustes/envios/{queued.id}"))
+    expect(page.get_by_text("Enviado").first).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="factura-C-1.pdf").click()
     assert download.value.suggested_filename == "factura-C-1.pdf"
