@@ -48,6 +48,8 @@ def screens(account_id: int) -> dict[str, str]:
         "cuenta-editar": f"/ajustes/cuentas/{account_id}/editar",
         "cuenta-eliminar": f"/ajustes/cuentas/{account_id}/eliminar",
         "comunicaciones": "/ajustes/generales/comunicaciones/",
+        "plantillas-de-correo": "/ajustes/generales/plantillas/",
+        "plantilla-confirmacion": "/ajustes/generales/plantillas/order_completed",
         "registro-de-envios": "/ajustes/envios/",
         "estado": "/ajustes/estado/",
         "auditoria": "/ajustes/auditoria/",

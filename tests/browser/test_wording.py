@@ -61,7 +61,7 @@ def test_edit_preview_save_send_and_restore(page, live_server, shop):
     page.get_by_role("link", name="Plantillas de correo").click()
     expect(page.get_by_role("heading", name="Plantillas de correo")).to_be_visible()
     check_accessibility(page, "plantillas")
-    page.get_by_role("link", name="Editar Confirmación de pedido (al cliente)").click()
+    page.get_by_role("link", name="Confirmación de pedido (al cliente)").click()
     preview = page.get_by_role("region", name="Vista previa")
     expect(preview.locator("#preview-subject")).to_have_text(re.compile(r"^Confirmación de su pedido PRUEBA-"))
 
