@@ -60,6 +60,9 @@ def _minimal_args(shop) -> dict:
         ("send-test",): ["prueba@cliente.example"],
         ("settings", "set"): ["--simulation", "off"],
         ("smtp-test",): server,
+        ("wording", "restore"): ["order_completed", "--yes"],
+        ("wording", "set"): ["order_completed", "--subject", "Pedido {order_number}"],
+        ("wording", "show"): ["order_completed"],
         ("worker",): ["--once"],
     }
 

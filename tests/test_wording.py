@@ -1,6 +1,7 @@
 """Plantillas de correo: the shop's wording reaches real mails; hostile text is refused or inert; the
 preview is the sender's rendering; customer mails in the order's language, admin notices in the shop's."""
 
+import json
 import re
 
 import pytest
@@ -175,3 +176,22 @@ def test_every_kind_opens_with_its_default_and_a_preview(admin, kind):
 def test_an_unknown_kind_is_a_404(admin):
     assert admin.get(URL + "alert").status_code == 404
     assert admin.post(URL + "alert/vista-previa", data=texts()).status_code == 404
+
+
+def test_the_cli_sets_shows_and_restores_with_the_screens_checks(shop):
+    runner = shop.app.test_cli_runner()
+    result = runner.invoke(args=["shopmail", "wording", "set", "order_shipped", "--locale", "en",
+                                 "--subject", "On its way: {order_number}", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["custom"] is True
+    shown = json.loads(runner.invoke(args=["shopmail", "wording", "show", "order_shipped", "--locale", "en",
+                                           "--json"]).output)
+    assert shown["subject"] == "On its way: {order_number}" and shown["intro"] == "Your order has left our warehouse."
+    refused = runner.invoke(args=["shopmail", "wording", "set", "order_shipped", "--intro", "{{ 7*7 }}", "--json"])
+    assert refused.exit_code == 1 and "Marcador desconocido" in json.loads(refused.output)["error"]
+    restored = runner.invoke(args=["shopmail", "wording", "restore", "order_shipped", "--locale", "en", "--yes",
+                                   "--json"])
+    assert json.loads(restored.output)["subject"] == "Your order {order_number} is on its way"
+    listed = json.loads(runner.invoke(args=["shopmail", "wording", "list", "--json"]).output)
+    assert [item["kind"] for item in listed][:2] == ["order_completed", "order_completed_admin"]
+    assert not any(item["custom"] for item in listed)

@@ -18,12 +18,13 @@ from shopmail.cli import dev
 from shopmail.cli import keys
 from shopmail.cli import outbox
 from shopmail.cli import status
+from shopmail.cli import wording
 from shopmail.cli.output import emit
 from shopmail.cli.output import say
 from shopmail.core.crypto import SecretKeyError
 
 #: The command groups, each a module with ``COMMANDS``.
-GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, outbox)
+GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, wording, outbox)
 
 
 class _ShopMailGroup(AppGroup):
