@@ -16,9 +16,11 @@ from flask import g
 from markupsafe import escape
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from shopmail.core import audit
 from shopmail.core.i18n import gettext as _
+from shopmail.core.i18n import LANGUAGES
 from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.core.i18n import N_
 from shopmail.core.i18n import use_locale
@@ -194,21 +196,28 @@ def texts(kind: str, locale: str) -> Texts | None:
 
 def save(kind: str, locale: str, subject: str, intro: str, closing: str) -> Texts:
     """Store the shop's wording of ``kind`` in ``locale`` (checked first; commits)."""
-    _known(kind)
+    _known(kind, locale)
     checked = check(subject, intro, closing)
-    row = _row(kind, locale) or MailWording(kind=kind, locale=locale)
-    row.subject, row.intro, row.closing = checked.subject, checked.intro, checked.closing
-    row.updated_by = audit.actor()
-    session().add(row)
-    audit.record("wording.saved", f"plantilla {kind}", f"{locale}: {checked.subject}")
-    session().commit()
+    for attempt in (1, 2):
+        row = _row(kind, locale) or MailWording(kind=kind, locale=locale)
+        row.subject, row.intro, row.closing = checked.subject, checked.intro, checked.closing
+        row.updated_by = audit.actor()
+        session().add(row)
+        audit.record("wording.saved", f"plantilla {kind}", f"{locale}: {checked.subject}")
+        try:
+            session().commit()
+            break
+        except IntegrityError:  # another admin saved the first wording of this kind at the same moment
+            session().rollback()
+            if attempt == 2:
+                raise
     _invalidate()
     return Texts(checked.subject, checked.intro, checked.closing, custom=True)
 
 
 def restore(kind: str, locale: str) -> Texts:
     """Restaurar original: forget the shop's wording of ``kind`` in ``locale`` (commits)."""
-    _known(kind)
+    _known(kind, locale)
     row = _row(kind, locale)
     if row is not None:
         session().delete(row)
@@ -218,6 +227,8 @@ def restore(kind: str, locale: str) -> Texts:
     return default(kind, locale)
 
 
-def _known(kind: str) -> None:
+def _known(kind: str, locale: str) -> None:
     if kind not in DEFAULTS:
         raise WordingError("kind", _("Tipo de aviso desconocido: %(k)s", k=kind))
+    if locale not in LANGUAGES:
+        raise WordingError("locale", _("Idioma desconocido: %(l)s", l=locale))
