@@ -1,6 +1,7 @@
 """Plantillas de correo: the shop's wording reaches real mails; hostile text is refused or inert; the
 preview is the sender's rendering; customer mails in the order's language, admin notices in the shop's."""
 
+import datetime as dt
 import json
 import re
 
@@ -122,16 +123,18 @@ def test_the_preview_needs_an_admin_and_a_csrf_token(client, admin_user):
 
 
 def test_an_english_order_gets_english_mail_and_the_admins_get_the_shops_language(shop):
-    shop.notify(order("2001", locale="en-GB"), order("2002", customer_email="luis@cliente.example",
-                                                      locale="es"))
+    placed = dt.date(2026, 11, 29)
+    shop.notify(order("2001", locale="en-GB", placed_at=placed),
+                order("2002", customer_email="luis@cliente.example", locale="es", placed_at=placed))
     shop.deliver()
     english = customer_mail(shop)
     assert english["Subject"] == "Confirmation of your order 2001"
     text = english.get_body(("plain",)).get_content()
-    assert "Thank you for your purchase" in text and "€1,234.50" in text
+    assert "Thank you for your purchase" in text and "€1,234.50" in text and "November 29, 2026" in text
     spanish = next(m.message for m in shop.server.messages if m.rcpt_tos == ["luis@cliente.example"])
     assert spanish["Subject"] == "Confirmación de su pedido 2002"
     assert "1.234,50\xa0€" in spanish.get_body(("plain",)).get_content()
+    assert "29 de noviembre de 2026" in spanish.get_body(("plain",)).get_content()
     admin_notices = sorted(m.message["Subject"] for m in shop.server.messages if "jefa@tienda.example" in m.rcpt_tos)
     assert admin_notices == ["Nuevo pedido 2001: 1.234,50\xa0€", "Nuevo pedido 2002: 1.234,50\xa0€"]
 
