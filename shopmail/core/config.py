@@ -47,6 +47,8 @@ DEFAULTS = {
     "SHOPMAIL_RQ_QUEUE": "shopmail",
     # Broker of the ready-made Celery app (shopmail.celery_worker) when the shop has no Celery app of its own.
     "SHOPMAIL_CELERY_BROKER_URL": None,
+    # The queue shopmail's Celery tasks go to (ready-made app: its workers consume it).
+    "SHOPMAIL_CELERY_QUEUE": "shopmail",
     # Seconds between the periodic sweeps of the ready-made Celery app's beat (retries, lost enqueues).
     "SHOPMAIL_SWEEP_SECONDS": 30.0,
     # How long a worker holds claimed messages before another may take them over (a live worker renews
