@@ -17,7 +17,10 @@ from shopmail.core.models import OutboxMessage
 #: The schema-qualified name of the outbox table as PostgreSQL resolves it now (the search_path decides).
 _QUALIFIED = text("SELECT n.nspname || '.' || c.relname FROM pg_class c "
                   "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(:table)")
-_NOTIFY = text("SELECT pg_notify(:channel, '')")
+#: The same channel name computed by PostgreSQL, and the NOTIFY, in one round trip per transaction.
+_NOTIFY = text("SELECT pg_notify('shopmail_outbox_' || left(encode(sha256(convert_to(n.nspname || '.' || c.relname, "
+               "'UTF8')), 'hex'), 24), '') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+               "WHERE c.oid = to_regclass(:table)")
 
 
 def _table_name() -> str:
@@ -26,7 +29,8 @@ def _table_name() -> str:
 
 
 def channel_for(qualified: str) -> str:
-    """The channel of the outbox table ``schema.table`` (an identifier under PostgreSQL's 63 bytes)."""
+    """The channel of the outbox table ``schema.table`` (an identifier under PostgreSQL's 63 bytes; ``_NOTIFY``
+    computes the same name in SQL)."""
     return "shopmail_outbox_" + hashlib.sha256(qualified.encode()).hexdigest()[:24]
 
 
@@ -38,10 +42,7 @@ def channel(connection) -> str | None:
 
 def announce(sess) -> None:
     """NOTIFY the outbox's channel in ``sess``'s transaction: sent when it commits, dropped on rollback."""
-    connection = sess.connection(bind_arguments={"mapper": OutboxMessage.__mapper__})
-    found = channel(connection)
-    if found:
-        connection.execute(_NOTIFY, {"channel": found})
+    sess.connection(bind_arguments={"mapper": OutboxMessage.__mapper__}).execute(_NOTIFY, {"table": _table_name()})
 
 
 class PgListener:

@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
+
+from shopmail.core.models import OutboxMessage as M
+from shopmail.core.models import utcnow
+from shopmail.core.state import session
+from shopmail.delivery import statuses
 from shopmail.delivery import worker
 
 log = logging.getLogger("shopmail.delivery")
 
+#: Messages claimed at a time by a task's pass (one SMTP connection per batch).
+BATCH = 100
+
 
 def deliver_ids(app, ids) -> dict:
-    """Claim and send the messages ``ids`` that are still due (sent, claimed or cancelled ones are skipped,
-    so a duplicated or late task is harmless); a failure goes into the outbox's retry schedule."""
+    """Deliver the messages of one commit. When none of ``ids`` is still waiting (another task's pass sent
+    or claimed them: a duplicated or late task) this is one query and nothing else; otherwise it is a worker
+    pass, which also takes whatever else is due, so under load one task sends many messages over one
+    connection and the tasks behind it find theirs done. Failures go into the outbox's retry schedule."""
     ids = [int(id_) for id_ in ids]
     with app.app_context():
-        report = worker.deliver_due(batch=max(1, len(ids)), only=ids)
+        waiting = session().scalar(select(M.id).where(M.id.in_(ids), M.status.in_((statuses.QUEUED, statuses.RETRY)),
+                                                      M.next_attempt_at <= utcnow()).limit(1))
+        session().commit()
+        if waiting is None:
+            return _summary(worker.Report())
+        report = worker.deliver_due(batch=BATCH)
     return _summary(report)
 
 
