@@ -79,3 +79,26 @@ def test_a_notify_in_another_schema_or_a_rolled_back_one_does_not_wake_the_liste
             for name in schemas:
                 conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
         engine.dispose()
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"])
+def test_a_worker_whose_listening_connection_dies_listens_again(shop, processes, pg_schema):
+    worker = start_worker(shop.app, "--poll", POLL)
+    processes.append(worker)
+    wait_until(lambda: _workers_seen(shop) == 1, timeout=30)
+    channel = notify_pg.channel_for(f"{pg_schema}.shopmail_outbox")
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:  # as a database restart or a network cut would
+            ended = conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                         "WHERE query = :listen"), {"listen": f'LISTEN "{channel}"'}).all()
+    finally:
+        admin.dispose()
+    assert len(ended) == 1
+    time.sleep(7)  # the worker notices, polls meanwhile (every 60 s), and listens again within 5 s
+
+    committed = time.monotonic()
+    shop.notify(order("300"))
+    wait_until(lambda: len(shop.server.messages) == 2, timeout=10)
+    assert time.monotonic() - committed < 5
+    assert worker.poll() is None
