@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/soak.py [--orders 1000] [--outage 30] [--web-workers 4] [--workers 3]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--redis-url redis://127.0.0.1:6379/0]
+        [--dispatch worker|celery] [--broker-url amqp://guest:guest@127.0.0.1:5672//]
+
+``--dispatch celery``: the delivery workers are ``celery -A shopmail.celery_worker worker`` processes (one pool
+process each, the first with beat for the sweep) on RabbitMQ, and the killed one is a pool process holding a claim.
 
 Starts, on this machine: a fresh PostgreSQL database (dropped at the end), the example shop
 ``examples/tienda`` under gunicorn (several sync workers), several ``flask shopmail worker`` processes,
@@ -80,6 +84,10 @@ class Soak:
             # The shop's own per-address limit would refuse a thousand checkouts from one loopback client.
             "RATELIMIT_ENABLED": "false",
         }
+        if args.dispatch == "celery":
+            config.update({"SHOPMAIL_DISPATCH": "celery", "SHOPMAIL_CELERY_BROKER_URL": args.broker_url,
+                           "SHOPMAIL_CELERY_QUEUE": f"soak-{secrets.token_hex(4)}", "SHOPMAIL_SWEEP_SECONDS": "2",
+                           "SHOPMAIL_INSTANCE_PATH": str(self.folder / "instance")})
         self.env = {**os.environ, "FLASK_APP": "tienda", **config,
                     **{"FLASK_" + key: value for key, value in config.items()}}
 
@@ -151,11 +159,18 @@ class Soak:
         self.flask(["shopmail", "settings", "set", "--account", str(json.loads(added)["account"]["id"]),
                     "--contact-email", "hola@soak.example", "--admin-emails", "ana@soak.example, pedidos@soak.example"])
         for n in range(self.args.workers):
-            self.workers.append(self.start(f"worker{n}", [BIN / "flask", "shopmail", "worker", "--batch",
-                                                          str(self.args.batch), "--poll", str(self.args.poll)]))
+            self.workers.append(self.start(f"worker{n}", self.worker_command(n)))
         wait_for(self._up, 60, "gunicorn")
-        port = self.admin_url.port or 5432
+        port = 5672 if self.args.dispatch == "celery" else self.admin_url.port or 5432
         wait_for(lambda: all(connected_to(proc.pid, port) for proc in self.workers), 60, "the workers to start")
+
+    def worker_command(self, n: int) -> list:
+        """A delivery worker: `flask shopmail worker`, or a Celery worker (the first one with beat)."""
+        if self.args.dispatch == "worker":
+            return [BIN / "flask", "shopmail", "worker", "--batch", str(self.args.batch), "--poll", str(self.args.poll)]
+        beat = ["--beat", "--schedule", str(self.folder / "beat")] if n == 0 else []
+        return [sys.executable, "-m", "celery", "-A", "shopmail.celery_worker", "worker", "--concurrency", "1",
+                "--without-gossip", "--without-mingle", "--loglevel", "WARNING", "-n", f"soak{n}@%h", *beat]
 
     def gunicorn_options(self) -> list[str]:
         """gunicorn 27 opens a control socket in ~/.gunicorn by default: keep ours beside our logs."""
@@ -211,13 +226,14 @@ class Soak:
         def holder():
             for (owner,) in self.sql("SELECT DISTINCT lease_owner FROM shopmail_outbox WHERE status = 'sending'"):
                 parts = (owner or "").split(":")  # host:pid:token (claim.new_owner)
-                if len(parts) >= 3 and parts[-2].isdigit() and int(parts[-2]) in by_pid:
+                if len(parts) >= 3 and parts[-2].isdigit() and by_pid.keys() & {int(parts[-2]), _parent(int(parts[-2]))}:
                     return int(parts[-2])
             return None
 
         pid = wait_for(holder, 5, every=0.005) or self.workers[0].pid
-        by_pid[pid].send_signal(signal.SIGKILL)
-        by_pid[pid].wait(10)
+        os.kill(pid, signal.SIGKILL)  # a `flask shopmail worker`, or a Celery pool process (its task is redelivered)
+        if pid in by_pid:
+            by_pid[pid].wait(10)
         time.sleep(0.3)  # PostgreSQL ends the dead connection's open transaction
         claimed = self.sql("SELECT message_id FROM shopmail_outbox WHERE status = 'sending' AND lease_owner LIKE %s",
                            f"%:{pid}:%")
@@ -314,8 +330,9 @@ class Soak:
         print(f"orders:             {shoppers.placed} placed, {len(shoppers.errors)} failed, in {run['checkouts']:.1f} s "
               f"(per checkout: median {ms(lat)}, p95 {ms(lat, 0.95)}; server time of POST /pedido: median "
               f"{ms(server)})")
+        engine = "`flask shopmail worker`" if self.args.dispatch == "worker" else "Celery workers (RabbitMQ)"
         print(f"processes:          gunicorn with {self.args.web_workers} workers, {self.args.workers} "
-              f"`flask shopmail worker`, PostgreSQL, Redis, SMTP sink")
+              f"{engine}, PostgreSQL, Redis, SMTP sink")
         print(f"killed worker:      pid {run['pid']} (SIGKILL) after {run['killed_after']} orders, holding "
               f"{len(run['claimed'])} claimed messages")
         print(f"sink outage:        {run['outage']:.1f} s, {self.args.orders - self.args.orders // 2} orders placed "
@@ -349,6 +366,15 @@ class Soak:
         ] if failed] + dead
 
 
+def _parent(pid: int) -> int:
+    """The parent of ``pid`` (a Celery pool process's is the worker started here)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return pid
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
 def main() -> None:
     """Parse the options, run the soak, clean up, exit 1 on any problem."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -368,6 +394,9 @@ def main() -> None:
         "SHOPMAIL_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
         help="a PostgreSQL server where a fresh database may be created (and dropped)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--dispatch", choices=["worker", "celery"], default="worker",
+                        help="the delivery workers: `flask shopmail worker`, or Celery workers on --broker-url")
+    parser.add_argument("--broker-url", default="amqp://guest:guest@127.0.0.1:5672//")
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs (path printed)")
     args = parser.parse_args()
     soak = Soak(args)

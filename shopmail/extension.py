@@ -13,7 +13,9 @@ from shopmail.core import config as _config
 from shopmail.core import i18n
 from shopmail.core import settings
 from shopmail.core.state import State
+from shopmail.delivery import dispatch  # noqa: F401  (enqueues Celery/RQ work after commits)
 from shopmail.delivery import inline
+from shopmail.delivery.dispatch import celery_tasks
 from shopmail.panel import limits
 from shopmail.panel import ui
 from shopmail.panel.screens import SCREENS
@@ -47,6 +49,7 @@ class ShopMail:
         if app.config["SHOPMAIL_CACHE_TYPE"] == "FileSystemCache" and not app.config["SHOPMAIL_CACHE_DIR"]:
             app.config["SHOPMAIL_CACHE_DIR"] = str(Path(app.instance_path) / "shopmail-cache")
 
+        _config.dispatch_mode(app.config)  # an unknown SHOPMAIL_DISPATCH stops the start, with its reason
         db = db if db is not None else _host_db(app)
         cache = Cache()
         cache.init_app(app, config=_config.cache_config(app.config))
@@ -72,6 +75,11 @@ class ShopMail:
     def settings(self):
         """The Communications settings as an immutable snapshot."""
         return settings.get()
+
+    def register_celery(self, celery, app: Flask):
+        """Add shopmail's Celery tasks (``shopmail.deliver``, ``shopmail.sweep`` with its beat entry) to the
+        shop's own Celery app; call it where the web processes and the Celery workers build their apps."""
+        celery_tasks.register(celery, app)
 
     def notify_order_completed(self, order, attachments=()):
         """Queue the customer's confirmation and the admins' notice in the caller's transaction.

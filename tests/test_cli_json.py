@@ -68,8 +68,9 @@ def _minimal_args(shop) -> dict:
 
 
 #: Commands whose minimal run is refused or finds a problem: exit 1, and still one JSON document (a simulated
-#: message can be neither cancelled nor retried; nada.example publishes nothing; its SPF/DMARC are missing).
-REFUSED = {("autoconfig",), ("doctor",), ("outbox", "retry"), ("outbox", "cancel")}
+#: message can be neither cancelled nor retried; nada.example publishes nothing; its SPF/DMARC are missing; no Redis
+#: is configured for rq-worker, which tests/test_dispatch_rq.py runs for real).
+REFUSED = {("autoconfig",), ("doctor",), ("outbox", "retry"), ("outbox", "cancel"), ("rq-worker",)}
 
 
 def test_every_command_accepts_json_and_prints_one_json_document(shop, dns):

@@ -15,6 +15,7 @@ from shopmail.cli import cache
 from shopmail.cli import communications
 from shopmail.cli import database
 from shopmail.cli import dev
+from shopmail.cli import engines
 from shopmail.cli import keys
 from shopmail.cli import outbox
 from shopmail.cli import status
@@ -24,7 +25,7 @@ from shopmail.cli.output import say
 from shopmail.core.crypto import SecretKeyError
 
 #: The command groups, each a module with ``COMMANDS``.
-GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, wording, outbox)
+GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, wording, outbox, engines)
 
 
 class _ShopMailGroup(AppGroup):

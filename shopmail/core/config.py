@@ -38,6 +38,19 @@ DEFAULTS = {
     "SHOPMAIL_SIMULATION_LOCK": False,
     # Start delivery right after the request (no worker needed).
     "SHOPMAIL_SEND_INLINE": True,
+    # How delivery starts after a commit: "thread" (the web process's own thread), "worker" (only
+    # `flask shopmail worker` processes, woken at commit), "celery" or "rq" (a task per commit).
+    # "thread" with SHOPMAIL_SEND_INLINE false means "worker" (see ``dispatch_mode``).
+    "SHOPMAIL_DISPATCH": "thread",
+    # Redis of SHOPMAIL_DISPATCH=rq (default: SHOPMAIL_CACHE_REDIS_URL), and the RQ queue's name.
+    "SHOPMAIL_RQ_REDIS_URL": None,
+    "SHOPMAIL_RQ_QUEUE": "shopmail",
+    # Broker of the ready-made Celery app (shopmail.celery_worker) when the shop has no Celery app of its own.
+    "SHOPMAIL_CELERY_BROKER_URL": None,
+    # The queue shopmail's Celery tasks go to (ready-made app: its workers consume it).
+    "SHOPMAIL_CELERY_QUEUE": "shopmail",
+    # Seconds between the periodic sweeps of the ready-made Celery app's beat (retries, lost enqueues).
+    "SHOPMAIL_SWEEP_SECONDS": 30.0,
     # How long a worker holds claimed messages before another may take them over (a live worker renews
     # its lease every quarter of this while it works).
     "SHOPMAIL_OUTBOX_LEASE_SECONDS": 300,
@@ -78,7 +91,7 @@ _INTS = {"SHOPMAIL_AUTOCONFIG_HTTPS_PORT", "SHOPMAIL_OUTBOX_LEASE_SECONDS",
          "SHOPMAIL_LOGIN_MAX_FAILURES", "SHOPMAIL_LOGIN_LOCKOUT_SECONDS",
          "SHOPMAIL_CACHE_DEFAULT_TIMEOUT", "SHOPMAIL_ATTACHMENTS_MAX_BYTES"}
 _FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE", "SHOPMAIL_RETRY_BASE_SECONDS",
-           "SHOPMAIL_SMTP_MESSAGE_DEADLINE"}
+           "SHOPMAIL_SMTP_MESSAGE_DEADLINE", "SHOPMAIL_SWEEP_SECONDS"}
 _BOOLS = {"SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE", "SHOPMAIL_SIMULATION_LOCK", "SHOPMAIL_SEND_INLINE",
           "SHOPMAIL_COOKIE_SECURE"}
 _LISTS = {"SHOPMAIL_DNS_NAMESERVERS", "SHOPMAIL_AUTOCONFIG_GUESS_PORTS"}
@@ -131,6 +144,26 @@ def cache_config(config):
         for key, value in config.items()
         if key.startswith("SHOPMAIL_CACHE_") and value is not None
     }
+
+
+#: The values SHOPMAIL_DISPATCH accepts.
+DISPATCH_MODES = ("thread", "worker", "celery", "rq")
+
+
+def dispatch_mode(config) -> str:
+    """How delivery starts after a commit (SHOPMAIL_DISPATCH), with SHOPMAIL_SEND_INLINE's older meaning kept:
+    ``thread`` while SHOPMAIL_SEND_INLINE is false is ``worker``. An unknown value is refused at start."""
+    mode = str(setting(config, "SHOPMAIL_DISPATCH")).strip().lower()
+    if mode not in DISPATCH_MODES:
+        raise ValueError(f"SHOPMAIL_DISPATCH={mode!r}: use one of {', '.join(DISPATCH_MODES)}.")
+    if mode == "thread" and not setting(config, "SHOPMAIL_SEND_INLINE"):
+        return "worker"
+    return mode
+
+
+def redis_url(config) -> str | None:
+    """The Redis of RQ dispatch and of the workers' wake-up: SHOPMAIL_RQ_REDIS_URL, else the cache's Redis."""
+    return config.get("SHOPMAIL_RQ_REDIS_URL") or config.get("SHOPMAIL_CACHE_REDIS_URL") or None
 
 
 def setting(config, key):

@@ -22,3 +22,7 @@ worker_beat = _events.signal("worker-beat")
 
 #: A worker stopped on request (SIGTERM/SIGINT): it is no longer alive. Keywords: ``owner``.
 worker_stopped = _events.signal("worker-stopped")
+
+#: New mail was committed to the outbox: delivery may start (``delivery.dispatch`` hands the ids to Celery or
+#: RQ). Sent after the commit, in the committing app's context. Keywords: ``ids`` (the new queued messages).
+mail_committed = _events.signal("mail-committed")

@@ -64,8 +64,9 @@ def enqueue(drafts, snapshot, kick: bool = True) -> list[Queued]:
                  body=d.body, attempts=0, last_error=clean(d.problem) if d.problem else note,
                  next_attempt_at=now, created_at=now, updated_at=now) for d in drafts]
     created = _insert_new(rows)
-    if kick and any(row["status"] == QUEUED and row["message_id"] in created for row in rows):
-        wake.after_commit()
+    new = [created[row["message_id"]] for row in rows if row["status"] == QUEUED and row["message_id"] in created]
+    if kick and new:
+        wake.after_commit(new)
     return [Queued(created.get(row["message_id"]), row["kind"], row["status"], row["message_id"],
                    tuple(row["recipients"]), row["message_id"] in created) for row in rows]
 

@@ -25,6 +25,7 @@ from shopmail.delivery import events
 from shopmail.delivery import outbox
 from shopmail.delivery import statuses
 from shopmail.delivery import worker
+from shopmail.delivery.listen import Waker
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,10 @@ def run(app, *, once: bool = False, batch: int = 100, poll: float = 5.0,
     previous = _handle_signals(stop)
     total = worker.Report()
     owner = claim.new_owner()  # the lease owner, and the worker's name in `flask shopmail status`
+    waker = None
+    if not once:  # LISTEN before the first pass: mail committed during it wakes the next one
+        with app.app_context():
+            waker = Waker(app, session().get_bind(mapper=OutboxMessage.__mapper__))
     try:
         while not stop.is_set():
             with app.app_context():
@@ -106,11 +111,13 @@ def run(app, *, once: bool = False, batch: int = 100, poll: float = 5.0,
                 on_pass(report)
             if once:
                 break
-            stop.wait(poll if wait is None else min(poll, max(wait, 0.05)))
+            waker.wait(poll if wait is None else min(poll, max(wait, 0.05)), stop)
         if not once:  # a worker that stops cleanly no longer counts as alive
             with app.app_context():
                 _say(events.worker_stopped, owner=owner)
     finally:
+        if waker is not None:
+            waker.close()
         _restore(previous)
     return total
 
