@@ -13,6 +13,8 @@ from shopmail.cli.output import confirm
 from shopmail.cli.output import emit
 from shopmail.cli.output import fail
 from shopmail.cli.output import json_option
+from shopmail.cli.output import LOG_LEVELS
+from shopmail.cli.output import log_to_stderr
 from shopmail.cli.output import when
 from shopmail.core.models import MAX_ID
 from shopmail.core.models import OutboxMessage
@@ -136,11 +138,14 @@ def cancel(message_id, yes, as_json):
               help="Messages claimed at a time (one SMTP connection per batch).")
 @click.option("--poll", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Seconds between passes when nothing is waiting.")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False), default="info",
+              show_default=True, help="Log lines on stderr: one per batch (info) and per failure (warning).")
 @json_option
 @with_appcontext
-def worker(once, batch, poll, as_json):
+def worker(once, batch, poll, log_level, as_json):
     """Deliver the outbox until SIGTERM (which lets the current message finish)."""
     app = current_app._get_current_object()
+    log_to_stderr(log_level)
 
     def report(result):
         if (result.handled or result.returned) and not as_json:

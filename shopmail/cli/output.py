@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sys
 
 import click
@@ -61,3 +62,20 @@ def read_password(value: str | None) -> str | None:
     if value == "-":
         return sys.stdin.readline().rstrip("\r\n")
     return value
+
+
+#: ``--log-level`` as the long-running commands spell it.
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def log_to_stderr(level: str) -> None:
+    """Send shopmail's own log lines (logger ``shopmail``) at ``level`` and above to stderr, one line each
+    (stdout stays for the command's output and its JSON). Replaces the handler a previous call added."""
+    logger = logging.getLogger("shopmail")
+    for handler in [h for h in logger.handlers if getattr(h, "shopmail_cli", False)]:
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(click.get_text_stream("stderr"))
+    handler.shopmail_cli = True
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(getattr(logging, level.upper()))

@@ -92,14 +92,15 @@ class Claimed:
     body: bytes
     attempts: int
     created_at: dt.datetime
+    message_id: str = ""
 
 
 def load(ids: list[int]) -> list[Claimed]:
     """The claimed messages, oldest first."""
-    query = (select(T.c.id, T.c.kind, T.c.recipients, T.c.body, T.c.attempts, T.c.created_at)
+    query = (select(T.c.id, T.c.kind, T.c.recipients, T.c.body, T.c.attempts, T.c.created_at, T.c.message_id)
              .where(T.c.id.in_(ids)).order_by(T.c.next_attempt_at, T.c.id))
-    rows = [Claimed(r.id, r.kind, tuple(r.recipients or ()), bytes(r.body), r.attempts, r.created_at)
-            for r in session().execute(query)]
+    rows = [Claimed(r.id, r.kind, tuple(r.recipients or ()), bytes(r.body), r.attempts, r.created_at,
+                    r.message_id) for r in session().execute(query)]
     session().commit()
     return rows
 

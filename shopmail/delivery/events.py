@@ -10,11 +10,17 @@ from blinker import Namespace
 
 _events = Namespace()
 
+#: A message was accepted by the server, sent once its record is committed (from the worker's recorder
+#: thread, in an app context). Keywords: ``outbox_id``, ``kind``, ``recipients`` (list), ``message_id``,
+#: ``account_id`` (the account that sent it), ``sent_from`` (its From header).
+message_sent = _events.signal("message-sent")
+
 #: An account failed in a way only an admin can fix; its mail waits.
-#: Keywords: ``account_id``, ``address``, ``reason``, ``detail``.
+#: Keywords: ``account_id``, ``address``, ``reason`` (a reason code), ``detail`` (cleaned server text).
 account_held = _events.signal("account-held")
 
-#: A message failed for good. Keywords: ``kind``, ``recipients``, ``detail``.
+#: A message failed for good. Keywords: ``outbox_id``, ``kind``, ``recipients`` (list), ``detail``
+#: (cleaned server text).
 message_failed = _events.signal("message-failed")
 
 #: A worker finished a pass: its sign of life. Keywords: ``owner``, ``processed``.

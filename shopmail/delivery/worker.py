@@ -9,6 +9,7 @@ an account problem flags the account and holds its mail until a passing test.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -26,6 +27,7 @@ from shopmail.core.i18n import gettext as _
 from shopmail.core.models import OutboxMessage as M
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
+from shopmail.core.text import clean
 from shopmail.delivery import actions
 from shopmail.delivery import claim
 from shopmail.delivery import events
@@ -150,7 +152,9 @@ def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.E
     try:
         while rows:
             upcoming = None if only is not None else recorder.submit(_claim_next, owner, batch, lease_seconds())
+            before = dataclasses.replace(report)
             verdict, failure = _send_batch(rows, keeper, sender, recorder, report, stop)
+            _log_batch(len(rows), before, report, sender.address, verdict)
             rows = upcoming.result() if upcoming is not None else []
             if rows and verdict != "ok":
                 _set_aside(rows, verdict, failure, sender, recorder, report)
@@ -160,6 +164,13 @@ def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.E
         sender.close()
         recorder.close()
     return report
+
+
+def _log_batch(size: int, before: Report, after: Report, address: str, verdict: str) -> None:
+    """One line per batch for ops (`flask shopmail worker --log-level info`): counts only, never a secret."""
+    counts = {name: getattr(after, name) - getattr(before, name) for name in ("sent", "retried", "failed", "held")}
+    log.info("Lote de %d por %s: enviados %d, reintentos %d, fallidos %d, retenidos %d (%s)", size,
+             clean(address, 254), counts["sent"], counts["retried"], counts["failed"], counts["held"], verdict)
 
 
 def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: Recorder, report: Report, stop):
@@ -196,7 +207,7 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
                 verdict = "stopped"
                 break
             else:
-                recorder.sent(row.id, sender.account_id, sender.from_value, transport.refused_note(refused))
+                recorder.sent(row.id, sender.account_id, sender.from_value, transport.refused_note(refused), row)
                 report.sent += 1
             pending.remove(row.id)
     except SMTPFailure as batch_failure:
@@ -207,10 +218,11 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
             recorder.call(_tell_admins, events.account_held, {
                 "account_id": sender.account_id, "address": sender.address, "reason": failure.reason,
                 "detail": transport.describe(failure)})
-            log.error("Cuenta %s necesita atención (%s): %s", sender.address, failure.reason,
-                      transport.describe(failure))
+            log.error("Cuenta %s necesita atención (%s): %s", clean(sender.address, 254), failure.reason,
+                      clean(transport.describe(failure)))
         else:
-            log.warning("Cuenta %s: fallo temporal al conectar: %s", sender.address, transport.describe(failure))
+            log.warning("Cuenta %s: fallo temporal al conectar: %s", clean(sender.address, 254),
+                        clean(transport.describe(failure)))
     _set_aside([row for row in rows if row.id in pending], verdict, failure, sender, recorder, report)
     return verdict, failure
 
@@ -235,15 +247,16 @@ def _set_aside(rows, verdict: str, failure, sender, recorder: Recorder, report: 
 
 
 def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Report) -> None:
-    text = transport.describe(failure)
-    log.info("Envío %s (%s): %s", row.id, failure.kind, text)
+    text = clean(transport.describe(failure))
+    log.warning("Envío %s (%s, intento %d): %s", row.id, failure.kind, row.attempts, text)
     if failure.kind == "permanent" or utcnow() - row.created_at > GIVE_UP_AFTER:
         if failure.kind != "permanent":
             text = _("Sin entregar tras tres días de reintentos: %(e)s", e=text)
         recorder.call(claim.failed, [row.id], recorder.owner, text)
         if row.kind != "test":  # a failed test mail is shown to the admin who sent it
             recorder.call(_tell_admins, events.message_failed,
-                          {"kind": row.kind, "recipients": list(row.recipients), "detail": text})
+                          {"outbox_id": row.id, "kind": row.kind, "recipients": list(row.recipients),
+                           "detail": text})
         report.failed += 1
     else:
         next_at = utcnow() + dt.timedelta(seconds=backoff(row.attempts))
