@@ -17,13 +17,14 @@ from shopmail.cli import database
 from shopmail.cli import dev
 from shopmail.cli import keys
 from shopmail.cli import outbox
+from shopmail.cli import retention
 from shopmail.cli import status
 from shopmail.cli.output import emit
 from shopmail.cli.output import say
 from shopmail.core.crypto import SecretKeyError
 
 #: The command groups, each a module with ``COMMANDS``.
-GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, outbox)
+GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, outbox, retention)
 
 
 class _ShopMailGroup(AppGroup):

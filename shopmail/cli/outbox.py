@@ -94,6 +94,8 @@ def show(message_id, as_json):
         f"Último error: {item['last_error'] or '—'}",
         f"Creado: {when(item['created_at'])}",
         f"Enviado: {when(item['sent_at'])}",
+        f"Cuenta: {item['account_id'] or '—'}",
+        f"Contenido: {'borrado (conservación)' if item['body_purged'] else 'guardado'}",
     ]))
 
 

@@ -74,7 +74,7 @@ def log_to_stderr(level: str) -> None:
     logger = logging.getLogger("shopmail")
     for handler in [h for h in logger.handlers if getattr(h, "shopmail_cli", False)]:
         logger.removeHandler(handler)
-    handler = logging.StreamHandler(click.get_text_stream("stderr"))
+    handler = logging.StreamHandler(sys.stderr)
     handler.shopmail_cli = True
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)

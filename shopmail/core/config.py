@@ -46,6 +46,11 @@ DEFAULTS = {
     "SHOPMAIL_SMTP_MESSAGE_DEADLINE": 600.0,
     # First retry delay after a temporary failure (then doubling, capped at an hour, with jitter).
     "SHOPMAIL_RETRY_BASE_SECONDS": 60.0,
+    # Days a sent or cancelled message keeps its content (then only headers, status and Message-ID
+    # remain); 0 keeps it for ever.
+    "SHOPMAIL_RETENTION_DAYS": 90,
+    # Days an audit line is kept; 0 keeps it for ever.
+    "SHOPMAIL_AUDIT_RETENTION_DAYS": 365,
     # Language of shopmail's e-mails, CLI and worker, and of its screens when neither the admin (the
     # language switch) nor the browser chose one: "es" or "en". The host's Flask-Babel settings are not read.
     "SHOPMAIL_DEFAULT_LOCALE": "es",
@@ -69,7 +74,7 @@ DEFAULTS = {
 
 _INTS = {"SHOPMAIL_AUTOCONFIG_HTTPS_PORT", "SHOPMAIL_OUTBOX_LEASE_SECONDS",
          "SHOPMAIL_LOGIN_MAX_FAILURES", "SHOPMAIL_LOGIN_LOCKOUT_SECONDS",
-         "SHOPMAIL_CACHE_DEFAULT_TIMEOUT"}
+         "SHOPMAIL_CACHE_DEFAULT_TIMEOUT", "SHOPMAIL_RETENTION_DAYS", "SHOPMAIL_AUDIT_RETENTION_DAYS"}
 _FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE", "SHOPMAIL_RETRY_BASE_SECONDS",
            "SHOPMAIL_SMTP_MESSAGE_DEADLINE"}
 _BOOLS = {"SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE", "SHOPMAIL_SIMULATION_LOCK", "SHOPMAIL_SEND_INLINE",

@@ -183,8 +183,10 @@ class OutboxMessage(Base):
     recipients: Mapped[list] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(String(998))
     message_id: Mapped[str] = mapped_column(exact_string(255))
-    # The message without From/Sender: those come from the sending account when it is sent.
+    # The message without From/Sender: those come from the sending account when it is sent. After
+    # SHOPMAIL_RETENTION_DAYS only its header block is kept (``body_purged_at`` says when).
     body: Mapped[bytes] = mapped_column(LongBinary)
+    body_purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(LongText)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -76,10 +76,11 @@ def show(message_id):
     """One message: its status, headers, text, source and HTML (in a sandboxed frame)."""
     row = _message(message_id)
     mail = compose.parse(row.body)
-    text = mail.get_body(("plain",))
+    # A purged message keeps only its headers: there is no text or HTML version left to show.
+    text = mail.get_body(("plain",)) if row.body_purged_at is None else None
     return render_template("shopmail/outbox/show.html", row=row, headers=list(mail.items()),
                            text=text.get_content() if text is not None else None,
-                           has_html=mail.get_body(("html",)) is not None,
+                           has_html=row.body_purged_at is None and mail.get_body(("html",)) is not None,
                            source=row.body.decode("utf-8", "replace"), form=ActionForm(),
                            simulating=settings.get().simulation)
 
