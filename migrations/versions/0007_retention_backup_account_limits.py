@@ -1,4 +1,4 @@
-"""issue 17 part A: when a message's content was purged (retention)
+"""issue 17 part A: purged message content (retention), backup account, an account's temporary failures
 
 Revision ID: 0007
 Revises: 0005
@@ -20,8 +20,21 @@ def upgrade():
     with op.batch_alter_table('shopmail_outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('body_purged_at', shopmail.core.models.UTCDateTime(timezone=True),
                                       nullable=True))
+    with op.batch_alter_table('shopmail_account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('failing_since', shopmail.core.models.UTCDateTime(timezone=True),
+                                      nullable=True))
+    with op.batch_alter_table('shopmail_settings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('backup_account_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_shopmail_settings_backup_account_id_shopmail_account'),
+                                    'shopmail_account', ['backup_account_id'], ['id'], ondelete='RESTRICT')
 
 
 def downgrade():
+    with op.batch_alter_table('shopmail_settings', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_shopmail_settings_backup_account_id_shopmail_account'),
+                                 type_='foreignkey')
+        batch_op.drop_column('backup_account_id')
+    with op.batch_alter_table('shopmail_account', schema=None) as batch_op:
+        batch_op.drop_column('failing_since')
     with op.batch_alter_table('shopmail_outbox', schema=None) as batch_op:
         batch_op.drop_column('body_purged_at')

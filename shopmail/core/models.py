@@ -146,6 +146,9 @@ class Account(Base):
     # Set when sending failed for a reason of the account (login, TLS, sender): its mail waits.
     held_reason: Mapped[str | None] = mapped_column(String(40))
     held_detail: Mapped[str | None] = mapped_column(LongText)
+    # Since when its server has been failing temporarily (unreachable, 4xx at connect); None while it works.
+    # Past SHOPMAIL_FAILOVER_GRACE_SECONDS its mail goes through the backup account.
+    failing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -159,13 +162,17 @@ class Settings(Base):
     sending_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("shopmail_account.id", ondelete="RESTRICT")
     )
+    # Cuenta de respaldo: carries the mail while the sending account cannot (optional).
+    backup_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shopmail_account.id", ondelete="RESTRICT")
+    )
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     admin_emails: Mapped[list] = mapped_column(JSON, default=list)
     simulation: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    sending_account: Mapped[Account | None] = relationship()
+    sending_account: Mapped[Account | None] = relationship(foreign_keys=[sending_account_id])
 
     __mapper_args__ = {"version_id_col": version}
 

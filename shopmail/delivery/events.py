@@ -19,6 +19,11 @@ message_sent = _events.signal("message-sent")
 #: Keywords: ``account_id``, ``address``, ``reason`` (a reason code), ``detail`` (cleaned server text).
 account_held = _events.signal("account-held")
 
+#: The Cuenta de respaldo started carrying the sending account's mail (once per switch and process).
+#: Keywords: ``account_id``, ``address`` (the sending account), ``backup_account_id``, ``backup_address``,
+#: ``reason`` (its held reason, or ``failing`` for temporary failures past the grace period).
+backup_in_use = _events.signal("backup-in-use")
+
 #: A message failed for good. Keywords: ``outbox_id``, ``kind``, ``recipients`` (list), ``detail``
 #: (cleaned server text).
 message_failed = _events.signal("message-failed")

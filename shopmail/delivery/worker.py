@@ -31,6 +31,7 @@ from shopmail.core.text import clean
 from shopmail.delivery import actions
 from shopmail.delivery import claim
 from shopmail.delivery import events
+from shopmail.delivery import failover
 from shopmail.delivery import outbox
 from shopmail.delivery import statuses
 from shopmail.delivery import transport
@@ -115,13 +116,16 @@ def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
         report.held += actions.hold_waiting(None, outbox.no_account_text())
         session().commit()
         return None
-    if account.held_reason and not ignore_flag:
+    # The test mail tries the sending account itself; other mail may go through the Cuenta de respaldo.
+    choice = failover.Choice(account, False) if ignore_flag else failover.choose(account, settings.backup_account(snap))
+    if choice.account.held_reason and not ignore_flag:
         report.held += actions.hold_waiting(account.id, account.held_detail or account.held_reason)
         session().commit()
         return None
-    if not account.held_reason and actions.release_held():
+    if not choice.account.held_reason and actions.release_held():
         session().commit()
-    return account
+    failover.announce(account, choice)
+    return choice.account
 
 
 def _claim_next(owner: str, batch: int, lease: float) -> list:
@@ -140,12 +144,20 @@ def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.E
     """
     owner = owner or claim.new_owner()
     report = Report()
+    if _pass(report, owner, batch, stop, only, ignore_flag) == "account" and only is None:
+        _pass(report, owner, batch, stop, only, ignore_flag)  # the backup account may take over at once
+    return report
+
+
+def _pass(report: Report, owner: str, batch: int, stop, only, ignore_flag: bool) -> str | None:
+    """One round through the account chosen now; returns the last batch's verdict (None: nothing sent)."""
     account = _gate(report, owner, batch, only, ignore_flag)
     if account is None or (stop is not None and stop.is_set()):
-        return report
+        return None
     rows = claim.load(claim.claim(owner, batch, lease_seconds(), ids=only))
     if not rows:
-        return report
+        return None
+    was_failing, sent_before, verdict = account.failing_since is not None, report.sent, None
     recorder = Recorder(owner)
     keeper = LeaseKeeper(recorder, lease_seconds())
     sender = transport.Sender(account, defer_errors=True, message_seconds=message_seconds())
@@ -163,7 +175,9 @@ def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.E
         keeper.stop()
         sender.close()
         recorder.close()
-    return report
+    if was_failing and report.sent > sent_before:
+        failover.note_up(account.id)
+    return verdict
 
 
 def _log_batch(size: int, before: Report, after: Report, address: str, verdict: str) -> None:
@@ -221,6 +235,7 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
             log.error("Cuenta %s necesita atención (%s): %s", clean(sender.address, 254), failure.reason,
                       clean(transport.describe(failure)))
         else:
+            recorder.call(failover.note_down, sender.account_id)
             log.warning("Cuenta %s: fallo temporal al conectar: %s", clean(sender.address, 254),
                         clean(transport.describe(failure)))
     _set_aside([row for row in rows if row.id in pending], verdict, failure, sender, recorder, report)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from shopmail.core import audit
 from shopmail.core import crypto
+from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
 from shopmail.core.models import MAX_ID
@@ -271,6 +272,9 @@ def delete(account_id: int) -> None:
     account = get(account_id)
     if in_use(account):
         raise AccountError(_("No se puede eliminar %(a)s: es la cuenta de envío. Elija otra en "
+                             "Ajustes generales → Comunicaciones antes de eliminarla.", a=account.address))
+    if settings.get().backup_account_id == account.id:
+        raise AccountError(_("No se puede eliminar %(a)s: es la cuenta de respaldo. Quítela en "
                              "Ajustes generales → Comunicaciones antes de eliminarla.", a=account.address))
     audit.record("account.deleted", f"cuenta {account.id}", account.address)
     session().delete(account)

@@ -61,7 +61,7 @@ def index():
     page = history.search(**filters, page=request.args.get("page", 1, type=int))
     query = {key: value for key, value in filters.items() if value}
     return render_template("shopmail/outbox/index.html", form=form, page=page, query=query,
-                           chart=chart.build(history.daily_counts()))
+                           chart=chart.build(history.daily_counts()), sent_by=history.sent_by(page.items))
 
 
 def _message(message_id: int) -> OutboxMessage:
@@ -82,7 +82,7 @@ def show(message_id):
                            text=text.get_content() if text is not None else None,
                            has_html=row.body_purged_at is None and mail.get_body(("html",)) is not None,
                            source=row.body.decode("utf-8", "replace"), form=ActionForm(),
-                           simulating=settings.get().simulation)
+                           simulating=settings.get().simulation, sent_by=history.sent_by([row]).get(row.id))
 
 
 @bp.get("/<shopmail_id:message_id>/html")
