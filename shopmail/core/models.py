@@ -149,6 +149,9 @@ class Account(Base):
     # Since when its server has been failing temporarily (unreachable, 4xx at connect); None while it works.
     # Past SHOPMAIL_FAILOVER_GRACE_SECONDS its mail goes through the backup account.
     failing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The provider's sending limits (None: none): messages per minute, recipients per rolling 24 hours.
+    send_limit_per_minute: Mapped[int | None] = mapped_column(Integer)
+    send_limit_per_day: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -210,6 +213,20 @@ class OutboxMessage(Base):
     sent_from: Mapped[str | None] = mapped_column(String(400))
 
     __table_args__ = (Index("ix_shopmail_outbox_due", "status", "next_attempt_at"),)
+
+
+class SendLog(Base):
+    """One message an account was allowed to send (and its recipients): the counter of its limits that
+    every worker process on every machine shares. Rows older than a day are purged with retention."""
+
+    __tablename__ = "shopmail_send_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("shopmail_account.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recipients: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (Index("ix_shopmail_send_log_account_at", "account_id", "at"),)
 
 
 class AuditEvent(Base):

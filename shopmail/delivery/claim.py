@@ -188,6 +188,11 @@ def simulate(ids, owner: str, note: str) -> int:
     return _finish(ids, owner, status=SIMULATED, last_error=note)
 
 
+def postpone(ids, owner: str, note: str, next_at: dt.datetime) -> int:
+    """Not now (the account's daily limit): queued again for ``next_at``, without counting an attempt."""
+    return _finish(ids, owner, attempts=T.c.attempts - 1, status=QUEUED, last_error=note, next_attempt_at=next_at)
+
+
 def give_back(ids, owner: str) -> int:
     """Hand unsent claimed messages back at once (SIGTERM), without counting an attempt."""
     return _finish(ids, owner, attempts=T.c.attempts - 1,

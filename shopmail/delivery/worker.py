@@ -32,6 +32,7 @@ from shopmail.delivery import actions
 from shopmail.delivery import claim
 from shopmail.delivery import events
 from shopmail.delivery import failover
+from shopmail.delivery import limits
 from shopmail.delivery import outbox
 from shopmail.delivery import statuses
 from shopmail.delivery import transport
@@ -161,11 +162,12 @@ def _pass(report: Report, owner: str, batch: int, stop, only, ignore_flag: bool)
     recorder = Recorder(owner)
     keeper = LeaseKeeper(recorder, lease_seconds())
     sender = transport.Sender(account, defer_errors=True, message_seconds=message_seconds())
+    limiter = limits.Limiter(account)
     try:
         while rows:
             upcoming = None if only is not None else recorder.submit(_claim_next, owner, batch, lease_seconds())
             before = dataclasses.replace(report)
-            verdict, failure = _send_batch(rows, keeper, sender, recorder, report, stop)
+            verdict, failure = _send_batch(rows, keeper, sender, recorder, report, stop, limiter)
             _log_batch(len(rows), before, report, sender.address, verdict)
             rows = upcoming.result() if upcoming is not None else []
             if rows and verdict != "ok":
@@ -187,9 +189,11 @@ def _log_batch(size: int, before: Report, after: Report, address: str, verdict: 
              clean(address, 254), counts["sent"], counts["retried"], counts["failed"], counts["held"], verdict)
 
 
-def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: Recorder, report: Report, stop):
+def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: Recorder, report: Report, stop,
+                limiter: limits.Limiter):
     """Send claimed ``rows`` over the account's connection (kept open from batch to batch); each
-    outcome goes to the recorder as it happens. Returns ("ok" | "stopped" | "down" | "account", failure)."""
+    outcome goes to the recorder as it happens; each message waits for its turn under the account's limits.
+    Returns ("ok" | "stopped" | "down" | "account" | "limited", failure or, when limited, the time to retry)."""
     pending = [row.id for row in rows]
     verdict, failure = "ok", None
     note = simulation_note()  # asked again for every batch, right before its first byte goes out
@@ -202,6 +206,10 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
             if (stop is not None and stop.is_set()) or keeper.running_out():
                 # Asked to stop, or the lease could not be renewed (another worker may take these).
                 verdict = "stopped"
+                break
+            if (later := limiter.wait_turn(len(row.recipients), stop)) is not None:
+                # Over the account's daily limit the rest waits; asked to stop while waiting, it is handed back.
+                verdict, failure = ("stopped", None) if stop is not None and stop.is_set() else ("limited", later)
                 break
             if not sender.connected:
                 sender.connect()  # a failure here concerns the whole batch (handled below)
@@ -249,6 +257,11 @@ def _set_aside(rows, verdict: str, failure, sender, recorder: Recorder, report: 
     ids = [row.id for row in rows]
     if verdict == "stopped":
         recorder.call(claim.give_back, ids, recorder.owner)
+        report.returned += len(ids)
+    elif verdict == "limited":
+        note = _("Límite diario de envíos de la cuenta alcanzado: sale a partir del %(t)s UTC.",
+                 t=failure.strftime("%d/%m/%Y %H:%M"))
+        recorder.call(claim.postpone, ids, recorder.owner, note, failure)
         report.returned += len(ids)
     elif verdict == "simulated":
         recorder.call(claim.simulate, ids, recorder.owner, failure)

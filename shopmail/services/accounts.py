@@ -71,6 +71,9 @@ class Values:
     port: int = 587
     security: str = "starttls"
     verify_cert: bool = True
+    # The provider's sending limits (None: none): messages per minute, recipients per 24 hours.
+    limit_per_minute: int | None = None
+    limit_per_day: int | None = None
 
     @property
     def login(self) -> str:
@@ -251,6 +254,7 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
     account.port = values.port
     account.security = values.security
     account.verify_cert = values.verify_cert
+    account.send_limit_per_minute, account.send_limit_per_day = values.limit_per_minute, values.limit_per_day
     account.password_sealed = crypto.seal(password) if password else None
     if not skip_test and (connection_changed or values.password or ticket):
         account.last_test_ok, account.last_test_reason = True, "ok"
