@@ -5,6 +5,7 @@ import bisect
 import collections
 import datetime as dt
 import json
+import re
 import time
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
+from tests.test_delivery_support import SENDER
 from tests.test_delivery_support import start_worker
 from tests.test_delivery_support import wait_until
 
@@ -89,5 +91,63 @@ def test_without_limits_nothing_is_counted(shop):
     shop.save_settings(admin_emails=[])
     shop.notify(order("1"), order("2"))
     assert shop.deliver().sent == 2
+    with shop.app.app_context():
+        assert session().scalar(sa.select(sa.func.count()).select_from(SendLog)) == 0
+
+
+def _cli(shop, *args):
+    return shop.app.test_cli_runner().invoke(args=["shopmail", *args])
+
+
+def test_cli_limits_prefilled_from_the_provider_table_and_editable(shop):
+    added = _cli(shop, "account", "add", "--address", "ventas@tienda.onmicrosoft.com", "--host", "smtp.office365.com",
+                 "--port", "587", "--security", "starttls", "--skip-test", "--json")
+    assert added.exit_code == 0, added.output
+    account = json.loads(added.output)["account"]
+    assert (account["send_limit_per_minute"], account["send_limit_per_day"]) == (30, 10000)  # Microsoft 365
+
+    edited = _cli(shop, "account", "edit", str(account["id"]), "--limit-per-day", "500", "--skip-test", "--json")
+    assert json.loads(edited.output)["account"]["send_limit_per_day"] == 500
+    assert json.loads(edited.output)["account"]["send_limit_per_minute"] == 30  # kept
+    none = _cli(shop, "account", "edit", str(account["id"]), "--limit-per-minute", "none", "--skip-test", "--json")
+    assert json.loads(none.output)["account"]["send_limit_per_minute"] is None
+
+    bad = _cli(shop, "account", "edit", str(account["id"]), "--limit-per-day", "-3", "--skip-test", "--json")
+    assert bad.exit_code == 2 and "número entero" in json.loads(bad.output)["error"]
+    other = _cli(shop, "account", "add", "--address", "x@tienda.example", "--host", "127.0.0.1", "--port", "2525",
+                 "--security", "none", "--skip-test", "--json")
+    plain = json.loads(other.output)["account"]
+    assert (plain["send_limit_per_minute"], plain["send_limit_per_day"]) == (None, None)  # unknown provider
+
+
+def test_the_account_form_and_the_status_page_show_the_limits(shop, admin):
+    url = f"/ajustes/cuentas/{shop.account_id}/editar"
+    edit = admin.get(url).get_data(as_text=True)
+    assert 'for="send_limit_per_minute"' in edit and "Mensajes por minuto" in edit
+    assert 'for="send_limit_per_day"' in edit and "Destinatarios por día" in edit
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', edit).group(1)
+    data = {"address": SENDER, "display_name": "Tienda", "username": SENDER, "password": "",
+            "host": shop.server.host, "port": str(shop.server.port), "security": "starttls", "verify_cert": "y",
+            "version": version, "action": "save"}
+    refused = admin.post(url, data={**data, "send_limit_per_minute": "treinta"}).get_data(as_text=True)
+    assert "número entero" in refused
+    saved = admin.post(url, data={**data, "send_limit_per_minute": "30", "send_limit_per_day": "1000"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    shop.save_settings(admin_emails=[])
+    shop.notify(order("1"))
+    assert shop.deliver().sent == 1
+    status = admin.get("/ajustes/estado/").get_data(as_text=True)
+    assert "1 de 30 mensajes en el último minuto" in status and "1 de 1000 destinatarios en 24 horas" in status
+
+
+def test_retention_forgets_counter_rows_older_than_two_days(shop):
+    _limit(shop, per_minute=100)
+    shop.save_settings(admin_emails=[])
+    shop.notify(order("1"))
+    shop.deliver()
+    with shop.app.app_context():
+        session().execute(sa.update(SendLog).values(at=utcnow() - dt.timedelta(days=3)))
+        session().commit()
+    assert _cli(shop, "purge", "--yes").exit_code == 0
     with shop.app.app_context():
         assert session().scalar(sa.select(sa.func.count()).select_from(SendLog)) == 0

@@ -1,8 +1,8 @@
 """An account's sending limits (messages per minute, recipients per 24 hours), shared by every worker.
 
-The counter is the ``shopmail_send_log`` table: before each message a worker takes the account's lock
-(``SELECT … FOR UPDATE`` on its row on PostgreSQL and MariaDB/MySQL; on SQLite the insert below takes the
-database's write lock), writes the message down, counts what the account sent in the sliding windows, and
+The counter is the ``shopmail_send_log`` table: before each message a worker takes a lock (``SELECT … FOR
+UPDATE`` of the settings row on PostgreSQL and MariaDB/MySQL; on SQLite the insert below takes the database's
+write lock), writes the message down, counts what the account sent in the sliding windows, and
 commits — or rolls back when that would be over a limit. So all processes on all machines together stay
 within the limits, with no Redis needed. The minute window counts one extra second, so a message that
 waited on the network after its turn cannot make a 61st in the provider's own minute.
@@ -26,6 +26,7 @@ from sqlalchemy import select
 from shopmail.core.config import setting
 from shopmail.core.models import Account
 from shopmail.core.models import SendLog as L
+from shopmail.core.models import Settings
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 
@@ -78,7 +79,9 @@ def take(account_id: int, limits: Limits, recipients: int) -> dt.datetime | None
     sess = session()
     sess.commit()  # a fresh transaction: the lock below is held until this one ends
     if sess.get_bind(mapper=Account.__mapper__).dialect.name != "sqlite":
-        sess.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+        # The settings row, not the account's: recording a sent message checks its foreign key to the
+        # account with a shared lock of the account's row (InnoDB), which must not wait for this one.
+        sess.execute(select(Settings.id).order_by(Settings.id).limit(1).with_for_update())
     # On SQLite this insert is the transaction's first statement: it takes the write lock at once (a read
     # first would let two processes hold a shared lock each and deadlock on the upgrade).
     now = utcnow()

@@ -207,12 +207,13 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
                 # Asked to stop, or the lease could not be renewed (another worker may take these).
                 verdict = "stopped"
                 break
+            if not sender.connected:
+                sender.connect()  # a failure here concerns the whole batch (handled below)
+            # Its turn under the account's limits, taken as late as possible: right before the message goes.
             if (later := limiter.wait_turn(len(row.recipients), stop)) is not None:
                 # Over the account's daily limit the rest waits; asked to stop while waiting, it is handed back.
                 verdict, failure = ("stopped", None) if stop is not None and stop.is_set() else ("limited", later)
                 break
-            if not sender.connected:
-                sender.connect()  # a failure here concerns the whole batch (handled below)
             try:
                 # The previous message's record must be committed before this one can be accepted: a
                 # crash leaves at most one accepted-but-unrecorded message on this connection.

@@ -83,7 +83,7 @@ def check_limit(value) -> int | None:
     if text in ("", "none", "ninguno"):
         return None
     if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise ValueError(_l("Escriba un número entero a partir de 1, o déjelo vacío para no limitar."))
+        raise ValueError(_l("Escriba un número entero a partir de 1, o «ninguno» para no limitar."))
     return int(text)
 
 

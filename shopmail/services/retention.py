@@ -25,6 +25,7 @@ from shopmail.core.models import OutboxMessage as M
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.delivery import events
+from shopmail.delivery import limits
 from shopmail.delivery import purge as bodies
 
 log = logging.getLogger("shopmail.retention")
@@ -84,6 +85,8 @@ def purge(dry_run: bool = False, now: dt.datetime | None = None) -> PurgeReport:
                                        .where(AuditEvent.at < audit_before))
         else:
             audited = session().execute(delete(AuditEvent).where(AuditEvent.at < audit_before)).rowcount
+    if not dry_run:  # the shared counter of the sending limits only ever looks one day back
+        limits.forget_before(now - 2 * limits.DAY)
     session().commit()
     if not dry_run and (purged or audited):
         log.info("Conservación: contenido de %d correos borrado; %d líneas de auditoría borradas.", purged, audited)

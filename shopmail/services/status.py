@@ -23,6 +23,7 @@ from shopmail.delivery import events
 from shopmail.delivery import failover
 from shopmail.delivery import statuses
 from shopmail.services import doctor
+from shopmail.services.account_describe import usage as account_usage
 from shopmail.services.alerts import open_alerts
 
 #: Mail waiting longer than this (not held: queued, retrying or being sent) means delivery is stuck.
@@ -101,7 +102,9 @@ def _read(now: dt.datetime) -> Status:
         sending = {"id": account.id, "address": account.address, "held_reason": account.held_reason,
                    "last_test": None if account.last_test_at is None else {
                        "ok": bool(account.last_test_ok), "reason": account.last_test_reason,
-                       "at": account.last_test_at.isoformat()}}
+                       "at": account.last_test_at.isoformat()},
+                   "send_limit_per_minute": account.send_limit_per_minute,
+                   "send_limit_per_day": account.send_limit_per_day, **account_usage(account)}
     counts = dict(session().execute(
         select(OutboxMessage.status, func.count()).where(OutboxMessage.status.in_(statuses.WAITING))
         .group_by(OutboxMessage.status)).all())
