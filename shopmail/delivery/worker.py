@@ -1,8 +1,8 @@
 """The delivery worker: claim due messages, send them through the sending account, record each one.
 
-One pass: check the sending account (none chosen, or flagged → mail waits as ``held``; usable →
-held mail is queued again), then claim batches with a lease and send each batch over one reused
-connection, recording every message right after its send. Transient failures retry with
+One pass: check the sending account (``gate``: none chosen, or flagged with no usable Cuenta de
+respaldo → mail waits as ``held``; usable → held mail is queued again), then claim batches with a lease
+and send each batch over one reused connection, recording every message right after its send. Transient failures retry with
 exponential backoff and jitter (capped); a message's own permanent failure marks it ``failed``;
 an account problem flags the account and holds its mail until a passing test.
 """
@@ -21,7 +21,6 @@ from flask import has_app_context
 from sqlalchemy import func
 from sqlalchemy import select
 
-from shopmail.core import settings
 from shopmail.core.config import setting
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import OutboxMessage as M
@@ -32,8 +31,8 @@ from shopmail.delivery import actions
 from shopmail.delivery import claim
 from shopmail.delivery import events
 from shopmail.delivery import failover
+from shopmail.delivery import gate
 from shopmail.delivery import limits
-from shopmail.delivery import outbox
 from shopmail.delivery import statuses
 from shopmail.delivery import transport
 from shopmail.delivery.recorder import LeaseKeeper
@@ -87,48 +86,6 @@ def message_seconds() -> float:
     return max(1.0, setting(current_app.config, "SHOPMAIL_SMTP_MESSAGE_DEADLINE") or 600.0)
 
 
-def simulation_note() -> str | None:
-    """Why mail may not leave at this instant (the lock, or the switch as saved now); None when it may.
-
-    The one rule of simulation, applied by the worker right before it connects, on every path (new, held,
-    resumed, retried, released mail alike). Starts a fresh transaction so the saved switch is current.
-    """
-    session().commit()
-    if actions.simulation_locked():
-        return _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía.")
-    if settings.simulating_now():
-        return _("Modo simulación activo: el correo se ha guardado en el servidor y no se ha enviado.")
-    return None
-
-
-def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
-    """The sending account when mail may go now; None otherwise (after holding or simulating)."""
-    note = simulation_note()
-    if note is not None:
-        # Everything that would leave now stays on the server instead: due mail and held mail alike.
-        report.simulated += actions.simulate_held(note)
-        session().commit()
-        while ids := claim.claim(owner, batch, lease_seconds(), ids=only):
-            report.simulated += claim.simulate(ids, owner, note)
-        return None
-    snap = settings.get()
-    account = settings.sending_account(snap)
-    if account is None:
-        report.held += actions.hold_waiting(None, outbox.no_account_text())
-        session().commit()
-        return None
-    # The test mail tries the sending account itself; other mail may go through the Cuenta de respaldo.
-    choice = failover.Choice(account, False) if ignore_flag else failover.choose(account, settings.backup_account(snap))
-    if choice.account.held_reason and not ignore_flag:
-        report.held += actions.hold_waiting(account.id, account.held_detail or account.held_reason)
-        session().commit()
-        return None
-    if not choice.account.held_reason and actions.release_held():
-        session().commit()
-    failover.announce(account, choice)
-    return choice.account
-
-
 def _claim_next(owner: str, batch: int, lease: float) -> list:
     """The next batch, claimed while the current one is being sent."""
     return claim.load(claim.claim(owner, batch, lease))
@@ -152,7 +109,7 @@ def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.E
 
 def _pass(report: Report, owner: str, batch: int, stop, only, ignore_flag: bool) -> str | None:
     """One round through the account chosen now; returns the last batch's verdict (None: nothing sent)."""
-    account = _gate(report, owner, batch, only, ignore_flag)
+    account = gate.open_gate(report, owner, batch, lease_seconds(), only, ignore_flag)
     if account is None or (stop is not None and stop.is_set()):
         return None
     rows = claim.load(claim.claim(owner, batch, lease_seconds(), ids=only))
@@ -196,7 +153,7 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
     Returns ("ok" | "stopped" | "down" | "account" | "limited", failure or, when limited, the time to retry)."""
     pending = [row.id for row in rows]
     verdict, failure = "ok", None
-    note = simulation_note()  # asked again for every batch, right before its first byte goes out
+    note = gate.simulation_note()  # asked again for every batch, right before its first byte goes out
     if note is not None:
         _set_aside(rows, "simulated", note, sender, recorder, report)
         return "simulated", note
