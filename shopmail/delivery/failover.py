@@ -63,13 +63,14 @@ def standing_in(main: Account | None, backup: Account | None) -> bool:
 
 
 def choose(main: Account, backup: Account | None) -> Choice:
-    """The sending account when usable (or when there is no usable backup), else the backup. A sending
-    account failing only temporarily is tried again first, once per grace period."""
-    if not usable(main) and not main.held_reason and _try_again(main):
+    """The sending account when usable (or when there is no usable backup), else the backup. Before the
+    backup stands in for a sending account failing only temporarily, that account is tried again (a login,
+    no mail), at most once per grace period."""
+    if not standing_in(main, backup):
         return Choice(main, False)
-    if standing_in(main, backup):
-        return Choice(backup, True)
-    return Choice(main, False)
+    if not main.held_reason and _try_again(main):
+        return Choice(main, False)
+    return Choice(backup, True)
 
 
 def _try_again(main: Account) -> bool:

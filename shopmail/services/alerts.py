@@ -55,8 +55,10 @@ def _should_notify(alert: Alert, now: dt.datetime) -> bool:
     if not snap.admin_emails:
         return False
     account = settings.sending_account(snap)
-    # The held account cannot carry news of itself: the home page and status say it instead.
-    return account is not None and not account.held_reason
+    # The held account cannot carry news of itself (the home page and status say it instead); the Cuenta de
+    # respaldo standing in for it can.
+    return account is not None and (not account.held_reason
+                                    or failover.standing_in(account, settings.backup_account(snap)))
 
 
 def _queue_notice(alert: Alert) -> None:
