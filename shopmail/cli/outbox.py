@@ -147,14 +147,14 @@ def cancel(message_id, yes, as_json):
 def worker(once, batch, poll, log_level, as_json):
     """Deliver the outbox until SIGTERM (which lets the current message finish)."""
     app = current_app._get_current_object()
-    log_to_stderr(log_level)
 
     def report(result):
         if (result.handled or result.returned) and not as_json:
             click.echo(f"enviados {result.sent}, reintentos {result.retried}, fallidos {result.failed}, "
                        f"retenidos {result.held}, simulados {result.simulated}")
 
-    total = runner.run(app, once=once, batch=batch, poll=poll, on_pass=report)
+    with log_to_stderr(log_level):
+        total = runner.run(app, once=once, batch=batch, poll=poll, on_pass=report)
     emit({"ok": True, **asdict(total)}, as_json, None if total.handled or not once else "Nada pendiente de envío.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -68,14 +69,19 @@ def read_password(value: str | None) -> str | None:
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
-def log_to_stderr(level: str) -> None:
-    """Send shopmail's own log lines (logger ``shopmail``) at ``level`` and above to stderr, one line each
-    (stdout stays for the command's output and its JSON). Replaces the handler a previous call added."""
+@contextlib.contextmanager
+def log_to_stderr(level: str):
+    """While the command runs, shopmail's own log lines (logger ``shopmail``) at ``level`` and above go to
+    stderr, one line each (stdout stays for the command's output and its JSON); afterwards the logger is as
+    it was (a host's own logging set-up, or a test runner's, is left alone)."""
     logger = logging.getLogger("shopmail")
-    for handler in [h for h in logger.handlers if getattr(h, "shopmail_cli", False)]:
-        logger.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
-    handler.shopmail_cli = True
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    previous = logger.level
     logger.addHandler(handler)
     logger.setLevel(getattr(logging, level.upper()))
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
