@@ -1,5 +1,7 @@
 """What a host and ops see of delivery: the public signals in ``shopmail.signals`` and the worker's log lines."""
 
+import json
+
 from shopmail import signals
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
@@ -72,10 +74,12 @@ def test_the_worker_logs_one_line_per_batch_and_per_failure_cleaned_and_without_
     # A hostile server reply: an escape sequence that would clear the operator's screen.
     shop.server.replies["rcpt"] = _rejecting("nadie@", "550 5.1.1 \x1b[2Jnadie no existe")
     shop.notify(order("1", customer_email="nadie@cliente.example"), order("2"), order("3"))
-    worker = start_worker(shop.app, "--once", "--batch", "2", "--log-level", "info")
+    worker = start_worker(shop.app, "--once", "--batch", "2", "--log-level", "info", "--json")
     processes.append(worker)
     out, err = worker.communicate(timeout=30)
     assert worker.returncode == 0, err
+    assert json.loads(out) == {"ok": True, "sent": 2, "retried": 0, "failed": 1, "held": 0, "simulated": 0,
+                               "returned": 0}  # the log lines stay on stderr
     lines = err.splitlines()
     batches = [line for line in lines if "Lote de" in line]
     failures = [line for line in lines if "WARNING shopmail.delivery" in line]
