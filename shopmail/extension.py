@@ -22,6 +22,7 @@ from shopmail.panel.screens import SCREENS
 from shopmail.panel.shell import make_blueprint
 from shopmail.services import alerts  # noqa: F401  (listens to delivery's events)
 from shopmail.services import notifications
+from shopmail.services import retention  # noqa: F401  (purges once a day on the workers' beats)
 from shopmail.services import status  # noqa: F401  (records the workers' beats)
 
 

@@ -57,6 +57,7 @@ def _minimal_args(shop) -> dict:
         ("outbox", "release"): [str(message)],
         ("outbox", "retry"): [str(message)],
         ("outbox", "show"): [str(message)],
+        ("purge",): ["--yes"],
         ("send-test",): ["prueba@cliente.example"],
         ("settings", "set"): ["--simulation", "off"],
         ("smtp-test",): server,

@@ -142,7 +142,8 @@ def test_cli_settings(runner, app):
     assert json.loads(shown.output) == {"sending_account_id": account_id, "contact_email": "c@tienda.example",
                                         "admin_emails": ["a@tienda.example", "B@tienda.example"],
                                         "simulation": True, "simulation_locked": False,
-                                        "sending_account_address": "tienda@example.com"}
+                                        "sending_account_address": "tienda@example.com",
+                                        "backup_account_id": None, "backup_account_address": None}
     text = runner.invoke(args=["shopmail", "settings", "show"]).output
     assert "Cuenta de envío: tienda@example.com" in text  # its address, not its id
     bad = runner.invoke(args=["shopmail", "settings", "set", "--admin-emails", "a@tienda.example, nope"])

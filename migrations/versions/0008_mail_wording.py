@@ -1,7 +1,7 @@
 """the shop's own wording of its mails, per kind and language (issue 18)
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-29 17:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import shopmail.core.models
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -18,6 +18,7 @@ from shopmail.cli import dev
 from shopmail.cli import engines
 from shopmail.cli import keys
 from shopmail.cli import outbox
+from shopmail.cli import retention
 from shopmail.cli import status
 from shopmail.cli import wording
 from shopmail.cli.output import emit
@@ -25,7 +26,8 @@ from shopmail.cli.output import say
 from shopmail.core.crypto import SecretKeyError
 
 #: The command groups, each a module with ``COMMANDS``.
-GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, wording, outbox, engines)
+GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, wording, outbox, retention,
+          engines)
 
 
 class _ShopMailGroup(AppGroup):

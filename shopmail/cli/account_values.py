@@ -12,8 +12,10 @@ from shopmail.core import addresses
 from shopmail.services import accounts as service
 from shopmail.services.account_checks import check_display_name
 from shopmail.services.account_checks import check_host
+from shopmail.services.account_checks import check_limit
 from shopmail.services.account_checks import check_username
 from shopmail.services.account_checks import is_loopback
+from shopmail.services.account_checks import suggested_limits
 from shopmail.services.autoconfig import discover
 
 SECURITY = click.Choice(["starttls", "ssl", "none"])
@@ -34,6 +36,9 @@ def account_options(function):
         click.option("--no-verify-cert", is_flag=True,
                      help="Do not verify the server's certificate (only on a trusted network)."),
         click.option("--skip-test", is_flag=True, help="Save without testing the account first."),
+        click.option("--limit-per-minute", help="Messages per minute the provider allows ('none': no limit; "
+                                                "a new account takes the provider's published limit)."),
+        click.option("--limit-per-day", help="Recipients per 24 hours the provider allows ('none': no limit)."),
         json_option,
     ]
     for option in reversed(options):
@@ -70,10 +75,25 @@ def values(opts, account=None) -> service.Values:
         found["host"] = check_host(found["host"])
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    found.update(_limits(opts, account, found["host"]))
     has_password = bool(found["password"]) or bool(account and account.password_sealed)
     if found["security"] == "none" and has_password and not is_loopback(found["host"]):
         raise click.UsageError("Sin cifrado la contraseña viajaría en claro: use --security starttls o ssl.")
     return service.Values(**found)
+
+
+def _limits(opts, account, host: str) -> dict:
+    """--limit-per-minute/--limit-per-day; when not given: the stored ones, or for a new account the
+    provider's published limits."""
+    stored = ((account.send_limit_per_minute, account.send_limit_per_day) if account
+              else suggested_limits(host))
+    found = {}
+    for index, name in enumerate(("limit_per_minute", "limit_per_day")):
+        try:
+            found[name] = check_limit(opts[name]) if opts[name] is not None else stored[index]
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint=f"--{name.replace('_', '-')}") from None
+    return found
 
 
 def _discover(found, as_json) -> dict:

@@ -78,8 +78,15 @@ def show(account_id, as_json):
     if data["security"] != "none":
         lines.append(f"Verificar certificado: {'sí' if data['verify_cert'] else 'no'}")
     lines += [f"Cuenta de envío: {'sí' if data['in_use'] else 'no'}",
-              f"Última prueba: {_last_test(data, account.held_reason)}"]
+              f"Última prueba: {_last_test(data, account.held_reason)}",
+              f"Límite por minuto: {_use(data['sent_last_minute'], data['send_limit_per_minute'], 'mensajes')}",
+              f"Límite diario: {_use(data['sent_last_day'], data['send_limit_per_day'], 'destinatarios')}"]
     emit(data, as_json, "\n".join(lines))
+
+
+def _use(used: int | None, limit: int | None, unit: str) -> str:
+    """"12 de 30 mensajes" (use against the limit), or "sin límite"."""
+    return f"{used or 0} de {limit} {unit}" if limit else "sin límite"
 
 
 def _get(account_id, as_json=False):

@@ -18,15 +18,22 @@ def settings_group():
 
 
 def _data(snap) -> dict:
-    """The settings' JSON shape, plus the sending account's address."""
-    account = settings.sending_account(snap)
-    return {**snap.to_dict(), "sending_account_address": account.address if account else None}
+    """The settings' JSON shape, plus the sending and backup accounts' addresses."""
+    account, backup = settings.sending_account(snap), settings.backup_account(snap)
+    return {**snap.to_dict(), "sending_account_address": account.address if account else None,
+            "backup_account_address": backup.address if backup else None}
+
+
+def _account_id(value: str | None) -> int | None:
+    """An account id option: a number, or 'none'."""
+    return None if value.strip().lower() == "none" else int(value)
 
 
 def _text(snap) -> str:
-    account = settings.sending_account(snap)
+    account, backup = settings.sending_account(snap), settings.backup_account(snap)
     return "\n".join([
         f"Cuenta de envío: {account.address if account else '—'}",
+        f"Cuenta de respaldo: {backup.address if backup else '—'}",
         f"Correo público de contacto: {snap.contact_email or '—'}",
         f"Correos de administrador: {', '.join(snap.admin_emails) or '—'}",
         f"Modo simulación: {'sí' if snap.simulation else 'no'}{' (bloqueado)' if snap.simulation_locked else ''}",
@@ -43,17 +50,22 @@ def show(as_json):
 
 @settings_group.command("set")
 @click.option("--account", "account_id", help="Id of the sending account ('none' for none).")
+@click.option("--backup-account", "backup_id",
+              help="Id of the backup account (Cuenta de respaldo) that sends while the sending account cannot "
+                   "('none' for none).")
 @click.option("--contact-email", help="The shop's public contact address ('' to clear it).")
 @click.option("--admin-emails", help="Admin addresses that receive order notices, comma-separated.")
 @click.option("--simulation", type=click.Choice(["on", "off"]),
               help="Simulation mode: keep messages on the server instead of sending them.")
 @json_option
-def set_(account_id, contact_email, admin_emails, simulation, as_json):
+def set_(account_id, backup_id, contact_email, admin_emails, simulation, as_json):
     """Change the Communications settings (saving clears the cache)."""
     changes = {}
     try:
         if account_id is not None:
-            changes["sending_account_id"] = None if account_id.lower() == "none" else int(account_id)
+            changes["sending_account_id"] = _account_id(account_id)
+        if backup_id is not None:
+            changes["backup_account_id"] = _account_id(backup_id)
         if contact_email is not None:
             changes["contact_email"] = addresses.normalize(contact_email) if contact_email else ""
         if admin_emails is not None:

@@ -13,6 +13,8 @@ from shopmail.cli.output import confirm
 from shopmail.cli.output import emit
 from shopmail.cli.output import fail
 from shopmail.cli.output import json_option
+from shopmail.cli.output import LOG_LEVELS
+from shopmail.cli.output import log_to_stderr
 from shopmail.cli.output import when
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import MAX_ID
@@ -100,6 +102,8 @@ def show(message_id, as_json):
         f"Último error: {item['last_error'] or '—'}",
         f"Creado: {when(item['created_at'])}",
         f"Enviado: {when(item['sent_at'])}",
+        f"Cuenta: {item['account_id'] or '—'}",
+        f"Contenido: {'borrado (conservación)' if item['body_purged'] else 'guardado'}",
     ]))
 
 
@@ -144,9 +148,11 @@ def cancel(message_id, yes, as_json):
               help="Messages claimed at a time (one SMTP connection per batch).")
 @click.option("--poll", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Seconds between passes when nothing is waiting.")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False), default="info",
+              show_default=True, help="Log lines on stderr: one per batch (info) and per failure (warning).")
 @json_option
 @with_appcontext
-def worker(once, batch, poll, as_json):
+def worker(once, batch, poll, log_level, as_json):
     """Deliver the outbox until SIGTERM (which lets the current message finish)."""
     app = current_app._get_current_object()
 
@@ -155,7 +161,8 @@ def worker(once, batch, poll, as_json):
             click.echo(f"enviados {result.sent}, reintentos {result.retried}, fallidos {result.failed}, "
                        f"retenidos {result.held}, simulados {result.simulated}")
 
-    total = runner.run(app, once=once, batch=batch, poll=poll, on_pass=report)
+    with log_to_stderr(log_level):
+        total = runner.run(app, once=once, batch=batch, poll=poll, on_pass=report)
     emit({"ok": True, **asdict(total)}, as_json, None if total.handled or not once else "Nada pendiente de envío.")
 
 

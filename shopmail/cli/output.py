@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import logging
 import sys
 
 import click
@@ -61,3 +63,25 @@ def read_password(value: str | None) -> str | None:
     if value == "-":
         return sys.stdin.readline().rstrip("\r\n")
     return value
+
+
+#: ``--log-level`` as the long-running commands spell it.
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@contextlib.contextmanager
+def log_to_stderr(level: str):
+    """While the command runs, shopmail's own log lines (logger ``shopmail``) at ``level`` and above go to
+    stderr, one line each (stdout stays for the command's output and its JSON); afterwards the logger is as
+    it was (a host's own logging set-up, or a test runner's, is left alone)."""
+    logger = logging.getLogger("shopmail")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(getattr(logging, level.upper()))
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)

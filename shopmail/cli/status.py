@@ -14,6 +14,18 @@ from shopmail.services.status import status as read
 MARKS = {"ok": "✔", "warning": "!", "error": "✘"}
 
 
+def _limits(account: dict | None) -> str:
+    """Use against the sending account's limits, or "sin límites"."""
+    if not account or not (account["send_limit_per_minute"] or account["send_limit_per_day"]):
+        return "sin límites"
+    parts = []
+    if account["send_limit_per_minute"]:
+        parts.append(f"{account['sent_last_minute']} de {account['send_limit_per_minute']} mensajes en el último minuto")
+    if account["send_limit_per_day"]:
+        parts.append(f"{account['sent_last_day']} de {account['send_limit_per_day']} destinatarios en 24 horas")
+    return "; ".join(parts)
+
+
 @click.command("status")
 @json_option
 @with_appcontext
@@ -29,6 +41,7 @@ def status(as_json):
         "Última prueba: " + ("—" if not last else
                              f"{'correcta' if last['ok'] else 'fallida (' + str(last['reason']) + ')'}, "
                              f"{when(last['at'])}"),
+        "Límites de envío: " + _limits(account),
         f"Modo simulación: {'sí' if data['simulation'] else 'no'}{' (bloqueado)' if data['simulation_locked'] else ''}",
         f"En cola: {data['queue_depth']} (retenidos: {data['held']}); más antiguo: {when(data['oldest_waiting_at'])}",
         f"Últimas 24 h: {data['sent_24h']} enviados, {data['failures_24h']} fallidos",

@@ -59,6 +59,16 @@ DEFAULTS = {
     "SHOPMAIL_SMTP_MESSAGE_DEADLINE": 600.0,
     # First retry delay after a temporary failure (then doubling, capped at an hour, with jitter).
     "SHOPMAIL_RETRY_BASE_SECONDS": 60.0,
+    # Seconds the sending account's server may fail temporarily before its mail goes through the backup
+    # account (Comunicaciones → Cuenta de respaldo); also how often the worker tries the sending account again.
+    "SHOPMAIL_FAILOVER_GRACE_SECONDS": 600.0,
+    # The length of a "minute" of an account's per-minute limit, in seconds. Keep 60: tests shorten it.
+    "SHOPMAIL_RATE_WINDOW_SECONDS": 60.0,
+    # Days a sent or cancelled message keeps its content (then only headers, status and Message-ID
+    # remain); 0 keeps it for ever.
+    "SHOPMAIL_RETENTION_DAYS": 90,
+    # Days an audit line is kept; 0 keeps it for ever.
+    "SHOPMAIL_AUDIT_RETENTION_DAYS": 365,
     # Language of shopmail's e-mails, CLI and worker, and of its screens when neither the admin (the
     # language switch) nor the browser chose one: "es" or "en". The host's Flask-Babel settings are not read.
     "SHOPMAIL_DEFAULT_LOCALE": "es",
@@ -89,9 +99,11 @@ DEFAULTS = {
 
 _INTS = {"SHOPMAIL_AUTOCONFIG_HTTPS_PORT", "SHOPMAIL_OUTBOX_LEASE_SECONDS",
          "SHOPMAIL_LOGIN_MAX_FAILURES", "SHOPMAIL_LOGIN_LOCKOUT_SECONDS",
-         "SHOPMAIL_CACHE_DEFAULT_TIMEOUT", "SHOPMAIL_ATTACHMENTS_MAX_BYTES"}
+         "SHOPMAIL_CACHE_DEFAULT_TIMEOUT", "SHOPMAIL_ATTACHMENTS_MAX_BYTES", "SHOPMAIL_RETENTION_DAYS",
+         "SHOPMAIL_AUDIT_RETENTION_DAYS"}
 _FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE", "SHOPMAIL_RETRY_BASE_SECONDS",
-           "SHOPMAIL_SMTP_MESSAGE_DEADLINE", "SHOPMAIL_SWEEP_SECONDS"}
+           "SHOPMAIL_SMTP_MESSAGE_DEADLINE", "SHOPMAIL_SWEEP_SECONDS", "SHOPMAIL_FAILOVER_GRACE_SECONDS",
+           "SHOPMAIL_RATE_WINDOW_SECONDS"}
 _BOOLS = {"SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE", "SHOPMAIL_SIMULATION_LOCK", "SHOPMAIL_SEND_INLINE",
           "SHOPMAIL_COOKIE_SECURE"}
 _LISTS = {"SHOPMAIL_DNS_NAMESERVERS", "SHOPMAIL_AUTOCONFIG_GUESS_PORTS"}

@@ -147,6 +147,12 @@ class Account(Base):
     # Set when sending failed for a reason of the account (login, TLS, sender): its mail waits.
     held_reason: Mapped[str | None] = mapped_column(String(40))
     held_detail: Mapped[str | None] = mapped_column(LongText)
+    # Since when its server has been failing temporarily (unreachable, 4xx at connect); None while it works.
+    # Past SHOPMAIL_FAILOVER_GRACE_SECONDS its mail goes through the backup account.
+    failing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The provider's sending limits (None: none): messages per minute, recipients per rolling 24 hours.
+    send_limit_per_minute: Mapped[int | None] = mapped_column(Integer)
+    send_limit_per_day: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -160,13 +166,17 @@ class Settings(Base):
     sending_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("shopmail_account.id", ondelete="RESTRICT")
     )
+    # Cuenta de respaldo: carries the mail while the sending account cannot (optional).
+    backup_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shopmail_account.id", ondelete="RESTRICT")
+    )
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     admin_emails: Mapped[list] = mapped_column(JSON, default=list)
     simulation: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    sending_account: Mapped[Account | None] = relationship()
+    sending_account: Mapped[Account | None] = relationship(foreign_keys=[sending_account_id])
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -184,8 +194,10 @@ class OutboxMessage(Base):
     recipients: Mapped[list] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(String(998))
     message_id: Mapped[str] = mapped_column(exact_string(255))
-    # The message without From/Sender: those come from the sending account when it is sent.
+    # The message without From/Sender: those come from the sending account when it is sent. After
+    # SHOPMAIL_RETENTION_DAYS only its header block is kept (``body_purged_at`` says when).
     body: Mapped[bytes] = mapped_column(LongBinary)
+    body_purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(LongText)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -223,6 +235,20 @@ class MailWording(Base):
     updated_by: Mapped[str] = mapped_column(String(254), default="")
 
     __table_args__ = (UniqueConstraint("kind", "locale"),)
+
+
+class SendLog(Base):
+    """One message an account was allowed to send (and its recipients): the counter of its limits that
+    every worker process on every machine shares. Rows older than a day are purged with retention."""
+
+    __tablename__ = "shopmail_send_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("shopmail_account.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recipients: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (Index("ix_shopmail_send_log_account_at", "account_id", "at"),)
 
 
 class AuditEvent(Base):

@@ -41,6 +41,7 @@ class Snapshot:
     simulation_saved: bool
     simulation_locked: bool
     version: int
+    backup_account_id: int | None = None
 
     def to_dict(self) -> dict:
         """The JSON shape of docs/reference.md."""
@@ -50,6 +51,7 @@ class Snapshot:
             "admin_emails": list(self.admin_emails),
             "simulation": self.simulation,
             "simulation_locked": self.simulation_locked,
+            "backup_account_id": self.backup_account_id,
         }
 
 
@@ -97,8 +99,9 @@ def _fields(row: Settings | None) -> dict:
     """What is cached: the row's own values (the lock is configuration, applied on reading)."""
     if row is None:
         return {"sending_account_id": None, "contact_email": "", "admin_emails": [], "simulation": False,
-                "version": 0}
-    return {"sending_account_id": row.sending_account_id, "contact_email": row.contact_email or "",
+                "version": 0, "backup_account_id": None}
+    return {"sending_account_id": row.sending_account_id, "backup_account_id": row.backup_account_id,
+            "contact_email": row.contact_email or "",
             "admin_emails": list(row.admin_emails or ()), "simulation": bool(row.simulation),
             "version": row.version or 0}
 
@@ -113,6 +116,7 @@ def _snapshot(fields: dict) -> Snapshot:
         simulation_saved=fields["simulation"],
         simulation_locked=locked,
         version=fields["version"],
+        backup_account_id=fields.get("backup_account_id"),
     )
 
 
@@ -154,6 +158,12 @@ def sending_account(snap: Snapshot | None = None) -> Account | None:
     return session().get(Account, snap.sending_account_id) if snap.sending_account_id else None
 
 
+def backup_account(snap: Snapshot | None = None) -> Account | None:
+    """The Cuenta de respaldo chosen in Comunicaciones (None when none is chosen): the one lookup of it."""
+    snap = snap or get()
+    return session().get(Account, snap.backup_account_id) if snap.backup_account_id else None
+
+
 def invalidate() -> None:
     """Make every process read the settings afresh (a new generation)."""
     state().cache.set(_GENERATION, uuid.uuid4().hex, timeout=0)
@@ -161,14 +171,19 @@ def invalidate() -> None:
 
 
 def save(expected_version: int | None = None, **changes) -> Snapshot:
-    """Validate and store ``changes`` (any of sending_account_id, contact_email, admin_emails,
-    simulation), commit, then invalidate the cache. ``expected_version`` guards against stale forms."""
+    """Validate and store ``changes`` (any of sending_account_id, backup_account_id, contact_email,
+    admin_emails, simulation), commit, then invalidate the cache. ``expected_version`` guards against stale forms."""
     row, seen_version = _row()
     if expected_version is not None and seen_version != expected_version:
         session().rollback()
         raise Conflict()
-    if "sending_account_id" in changes:
-        _check_sending_account(changes["sending_account_id"])
+    for field in ("sending_account_id", "backup_account_id"):
+        if field in changes:
+            _check_sending_account(changes[field], field)
+    sending = changes.get("sending_account_id", row.sending_account_id)
+    if sending is not None and changes.get("backup_account_id", row.backup_account_id) == sending:
+        session().rollback()
+        raise SettingsError("backup_account_id", _("La cuenta de respaldo debe ser distinta de la cuenta de envío."))
     if changes.get("simulation") is False and simulation_locked():
         changes.pop("simulation")
     _audit(row, changes)
@@ -192,14 +207,15 @@ def _audit(row: Settings, changes: dict) -> None:
                      "; ".join(f"{f}: {old!r} → {new!r}" for f, (old, new) in changed.items()), changes=changed)
 
 
-def _check_sending_account(account_id: int | None) -> None:
+def _check_sending_account(account_id: int | None, field: str = "sending_account_id") -> None:
+    """The sending account and the backup alike: an existing account whose last SMTP test passed."""
     if account_id is None:
         return
     account = session().get(Account, account_id) if 1 <= account_id <= MAX_ID else None
     if account is None:
-        raise SettingsError("sending_account_id", _("La cuenta elegida ya no existe."))
+        raise SettingsError(field, _("La cuenta elegida ya no existe."))
     if not account.last_test_ok:
-        raise SettingsError("sending_account_id",
+        raise SettingsError(field,
                             _("La cuenta %(a)s no ha superado la prueba SMTP: pruébela antes de elegirla.",
                               a=account.address))
 

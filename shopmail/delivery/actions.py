@@ -105,12 +105,14 @@ def hold_waiting(account_id: int | None, detail: str) -> int:
 
 
 def resume_account(account_id: int) -> int:
-    """After a passing SMTP test: clear the account's flag and send its held mail. Commits.
+    """After a passing SMTP test: clear the account's flag (and its temporary failures: as sending account it
+    takes over from the backup) and send its held mail. Commits.
 
     Returns how many held messages were queued again (only when it is the sending account).
     """
     t = Account.__table__
-    session().execute(update(t).where(t.c.id == account_id).values(held_reason=None, held_detail=None))
+    session().execute(update(t).where(t.c.id == account_id)
+                      .values(held_reason=None, held_detail=None, failing_since=None))
     released = 0
     if settings.get().sending_account_id == account_id:
         released = release_held()

@@ -92,14 +92,15 @@ class Claimed:
     body: bytes
     attempts: int
     created_at: dt.datetime
+    message_id: str = ""
 
 
 def load(ids: list[int]) -> list[Claimed]:
     """The claimed messages, oldest first."""
-    query = (select(T.c.id, T.c.kind, T.c.recipients, T.c.body, T.c.attempts, T.c.created_at)
+    query = (select(T.c.id, T.c.kind, T.c.recipients, T.c.body, T.c.attempts, T.c.created_at, T.c.message_id)
              .where(T.c.id.in_(ids)).order_by(T.c.next_attempt_at, T.c.id))
-    rows = [Claimed(r.id, r.kind, tuple(r.recipients or ()), bytes(r.body), r.attempts, r.created_at)
-            for r in session().execute(query)]
+    rows = [Claimed(r.id, r.kind, tuple(r.recipients or ()), bytes(r.body), r.attempts, r.created_at,
+                    r.message_id) for r in session().execute(query)]
     session().commit()
     return rows
 
@@ -185,6 +186,11 @@ def hold(ids, owner: str, account_id: int | None, error: str) -> int:
 def simulate(ids, owner: str, note: str) -> int:
     """While simulation is on nothing leaves: claimed messages are kept on the server as simulated."""
     return _finish(ids, owner, status=SIMULATED, last_error=note)
+
+
+def postpone(ids, owner: str, note: str, next_at: dt.datetime) -> int:
+    """Not now (the account's daily limit): queued again for ``next_at``, without counting an attempt."""
+    return _finish(ids, owner, attempts=T.c.attempts - 1, status=QUEUED, last_error=note, next_attempt_at=next_at)
 
 
 def give_back(ids, owner: str) -> int:

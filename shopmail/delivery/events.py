@@ -10,11 +10,22 @@ from blinker import Namespace
 
 _events = Namespace()
 
+#: A message was accepted by the server, sent once its record is committed (from the worker's recorder
+#: thread, in an app context). Keywords: ``outbox_id``, ``kind``, ``recipients`` (list), ``message_id``,
+#: ``account_id`` (the account that sent it), ``sent_from`` (its From header).
+message_sent = _events.signal("message-sent")
+
 #: An account failed in a way only an admin can fix; its mail waits.
-#: Keywords: ``account_id``, ``address``, ``reason``, ``detail``.
+#: Keywords: ``account_id``, ``address``, ``reason`` (a reason code), ``detail`` (cleaned server text).
 account_held = _events.signal("account-held")
 
-#: A message failed for good. Keywords: ``kind``, ``recipients``, ``detail``.
+#: The Cuenta de respaldo started carrying the sending account's mail (once per switch and process).
+#: Keywords: ``account_id``, ``address`` (the sending account), ``backup_account_id``, ``backup_address``,
+#: ``reason`` (its held reason, or ``failing`` for temporary failures past the grace period).
+backup_in_use = _events.signal("backup-in-use")
+
+#: A message failed for good. Keywords: ``outbox_id``, ``kind``, ``recipients`` (list), ``detail``
+#: (cleaned server text).
 message_failed = _events.signal("message-failed")
 
 #: A worker finished a pass: its sign of life. Keywords: ``owner``, ``processed``.

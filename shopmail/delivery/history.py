@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import String
 
+from shopmail.core.models import Account
 from shopmail.core.models import OutboxMessage as M
 from shopmail.core.models import utcnow
 from shopmail.core.paging import Page
@@ -35,6 +36,17 @@ def search(status: str | None = None, kind: str | None = None, recipient: str | 
         needle = recipient.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(func.lower(cast(M.recipients, String)).like(f"%{needle}%", escape="\\"))
     return paginate(query.order_by(M.created_at.desc(), M.id.desc()), page, per_page)
+
+
+def sent_by(rows) -> dict[int, str]:
+    """The address of the account that sent each of ``rows`` (by message id; only sent messages whose
+    account still exists): the Registro de envíos shows it, so mail that went through the backup says so."""
+    wanted = {row.account_id for row in rows if row.status == statuses.SENT and row.account_id}
+    if not wanted:
+        return {}
+    found = dict(session().execute(select(Account.id, Account.address).where(Account.id.in_(wanted))).all())
+    return {row.id: found[row.account_id] for row in rows
+            if row.status == statuses.SENT and row.account_id in found}
 
 
 def kinds() -> list[str]:

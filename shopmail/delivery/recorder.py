@@ -23,6 +23,7 @@ from flask import current_app
 
 from shopmail.core.state import session
 from shopmail.delivery import claim
+from shopmail.delivery import events
 
 log = logging.getLogger("shopmail.delivery")
 _STOP = object()
@@ -40,10 +41,11 @@ class Recorder:
         self.thread = threading.Thread(target=self._run, name="shopmail-recorder", daemon=True)
         self.thread.start()
 
-    def sent(self, id_: int, account_id: int, sent_from: str, note: str | None) -> Future:
-        """A message the server accepted; the future is done once that is committed."""
+    def sent(self, id_: int, account_id: int, sent_from: str, note: str | None, row=None) -> Future:
+        """A message the server accepted; the future is done once that is committed. ``row`` (the claimed
+        message) is what ``events.message_sent`` tells the host about it once the record is committed."""
         future: Future = Future()
-        self.items.put(("sent", id_, account_id, sent_from, note, future))
+        self.items.put(("sent", id_, account_id, sent_from, note, future, row))
         self.last_sent = future
         return future
 
@@ -94,8 +96,9 @@ class Recorder:
                 log.exception("No se pudo registrar el resultado de un envío.")
                 session().rollback()
                 for item in unit:
-                    if item[0] in ("sent", "submit") and not item[-1].done():
-                        item[-1].set_exception(exc)
+                    future = item[5] if item[0] == "sent" else item[-1] if item[0] == "submit" else None
+                    if future is not None and not future.done():
+                        future.set_exception(exc)
 
     def _apply(self, unit: list) -> None:
         first = unit[0]
@@ -105,6 +108,7 @@ class Recorder:
             self.ledger.record([(item[1], item[4]) for item in unit], self.owner, first[2], first[3])
             for item in unit:
                 item[5].set_result(True)
+            _announce_sent(unit)
         elif first[0] == "submit":
             _kind, function, args, future = first
             try:
@@ -115,6 +119,23 @@ class Recorder:
         else:
             _kind, function, args = first
             function(*args)
+
+
+def _announce_sent(unit: list) -> None:
+    """``events.message_sent`` for each committed "sent" record (only when someone listens: the record of
+    every message passes here). A receiver's error is logged and never disturbs delivery."""
+    if not events.message_sent.receivers:
+        return
+    app = current_app._get_current_object()
+    for _kind, id_, account_id, sent_from, _note, _future, row in unit:
+        try:
+            events.message_sent.send(app, outbox_id=id_, kind=row.kind if row else None,
+                                     recipients=list(row.recipients) if row else [],
+                                     message_id=row.message_id if row else None,
+                                     account_id=account_id, sent_from=sent_from)
+        except Exception:
+            log.exception("Un receptor de message_sent ha fallado.")
+            session().rollback()
 
 
 def _units(batch: list) -> list[list]:

@@ -45,7 +45,7 @@ WAITING = (QUEUED, RETRY, HELD, SENDING)
 
 
 def to_dict(row: OutboxMessage) -> dict:
-    """The "Outbox item" JSON shape of docs/reference.md."""
+    """The "Outbox item" JSON shape of docs/reference.md (``account_id``: the account that sent it)."""
     return {
         "id": row.id,
         "kind": row.kind,
@@ -57,4 +57,6 @@ def to_dict(row: OutboxMessage) -> dict:
         "last_error": row.last_error,
         "created_at": row.created_at.isoformat() if row.created_at else None,
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+        "account_id": row.account_id,
+        "body_purged": row.body_purged_at is not None,
     }

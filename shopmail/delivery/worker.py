@@ -1,14 +1,15 @@
 """The delivery worker: claim due messages, send them through the sending account, record each one.
 
-One pass: check the sending account (none chosen, or flagged → mail waits as ``held``; usable →
-held mail is queued again), then claim batches with a lease and send each batch over one reused
-connection, recording every message right after its send. Transient failures retry with
+One pass: check the sending account (``gate``: none chosen, or flagged with no usable Cuenta de
+respaldo → mail waits as ``held``; usable → held mail is queued again), then claim batches with a lease
+and send each batch over one reused connection, recording every message right after its send. Transient failures retry with
 exponential backoff and jitter (capped); a message's own permanent failure marks it ``failed``;
 an account problem flags the account and holds its mail until a passing test.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -20,16 +21,18 @@ from flask import has_app_context
 from sqlalchemy import func
 from sqlalchemy import select
 
-from shopmail.core import settings
 from shopmail.core.config import setting
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import OutboxMessage as M
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
+from shopmail.core.text import clean
 from shopmail.delivery import actions
 from shopmail.delivery import claim
 from shopmail.delivery import events
-from shopmail.delivery import outbox
+from shopmail.delivery import failover
+from shopmail.delivery import gate
+from shopmail.delivery import limits
 from shopmail.delivery import statuses
 from shopmail.delivery import transport
 from shopmail.delivery.recorder import LeaseKeeper
@@ -83,45 +86,6 @@ def message_seconds() -> float:
     return max(1.0, setting(current_app.config, "SHOPMAIL_SMTP_MESSAGE_DEADLINE") or 600.0)
 
 
-def simulation_note() -> str | None:
-    """Why mail may not leave at this instant (the lock, or the switch as saved now); None when it may.
-
-    The one rule of simulation, applied by the worker right before it connects, on every path (new, held,
-    resumed, retried, released mail alike). Starts a fresh transaction so the saved switch is current.
-    """
-    session().commit()
-    if actions.simulation_locked():
-        return _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía.")
-    if settings.simulating_now():
-        return _("Modo simulación activo: el correo se ha guardado en el servidor y no se ha enviado.")
-    return None
-
-
-def _gate(report: Report, owner: str, batch: int, only, ignore_flag: bool):
-    """The sending account when mail may go now; None otherwise (after holding or simulating)."""
-    note = simulation_note()
-    if note is not None:
-        # Everything that would leave now stays on the server instead: due mail and held mail alike.
-        report.simulated += actions.simulate_held(note)
-        session().commit()
-        while ids := claim.claim(owner, batch, lease_seconds(), ids=only):
-            report.simulated += claim.simulate(ids, owner, note)
-        return None
-    snap = settings.get()
-    account = settings.sending_account(snap)
-    if account is None:
-        report.held += actions.hold_waiting(None, outbox.no_account_text())
-        session().commit()
-        return None
-    if account.held_reason and not ignore_flag:
-        report.held += actions.hold_waiting(account.id, account.held_detail or account.held_reason)
-        session().commit()
-        return None
-    if not account.held_reason and actions.release_held():
-        session().commit()
-    return account
-
-
 def _claim_next(owner: str, batch: int, lease: float) -> list:
     """The next batch, claimed while the current one is being sent."""
     return claim.load(claim.claim(owner, batch, lease))
@@ -138,19 +102,30 @@ def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.E
     """
     owner = owner or claim.new_owner()
     report = Report()
-    account = _gate(report, owner, batch, only, ignore_flag)
+    if _pass(report, owner, batch, stop, only, ignore_flag) == "account" and only is None:
+        _pass(report, owner, batch, stop, only, ignore_flag)  # the backup account may take over at once
+    return report
+
+
+def _pass(report: Report, owner: str, batch: int, stop, only, ignore_flag: bool) -> str | None:
+    """One round through the account chosen now; returns the last batch's verdict (None: nothing sent)."""
+    account = gate.open_gate(report, owner, batch, lease_seconds(), only, ignore_flag)
     if account is None or (stop is not None and stop.is_set()):
-        return report
+        return None
     rows = claim.load(claim.claim(owner, batch, lease_seconds(), ids=only))
     if not rows:
-        return report
+        return None
+    was_failing, sent_before, verdict = account.failing_since is not None, report.sent, None
     recorder = Recorder(owner)
     keeper = LeaseKeeper(recorder, lease_seconds())
     sender = transport.Sender(account, defer_errors=True, message_seconds=message_seconds())
+    limiter = limits.Limiter(account)
     try:
         while rows:
             upcoming = None if only is not None else recorder.submit(_claim_next, owner, batch, lease_seconds())
-            verdict, failure = _send_batch(rows, keeper, sender, recorder, report, stop)
+            before = dataclasses.replace(report)
+            verdict, failure = _send_batch(rows, keeper, sender, recorder, report, stop, limiter)
+            _log_batch(len(rows), before, report, sender.address, verdict)
             rows = upcoming.result() if upcoming is not None else []
             if rows and verdict != "ok":
                 _set_aside(rows, verdict, failure, sender, recorder, report)
@@ -159,15 +134,26 @@ def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.E
         keeper.stop()
         sender.close()
         recorder.close()
-    return report
+    if was_failing and report.sent > sent_before:
+        failover.note_up(account.id)
+    return verdict
 
 
-def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: Recorder, report: Report, stop):
+def _log_batch(size: int, before: Report, after: Report, address: str, verdict: str) -> None:
+    """One line per batch for ops (`flask shopmail worker --log-level info`): counts only, never a secret."""
+    counts = {name: getattr(after, name) - getattr(before, name) for name in ("sent", "retried", "failed", "held")}
+    log.info("Lote de %d por %s: enviados %d, reintentos %d, fallidos %d, retenidos %d (%s)", size,
+             clean(address, 254), counts["sent"], counts["retried"], counts["failed"], counts["held"], verdict)
+
+
+def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: Recorder, report: Report, stop,
+                limiter: limits.Limiter):
     """Send claimed ``rows`` over the account's connection (kept open from batch to batch); each
-    outcome goes to the recorder as it happens. Returns ("ok" | "stopped" | "down" | "account", failure)."""
+    outcome goes to the recorder as it happens; each message waits for its turn under the account's limits.
+    Returns ("ok" | "stopped" | "down" | "account" | "limited", failure or, when limited, the time to retry)."""
     pending = [row.id for row in rows]
     verdict, failure = "ok", None
-    note = simulation_note()  # asked again for every batch, right before its first byte goes out
+    note = gate.simulation_note()  # asked again for every batch, right before its first byte goes out
     if note is not None:
         _set_aside(rows, "simulated", note, sender, recorder, report)
         return "simulated", note
@@ -180,6 +166,11 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
                 break
             if not sender.connected:
                 sender.connect()  # a failure here concerns the whole batch (handled below)
+            # Its turn under the account's limits, taken as late as possible: right before the message goes.
+            if (later := limiter.wait_turn(len(row.recipients), stop)) is not None:
+                # Over the account's daily limit the rest waits; asked to stop while waiting, it is handed back.
+                verdict, failure = ("stopped", None) if stop is not None and stop.is_set() else ("limited", later)
+                break
             try:
                 # The previous message's record must be committed before this one can be accepted: a
                 # crash leaves at most one accepted-but-unrecorded message on this connection.
@@ -196,7 +187,7 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
                 verdict = "stopped"
                 break
             else:
-                recorder.sent(row.id, sender.account_id, sender.from_value, transport.refused_note(refused))
+                recorder.sent(row.id, sender.account_id, sender.from_value, transport.refused_note(refused), row)
                 report.sent += 1
             pending.remove(row.id)
     except SMTPFailure as batch_failure:
@@ -207,10 +198,12 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
             recorder.call(_tell_admins, events.account_held, {
                 "account_id": sender.account_id, "address": sender.address, "reason": failure.reason,
                 "detail": transport.describe(failure)})
-            log.error("Cuenta %s necesita atención (%s): %s", sender.address, failure.reason,
-                      transport.describe(failure))
+            log.error("Cuenta %s necesita atención (%s): %s", clean(sender.address, 254), failure.reason,
+                      clean(transport.describe(failure)))
         else:
-            log.warning("Cuenta %s: fallo temporal al conectar: %s", sender.address, transport.describe(failure))
+            recorder.call(failover.note_down, sender.account_id)
+            log.warning("Cuenta %s: fallo temporal al conectar: %s", clean(sender.address, 254),
+                        clean(transport.describe(failure)))
     _set_aside([row for row in rows if row.id in pending], verdict, failure, sender, recorder, report)
     return verdict, failure
 
@@ -222,6 +215,11 @@ def _set_aside(rows, verdict: str, failure, sender, recorder: Recorder, report: 
     ids = [row.id for row in rows]
     if verdict == "stopped":
         recorder.call(claim.give_back, ids, recorder.owner)
+        report.returned += len(ids)
+    elif verdict == "limited":
+        note = _("Límite diario de envíos de la cuenta alcanzado: sale a partir del %(t)s UTC.",
+                 t=failure.strftime("%d/%m/%Y %H:%M"))
+        recorder.call(claim.postpone, ids, recorder.owner, note, failure)
         report.returned += len(ids)
     elif verdict == "simulated":
         recorder.call(claim.simulate, ids, recorder.owner, failure)
@@ -235,15 +233,16 @@ def _set_aside(rows, verdict: str, failure, sender, recorder: Recorder, report: 
 
 
 def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Report) -> None:
-    text = transport.describe(failure)
-    log.info("Envío %s (%s): %s", row.id, failure.kind, text)
+    text = clean(transport.describe(failure))
+    log.warning("Envío %s (%s, intento %d): %s", row.id, failure.kind, row.attempts, text)
     if failure.kind == "permanent" or utcnow() - row.created_at > GIVE_UP_AFTER:
         if failure.kind != "permanent":
             text = _("Sin entregar tras tres días de reintentos: %(e)s", e=text)
         recorder.call(claim.failed, [row.id], recorder.owner, text)
         if row.kind != "test":  # a failed test mail is shown to the admin who sent it
             recorder.call(_tell_admins, events.message_failed,
-                          {"kind": row.kind, "recipients": list(row.recipients), "detail": text})
+                          {"outbox_id": row.id, "kind": row.kind, "recipients": list(row.recipients),
+                           "detail": text})
         report.failed += 1
     else:
         next_at = utcnow() + dt.timedelta(seconds=backoff(row.attempts))

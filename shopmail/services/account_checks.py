@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from shopmail.core.i18n import lazy_gettext as _l
+from shopmail.smtp.autoconfig.providers import limits_for_host
 from shopmail.smtp.resolve import is_ip
 
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -70,3 +71,22 @@ def combination_warning(security: str, port: int | None) -> str | None:
     if security == "none" and port in (465, 587):
         return str(_l("El puerto %(p)s suele ir cifrado; «Ninguna» rara vez funciona.", p=port))
     return None
+
+
+#: The largest sending limit accepted (a 32-bit column).
+MAX_LIMIT = 10_000_000
+
+
+def check_limit(value) -> int | None:
+    """A sending limit as typed: empty or "none" for no limit, else a whole number from 1."""
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("", "none", "ninguno"):
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise ValueError(_l("Escriba un número entero a partir de 1, o «ninguno» para no limitar."))
+    return int(text)
+
+
+def suggested_limits(host: str) -> tuple[int | None, int | None]:
+    """The provider's published limits for this SMTP server (per minute, per day), to prefill a new account."""
+    return limits_for_host(host)

@@ -8,6 +8,7 @@ from shopmail.core import audit
 from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
+from shopmail.delivery import limits
 
 
 def status(account: Account) -> tuple[str, str]:
@@ -38,7 +39,18 @@ def to_dict(account: Account) -> dict:
         "username": account.username, "host": account.host, "port": account.port,
         "security": account.security, "verify_cert": account.verify_cert,
         "in_use": in_use(account), "last_test": last,
+        "send_limit_per_minute": account.send_limit_per_minute, "send_limit_per_day": account.send_limit_per_day,
+        **usage(account),
     }
+
+
+def usage(account: Account) -> dict:
+    """What the account sent in the current windows, next to its limits: messages in the last minute and
+    recipients in the last 24 hours (counted only for an account with limits; otherwise null)."""
+    if limits.Limits.of(account) is None:
+        return {"sent_last_minute": None, "sent_last_day": None}
+    found = limits.usage(account.id)
+    return {"sent_last_minute": found.last_minute, "sent_last_day": found.last_day}
 
 
 def audit_save(account: Account | None, values, new_password: bool) -> None:
@@ -49,7 +61,8 @@ def audit_save(account: Account | None, values, new_password: bool) -> None:
         return
     fields = {"address": values.address, "display_name": values.display_name, "username": values.login,
               "host": values.host, "port": values.port, "security": values.security,
-              "verify_cert": values.verify_cert}
+              "verify_cert": values.verify_cert, "send_limit_per_minute": values.limit_per_minute,
+              "send_limit_per_day": values.limit_per_day}
     changed = [f"{f}: {getattr(account, f)!r} → {v!r}" for f, v in fields.items() if getattr(account, f) != v]
     if new_password:
         changed.append("contraseña cambiada")

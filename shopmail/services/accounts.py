@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from shopmail.core import audit
 from shopmail.core import crypto
+from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
 from shopmail.core.models import MAX_ID
@@ -70,6 +71,9 @@ class Values:
     port: int = 587
     security: str = "starttls"
     verify_cert: bool = True
+    # The provider's sending limits (None: none): messages per minute, recipients per 24 hours.
+    limit_per_minute: int | None = None
+    limit_per_day: int | None = None
 
     @property
     def login(self) -> str:
@@ -250,6 +254,7 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
     account.port = values.port
     account.security = values.security
     account.verify_cert = values.verify_cert
+    account.send_limit_per_minute, account.send_limit_per_day = values.limit_per_minute, values.limit_per_day
     account.password_sealed = crypto.seal(password) if password else None
     if not skip_test and (connection_changed or values.password or ticket):
         account.last_test_ok, account.last_test_reason = True, "ok"
@@ -271,6 +276,9 @@ def delete(account_id: int) -> None:
     account = get(account_id)
     if in_use(account):
         raise AccountError(_("No se puede eliminar %(a)s: es la cuenta de envío. Elija otra en "
+                             "Ajustes generales → Comunicaciones antes de eliminarla.", a=account.address))
+    if settings.get().backup_account_id == account.id:
+        raise AccountError(_("No se puede eliminar %(a)s: es la cuenta de respaldo. Quítela en "
                              "Ajustes generales → Comunicaciones antes de eliminarla.", a=account.address))
     audit.record("account.deleted", f"cuenta {account.id}", account.address)
     session().delete(account)

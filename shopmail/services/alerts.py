@@ -21,6 +21,7 @@ from shopmail.core.state import session
 from shopmail.core.text import clean
 from shopmail.delivery import compose
 from shopmail.delivery import events
+from shopmail.delivery import failover
 from shopmail.delivery import outbox
 
 log = logging.getLogger("shopmail.alerts")
@@ -54,8 +55,10 @@ def _should_notify(alert: Alert, now: dt.datetime) -> bool:
     if not snap.admin_emails:
         return False
     account = settings.sending_account(snap)
-    # The held account cannot carry news of itself: the home page and status say it instead.
-    return account is not None and not account.held_reason
+    # The held account cannot carry news of itself (the home page and status say it instead); the Cuenta de
+    # respaldo standing in for it can.
+    return account is not None and (not account.held_reason
+                                    or failover.standing_in(account, settings.backup_account(snap)))
 
 
 def _queue_notice(alert: Alert) -> None:
@@ -88,10 +91,28 @@ def acknowledge(alert_id: int, who: str) -> bool:
 
 
 def account_held(account_id: int, address: str, reason: str, detail: str) -> None:
-    """The delivery worker flagged an account: its mail waits."""
+    """The delivery worker flagged an account: its mail waits, or goes through the backup account."""
+    snap = settings.get()
+    main, backup = settings.sending_account(snap), settings.backup_account(snap)
+    if main is not None and main.id == account_id and failover.standing_in(main, backup):
+        raise_alert(f"account-held:{account_id}", _(
+            "La cuenta %(a)s no puede enviar (%(r)s): mientras tanto el correo sale por la cuenta de respaldo "
+            "%(b)s. %(d)s Pruébela en Cuentas de correo; al pasar la prueba, vuelve a enviar ella.",
+            a=address, r=reason, b=backup.address, d=detail))
+        return
     raise_alert(f"account-held:{account_id}", _(
         "La cuenta %(a)s no puede enviar (%(r)s): su correo está retenido. %(d)s Pruébela en "
         "Cuentas de correo; al pasar la prueba, el correo retenido sale solo.", a=address, r=reason, d=detail))
+
+
+def backup_in_use(account_id: int, address: str, backup_address: str, reason: str) -> None:
+    """The backup account carries the sending account's mail (temporary failures past the grace period;
+    a held sending account has its own alert, which says so)."""
+    if reason != "failing":
+        return
+    raise_alert(f"backup:{account_id}", _(
+        "El servidor de la cuenta de envío %(a)s no responde desde hace un rato: el correo sale por la cuenta "
+        "de respaldo %(b)s hasta que vuelva a funcionar.", a=address, b=backup_address), level="warning")
 
 
 def message_failed(kind: str, recipients, detail: str) -> None:
@@ -106,6 +127,11 @@ def message_failed(kind: str, recipients, detail: str) -> None:
 @events.account_held.connect
 def _on_account_held(sender, account_id, address, reason, detail, **extra) -> None:
     account_held(account_id, address, reason, detail)
+
+
+@events.backup_in_use.connect
+def _on_backup_in_use(sender, account_id, address, backup_address, reason, **extra) -> None:
+    backup_in_use(account_id, address, backup_address, reason)
 
 
 @events.message_failed.connect

@@ -20,8 +20,10 @@ from shopmail.core.models import utcnow
 from shopmail.core.models import WorkerHeartbeat
 from shopmail.core.state import session
 from shopmail.delivery import events
+from shopmail.delivery import failover
 from shopmail.delivery import statuses
 from shopmail.services import doctor
+from shopmail.services.account_describe import usage as account_usage
 from shopmail.services.alerts import open_alerts
 
 #: Mail waiting longer than this (not held: queued, retrying or being sent) means delivery is stuck.
@@ -100,7 +102,9 @@ def _read(now: dt.datetime) -> Status:
         sending = {"id": account.id, "address": account.address, "held_reason": account.held_reason,
                    "last_test": None if account.last_test_at is None else {
                        "ok": bool(account.last_test_ok), "reason": account.last_test_reason,
-                       "at": account.last_test_at.isoformat()}}
+                       "at": account.last_test_at.isoformat()},
+                   "send_limit_per_minute": account.send_limit_per_minute,
+                   "send_limit_per_day": account.send_limit_per_day, **account_usage(account)}
     counts = dict(session().execute(
         select(OutboxMessage.status, func.count()).where(OutboxMessage.status.in_(statuses.WAITING))
         .group_by(OutboxMessage.status)).all())
@@ -127,10 +131,12 @@ def _read(now: dt.datetime) -> Status:
         stale_since = stale_since.replace(tzinfo=dt.UTC)
     setup = [Problem(f"check_{check.name}", check.level, check.message, "setup")
              for check in doctor.setup_checks(account) if check.level != "ok"]
-    return dataclasses.replace(found, problems=tuple(problems(found, account, stale_since, now) + setup))
+    backup = settings.backup_account(snap)
+    return dataclasses.replace(found, problems=tuple(problems(found, account, stale_since, now, backup) + setup))
 
 
-def problems(found: Status, account: Account | None, stale_since, now: dt.datetime) -> list[Problem]:
+def problems(found: Status, account: Account | None, stale_since, now: dt.datetime,
+             backup: Account | None = None) -> list[Problem]:
     """What keeps the home page from being green: the one verdict the cards, the Estado page and
     `flask shopmail status` share. Green means a sending account exists, passed its last test, is not
     held, and no mail is held, failing, retrying or waiting longer than ``STALE_AFTER``."""
@@ -141,6 +147,12 @@ def problems(found: Status, account: Account | None, stale_since, now: dt.dateti
 
     if account is None:
         add("no_account", "error", _("No hay cuenta de envío: ningún correo puede salir."))
+    elif failover.standing_in(account, backup):
+        add("backup_in_use", "warning", _("La cuenta de envío %(a)s no puede enviar ahora: el correo sale por la "
+                                          "cuenta de respaldo %(b)s.", a=account.address, b=backup.address))
+        if account.held_reason:
+            add("account_held", "error", _("La cuenta de envío %(a)s necesita atención: pruébela en Cuentas de "
+                                           "correo para que vuelva a enviar ella.", a=account.address))
     elif account.held_reason:
         add("account_held", "error", _("La cuenta de envío %(a)s necesita atención: su correo está retenido.",
                                        a=account.address))

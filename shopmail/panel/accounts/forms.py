@@ -19,9 +19,11 @@ from shopmail.core import addresses
 from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.services.account_checks import check_display_name
 from shopmail.services.account_checks import check_host
+from shopmail.services.account_checks import check_limit
 from shopmail.services.account_checks import check_username
 from shopmail.services.account_checks import combination_warning
 from shopmail.services.account_checks import is_loopback
+from shopmail.services.account_checks import suggested_limits
 from shopmail.services.accounts import Values
 
 SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", _l("Ninguna"))]
@@ -38,6 +40,8 @@ class AccountForm(FlaskForm):
         Optional(), NumberRange(1, 65535, _l("El puerto va de 1 a 65535."))])
     security = SelectField(_l("Seguridad"), choices=SECURITY_CHOICES, default="starttls")
     verify_cert = BooleanField(_l("Verificar certificado"), default=True)
+    send_limit_per_minute = StringField(_l("Mensajes por minuto"), validators=[Optional(), Length(max=20)])
+    send_limit_per_day = StringField(_l("Destinatarios por día"), validators=[Optional(), Length(max=20)])
     version = HiddenField()
     ticket = HiddenField()
 
@@ -75,6 +79,21 @@ class AccountForm(FlaskForm):
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
 
+    def validate_send_limit_per_minute(self, field):
+        try:
+            check_limit(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    validate_send_limit_per_day = validate_send_limit_per_minute
+
+    def prefill_limits(self, host: str) -> None:
+        """Empty limit fields take the published limits of the provider of ``host`` (a new account)."""
+        fields = (self.send_limit_per_minute, self.send_limit_per_day)
+        for field, value in zip(fields, suggested_limits(host), strict=True):
+            if not str(field.data or "").strip() and value:
+                field.data = str(value)
+
     def validate_security(self, field):
         has_password = bool(self.password.data) or self.has_stored_password or bool(self.ticket.data)
         if field.data == "none" and has_password and self.host.data and not is_loopback(self.host.data):
@@ -106,7 +125,8 @@ class AccountForm(FlaskForm):
             address=self.address.data or "", display_name=(self.display_name.data or "").strip(),
             username=(self.username.data or "").strip(), password=self.password.data or None,
             host=self.host.data or "", port=self.port.data or 0, security=self.security.data,
-            verify_cert=bool(self.verify_cert.data))
+            verify_cert=bool(self.verify_cert.data), limit_per_minute=check_limit(self.send_limit_per_minute.data),
+            limit_per_day=check_limit(self.send_limit_per_day.data))
 
     def warning(self) -> str | None:
         return combination_warning(self.security.data, self.port.data)

@@ -91,6 +91,8 @@ def _form_view(account):
     action = request.form.get("action", "save")
     result = discovery = None
     if form.is_submitted() and form.validate():
+        if account is None and action != "autoconfig":  # a new account takes its provider's limits
+            form.prefill_limits(form.host.data or "")
         values = form.values()
         if action == "autoconfig":
             with expensive():
@@ -121,6 +123,7 @@ def _autoconfigure(form, values):
         form.port.raw_data = None  # else the empty submitted value would be rendered again
         form.security.data = discovery.security
         form.username.data = discovery.username or form.username.data
+        form.prefill_limits(discovery.host)
         form.ticket.data = ""
     return discovery
 

@@ -9,6 +9,7 @@ from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
 from shopmail.core.state import session
+from shopmail.delivery import failover
 from shopmail.panel.ui import Banner
 from shopmail.panel.ui import Card
 
@@ -36,7 +37,14 @@ def card() -> Card:
         lines.append(_("No hay cuenta de envío: los correos a clientes esperan (retenidos) hasta que elija una."))
     else:
         lines.append(_("Cuenta de envío: %(a)s", a=account.address))
-        if account.held_reason:
+        backup = settings.backup_account(snap)
+        if backup is not None:
+            lines.append(_("Cuenta de respaldo: %(a)s", a=backup.address))
+        if failover.standing_in(account, backup):
+            level = "error" if account.held_reason else "warning"
+            lines.append(_("El correo sale ahora por la cuenta de respaldo %(b)s: la cuenta de envío no puede "
+                           "enviar (%(r)s).", b=backup.address, r=account.held_reason or _("servidor sin respuesta")))
+        elif account.held_reason:
             level = "error"
             lines.append(_("La cuenta necesita atención (%(r)s): su correo está retenido.", r=account.held_reason))
     lines.append(_("Correo público de contacto: %(a)s", a=snap.contact_email or "—"))

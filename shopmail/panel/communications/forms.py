@@ -1,4 +1,4 @@
-"""The Comunicaciones form: sending account, contact address, admin addresses, simulation."""
+"""The Comunicaciones form: sending and backup accounts, contact address, admin addresses, simulation."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from shopmail.core.i18n import lazy_gettext as _l
 
 class CommunicationsForm(FlaskForm):
     sending_account_id = SelectField(_l("Cuenta de envío"), coerce=str, validate_choice=False)
+    backup_account_id = SelectField(_l("Cuenta de respaldo"), coerce=str, validate_choice=False)
     # No Optional(): it would let "\r" through unchecked (it strips before deciding the field is empty).
     contact_email = StringField(_l("Correo público de contacto"))
     # No Optional() here: it would skip validate_admin_emails for an empty list.
@@ -31,11 +32,17 @@ class CommunicationsForm(FlaskForm):
             (str(a.id), a.address if a.last_test_ok else f"{a.address} — {_l('sin prueba correcta')}")
             for a in accounts
         ]
+        self.backup_account_id.choices = [("", _l("— Ninguna —"))] + self.sending_account_id.choices[1:]
         self.disabled_choices = {str(a.id) for a in accounts if not a.last_test_ok}
 
     def validate_sending_account_id(self, field):
         if field.data and field.data not in self.eligible:
             raise ValidationError(_l("Solo se puede elegir una cuenta cuya última prueba SMTP fue correcta."))
+
+    def validate_backup_account_id(self, field):
+        self.validate_sending_account_id(field)
+        if field.data and field.data == self.sending_account_id.data:
+            raise ValidationError(_l("La cuenta de respaldo debe ser distinta de la cuenta de envío."))
 
     def validate_contact_email(self, field):
         field.data = (field.data or "").strip()
@@ -54,6 +61,7 @@ class CommunicationsForm(FlaskForm):
     def changes(self) -> dict:
         return {
             "sending_account_id": int(self.sending_account_id.data) if self.sending_account_id.data else None,
+            "backup_account_id": int(self.backup_account_id.data) if self.backup_account_id.data else None,
             "contact_email": self.contact_email.data or "",
             "admin_emails": self.admin_list,
             "simulation": bool(self.simulation.data),

@@ -33,7 +33,8 @@ def _current_form():
     after another action (the test mail, the cache), an unchecked box there would silently read as off."""
     snap = settings.get()
     return CommunicationsForm(formdata=None, accounts=accounts.all_accounts(), data={
-        "sending_account_id": str(snap.sending_account_id or ""), "contact_email": snap.contact_email,
+        "sending_account_id": str(snap.sending_account_id or ""),
+        "backup_account_id": str(snap.backup_account_id or ""), "contact_email": snap.contact_email,
         "admin_emails": ", ".join(snap.admin_emails), "simulation": snap.simulation_saved,
         "version": snap.version})
 

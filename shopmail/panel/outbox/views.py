@@ -65,7 +65,7 @@ def index():
     page = history.search(**filters, page=request.args.get("page", 1, type=int))
     query = {key: value for key, value in filters.items() if value}
     return render_template("shopmail/outbox/index.html", form=form, page=page, query=query,
-                           chart=chart.build(history.daily_counts()))
+                           chart=chart.build(history.daily_counts()), sent_by=history.sent_by(page.items))
 
 
 def _message(message_id: int) -> OutboxMessage:
@@ -80,13 +80,14 @@ def show(message_id):
     """One message: its status, headers, text, source and HTML (in a sandboxed frame)."""
     row = _message(message_id)
     mail = compose.parse(row.body)
-    text = mail.get_body(("plain",))
+    # A purged message keeps only its headers: there is no text or HTML version left to show.
+    text = mail.get_body(("plain",)) if row.body_purged_at is None else None
     return render_template("shopmail/outbox/show.html", row=row, headers=list(mail.items()),
                            text=text.get_content() if text is not None else None,
-                           has_html=mail.get_body(("html",)) is not None,
+                           has_html=row.body_purged_at is None and mail.get_body(("html",)) is not None,
                            attachments=files.listed(mail), source=row.body[:SOURCE_SHOWN].decode("utf-8", "replace"),
                            source_cut=len(row.body) > SOURCE_SHOWN, form=ActionForm(),
-                           simulating=settings.get().simulation)
+                           simulating=settings.get().simulation, sent_by=history.sent_by([row]).get(row.id))
 
 
 @bp.get("/<shopmail_id:message_id>/adjuntos/<int:number>")

@@ -9,7 +9,7 @@ from shopmail.panel.ui import Card
 from shopmail.services.status import status
 
 #: Not green without an account that passed its test, whatever the configuration says.
-_ACCOUNT = ("no_account", "account_held", "account_untested")
+_ACCOUNT = ("no_account", "account_held", "account_untested", "backup_in_use")
 
 
 def card() -> Card:

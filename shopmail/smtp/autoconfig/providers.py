@@ -36,6 +36,9 @@ class Provider:
     notes: tuple[str, ...]
     domains: tuple[str, ...]
     mx: tuple[str, ...]
+    # Published sending limits: messages per minute, recipients per 24 hours (None: not published).
+    limit_per_minute: int | None = None
+    limit_per_day: int | None = None
 
     def leads(self, source: str = "providers", trust: int | None = None) -> list[Lead]:
         """The provider's servers as auto-configuration leads."""
@@ -90,7 +93,9 @@ def _load():
                 id=entry["id"], name=entry["name"],
                 servers=tuple(Server(s["host"], int(s["port"]), s["security"]) for s in entry["servers"]),
                 username=entry["username"], notes=tuple(entry.get("notes", ())),
-                domains=tuple(entry.get("domains", ())), mx=tuple(entry.get("mx", ())))
+                domains=tuple(entry.get("domains", ())), mx=tuple(entry.get("mx", ())),
+                limit_per_minute=entry.get("limits", {}).get("per_minute"),
+                limit_per_day=entry.get("limits", {}).get("per_day"))
             providers.append(provider)
             for domain in provider.domains:
                 by_domain.add(domain, provider)
@@ -119,3 +124,9 @@ def by_mx(host: str) -> Provider | None:
 def by_host(host: str) -> Provider | None:
     """The provider of an SMTP server name (smtp.sendgrid.net), e.g. to show its notes in the form."""
     return _load()[3].find(host)
+
+
+def limits_for_host(host: str) -> tuple[int | None, int | None]:
+    """The published sending limits of the provider whose SMTP server is ``host``: (per minute, per day)."""
+    provider = by_host((host or "").strip().lower().rstrip("."))
+    return (provider.limit_per_minute, provider.limit_per_day) if provider else (None, None)
