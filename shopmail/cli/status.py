@@ -48,7 +48,8 @@ def doctor(no_test, as_json):
     """Check configuration, the sending account and the From domain's SPF, DMARC and MX."""
     checks = run(test_account=not no_test)
     emit({"ok": all(c.level != "error" for c in checks), "checks": [c.to_dict() for c in checks]}, as_json,
-         "\n".join(f"{MARKS[c.level]} {c.name:<16} {c.message}" for c in checks))
+         "\n".join(f"{MARKS[c.level]} {c.name:<16} {c.message}" + (f" [{c.detail}]" if c.detail else "")
+                   for c in checks))
     if any(c.level == "error" for c in checks):
         raise SystemExit(1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -11,6 +12,8 @@ from flask import current_app
 from flask import request
 from flask import url_for
 from flask_wtf.csrf import generate_csrf
+
+from shopmail.smtp.reason_titles import title as reason_title
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,23 @@ def can_logout() -> bool:
     return "shopmail.auth.logout" in current_app.view_functions
 
 
+def when(value) -> str:
+    """A moment as the panel shows it everywhere: "29/11/2026 17:05 UTC" (a datetime or an ISO string)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.strftime("%d/%m/%Y %H:%M") + " UTC"
+
+
 def init_app(app, screens) -> None:
     """Make the globals available to shopmail's templates (namespaced, so a host's stay untouched)."""
     app.add_template_global(lambda: nav(screens), "shopmail_nav")
     app.add_template_global(lambda: banners(screens), "shopmail_banners")
     app.add_template_global(can_logout, "shopmail_can_logout")
+    app.add_template_global(reason_title, "shopmail_reason")
+    app.add_template_global(when, "shopmail_when")
     # Flask-WTF's CSRFProtect defines this global; shopmail checks tokens itself, so a host need not use it.
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
