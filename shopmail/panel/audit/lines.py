@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 
+from markupsafe import escape
+from markupsafe import Markup
 from shopmail.core.i18n import gettext as _
 from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.core.models import Account
@@ -67,6 +69,12 @@ def value(name: str, raw) -> str:
     return str(raw)
 
 
+def _mail(make, actor: str, subject) -> Markup:
+    """A sentence about a mail: its subject is the mail's own words (the customer's language), so it is
+    marked translate="no"; everything else is escaped."""
+    return Markup(make(who=escape(actor), s=Markup('<span translate="no">{}</span>').format(subject or "")))
+
+
 def _changes(details: dict) -> list[Change]:
     found = [Change(str(LABELS.get(name, name)), value(name, pair[0]), value(name, pair[1]))
              for name, pair in (details.get("changes") or {}).items()
@@ -90,10 +98,12 @@ def line(event) -> Line:
         "simulation.off": lambda: _("%(who)s desactivó el modo simulación: el correo vuelve a salir.",
                                     who=actor),
         "settings.changed": lambda: _settings_sentence(actor, details),
-        "outbox.released": lambda: _("%(who)s liberó el correo «%(s)s».", who=actor, s=details.get("subject")),
-        "outbox.retried": lambda: _("%(who)s volvió a intentar el correo «%(s)s».", who=actor,
-                                    s=details.get("subject")),
-        "outbox.cancelled": lambda: _("%(who)s canceló el correo «%(s)s».", who=actor, s=details.get("subject")),
+        "outbox.released": lambda: _mail(lambda **v: _("%(who)s liberó el correo «%(s)s».", **v), actor,
+                                         details.get("subject")),
+        "outbox.retried": lambda: _mail(lambda **v: _("%(who)s volvió a intentar el correo «%(s)s».", **v),
+                                        actor, details.get("subject")),
+        "outbox.cancelled": lambda: _mail(lambda **v: _("%(who)s canceló el correo «%(s)s».", **v), actor,
+                                          details.get("subject")),
     }
     if event.action == "account.created" and "host" in details:
         changes = [Change(str(LABELS["host"]), "", f"{details['host']}:{details.get('port')}"),
