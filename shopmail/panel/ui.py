@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import unicodedata
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit

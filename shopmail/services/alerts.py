@@ -9,7 +9,9 @@ that fails never raises another alert, so there is no loop.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -22,14 +24,54 @@ from shopmail.core.text import clean
 from shopmail.delivery import compose
 from shopmail.delivery import events
 from shopmail.delivery import outbox
+from shopmail.delivery import statuses
+from shopmail.smtp.reason_titles import title
 
 log = logging.getLogger("shopmail.alerts")
 NOTIFY_EVERY = dt.timedelta(hours=1)
 ALERT_KIND = "alert"
 
 
+@dataclass(frozen=True)
+class Shown:
+    """An open alert as people read it: its message put into words now, in the reader's language."""
+
+    id: int
+    key: str
+    level: str
+    count: int
+    created_at: dt.datetime
+    message: str
+
+
+def words(message: str) -> str:
+    """A stored alert message in the current language: alerts keep data (what happened, to what), so the
+    home page, `status` and the notice each say it in their reader's language. Text stored by an older
+    version is shown as it is."""
+    try:
+        data = json.loads(message)
+    except ValueError:
+        return message
+    if not isinstance(data, dict):
+        return message
+    if data.get("what") == "account_held":
+        return _("La cuenta %(a)s no puede enviar (%(r)s): su correo está retenido. Pruébela en Cuentas de "
+                 "correo; al pasar la prueba, el correo retenido sale solo.", a=data.get("address"),
+                 r=title(data.get("reason")))
+    if data.get("what") == "message_failed":
+        kind = data.get("kind")
+        return _("Un correo (%(k)s) a %(to)s no se ha podido entregar: %(d)s",
+                 k=str(statuses.KIND_LABELS.get(kind, kind)).lower(), to=data.get("to"), d=data.get("detail"))
+    return message
+
+
+def shown(alert: Alert) -> Shown:
+    return Shown(alert.id, alert.key, alert.level, alert.count, alert.created_at, words(alert.message))
+
+
 def raise_alert(key: str, message: str, level: str = "error") -> Alert:
-    """Open (or bump) the alert ``key``, log it, and tell the admins by mail if that can work. Commits."""
+    """Open (or bump) the alert ``key``, log it, and tell the admins by mail if that can work. Commits.
+    ``message`` is plain text or the JSON data ``words()`` puts into words."""
     key, message = clean(key, 120), clean(message, 2000)
     alert = session().scalars(select(Alert).where(Alert.key == key, Alert.acknowledged_at.is_(None))).first()
     now = utcnow()
@@ -39,7 +81,7 @@ def raise_alert(key: str, message: str, level: str = "error") -> Alert:
     else:
         alert.count += 1
         alert.message, alert.last_seen_at = message, now
-    log.warning("shopmail alert %s: %s", key, message)
+    log.warning("shopmail alert %s: %s", key, words(message))
     if _should_notify(alert, now):
         alert.notified_at = now
         _queue_notice(alert)
@@ -60,7 +102,7 @@ def _should_notify(alert: Alert, now: dt.datetime) -> bool:
 
 def _queue_notice(alert: Alert) -> None:
     snap = settings.get()
-    subject, text, html = compose.render(ALERT_KIND, {"alert": alert, "contact_email": snap.contact_email})
+    subject, text, html = compose.render(ALERT_KIND, {"alert": shown(alert), "contact_email": snap.contact_email})
     to = [compose.mailbox(a) for a in snap.admin_emails]
     draft = compose.build(kind=ALERT_KIND, to=to, subject=subject, text=text, html=html, reply_to=None,
                           domain=compose.message_id_domain(snap.contact_email))
@@ -72,9 +114,10 @@ def is_alert_mail(kind: str) -> bool:
     return kind == ALERT_KIND
 
 
-def open_alerts() -> list[Alert]:
-    return list(session().scalars(select(Alert).where(Alert.acknowledged_at.is_(None))
-                                  .order_by(Alert.created_at.desc())))
+def open_alerts() -> list[Shown]:
+    """The alerts not yet seen, newest first, in the current language."""
+    return [shown(alert) for alert in session().scalars(select(Alert).where(Alert.acknowledged_at.is_(None))
+                                                         .order_by(Alert.created_at.desc()))]
 
 
 def acknowledge(alert_id: int, who: str) -> bool:
@@ -89,9 +132,8 @@ def acknowledge(alert_id: int, who: str) -> bool:
 
 def account_held(account_id: int, address: str, reason: str, detail: str) -> None:
     """The delivery worker flagged an account: its mail waits."""
-    raise_alert(f"account-held:{account_id}", _(
-        "La cuenta %(a)s no puede enviar (%(r)s): su correo está retenido. %(d)s Pruébela en "
-        "Cuentas de correo; al pasar la prueba, el correo retenido sale solo.", a=address, r=reason, d=detail))
+    raise_alert(f"account-held:{account_id}", json.dumps(
+        {"what": "account_held", "address": address, "reason": reason, "detail": clean(detail, 1000)}))
 
 
 def message_failed(kind: str, recipients, detail: str) -> None:
@@ -99,8 +141,8 @@ def message_failed(kind: str, recipients, detail: str) -> None:
     if is_alert_mail(kind):
         log.error("shopmail alert notice could not be delivered: %s", detail)
         return
-    raise_alert(f"failed:{kind}", _("Un correo (%(k)s) a %(to)s no se ha podido entregar: %(d)s",
-                                    k=kind, to=", ".join(recipients), d=detail))
+    raise_alert(f"failed:{kind}", json.dumps({"what": "message_failed", "kind": kind, "to": ", ".join(recipients),
+                                              "detail": clean(detail, 1000)}))
 
 
 @events.account_held.connect

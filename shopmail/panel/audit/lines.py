@@ -8,6 +8,7 @@ from dataclasses import field
 
 from markupsafe import escape
 from markupsafe import Markup
+
 from shopmail.core.i18n import gettext as _
 from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.core.models import Account

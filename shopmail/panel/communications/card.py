@@ -11,6 +11,7 @@ from shopmail.core.models import Account
 from shopmail.core.state import session
 from shopmail.panel.ui import Banner
 from shopmail.panel.ui import Card
+from shopmail.smtp.reason_titles import title
 
 
 def banners() -> list[Banner]:
@@ -38,7 +39,7 @@ def card() -> Card:
         lines.append(_("Cuenta de envío: %(a)s", a=account.address))
         if account.held_reason:
             level = "error"
-            lines.append(_("La cuenta necesita atención (%(r)s): su correo está retenido.", r=account.held_reason))
+            lines.append(_("La cuenta necesita atención (%(r)s): su correo está retenido.", r=title(account.held_reason)))
     lines.append(_("Correo público de contacto: %(a)s", a=snap.contact_email or "—"))
     if snap.admin_emails:
         lines.append(_("Avisos de pedido a: %(a)s", a=", ".join(snap.admin_emails)))
