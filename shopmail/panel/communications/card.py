@@ -20,7 +20,7 @@ def banners() -> list[Banner]:
     if not snap.simulation:
         return []
     if snap.simulation_locked:
-        return [Banner("warning", _("Modo simulación activo (bloqueado por SHOPMAIL_SIMULATION_LOCK): "
+        return [Banner("warning", _("Modo simulación activo y bloqueado por la configuración del servidor: "
                                     "ningún correo llega a sus destinatarios."))]
     return [Banner("warning", _("Modo simulación activo: el correo se queda en el servidor y no llega a "
                                 "los destinatarios."))]
