@@ -10,6 +10,7 @@ from shopmail.cli.output import json_option
 from shopmail.cli.output import when
 from shopmail.services.doctor import run
 from shopmail.services.status import status as read
+from shopmail.smtp.reason_titles import title
 
 MARKS = {"ok": "✔", "warning": "!", "error": "✘"}
 
@@ -25,14 +26,16 @@ def status(as_json):
     last = account["last_test"] if account else None
     lines = [
         f"Cuenta de envío: {account['address'] if account else '—'}"
-        + (f" (retenida: {account['held_reason']})" if account and account["held_reason"] else ""),
+        + (f" (retenida: {title(account['held_reason'])} [{account['held_reason']}])"
+           if account and account["held_reason"] else ""),
         "Última prueba: " + ("—" if not last else
-                             f"{'correcta' if last['ok'] else 'fallida (' + str(last['reason']) + ')'}, "
-                             f"{when(last['at'])}"),
+                             f"{'correcta' if last['ok'] else 'fallida: ' + title(last['reason'])}"
+                             f"{'' if last['ok'] else ' [' + str(last['reason']) + ']'}, {when(last['at'])}"),
         f"Modo simulación: {'sí' if data['simulation'] else 'no'}{' (bloqueado)' if data['simulation_locked'] else ''}",
         f"En cola: {data['queue_depth']} (retenidos: {data['held']}); más antiguo: {when(data['oldest_waiting_at'])}",
         f"Últimas 24 h: {data['sent_24h']} enviados, {data['failures_24h']} fallidos",
-        f"Workers activos: {data['workers_alive']}; último latido: {when(data['last_worker_heartbeat'])}",
+        f"Procesos de envío (worker) activos: {data['workers_alive']}; última señal: "
+        f"{when(data['last_worker_heartbeat'])}",
     ]
     lines += [f"AVISO: {alert['message']}" for alert in data["alerts"]]
     lines += [f"{MARKS[problem['level']]} {problem['message']}" for problem in data["problems"]] or [
