@@ -191,3 +191,26 @@ def test_the_technical_details_keep_the_codes(live_server, busy_shop, page):
     details.locator("summary").click()
     expect(details.get_by_text("auth_failed").first).to_be_visible()
     expect(details).to_contain_text("535 5.7.8")
+
+
+def test_the_header_folds_on_a_phone(live_server, page_factory):
+    """At 375 px the header is one line; «Menú» opens the navigation. Without JavaScript the links show."""
+    page = page_factory(width=375, height=812)
+    sign_in(page, live_server)
+    header = page.locator("header.top")
+    assert header.bounding_box()["height"] <= 64
+    menu = page.get_by_role("button", name="Menú")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    link = page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Comunicaciones")
+    expect(link).to_be_hidden()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    link.click()
+    expect(page.get_by_role("heading", name="Comunicaciones", level=1)).to_be_visible()
+    screenshot(page, "375-header")
+    check_accessibility(page, "375-header")
+    plain = page_factory(width=375, height=812, javascript=False)
+    sign_in(plain, live_server)
+    expect(plain.get_by_role("navigation", name="Navegación principal")
+           .get_by_role("link", name="Comunicaciones")).to_be_visible()
+    assert plain.locator("header.top").bounding_box()["height"] <= 120
