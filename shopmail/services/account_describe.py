@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from shopmail.core import audit
 from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
+from shopmail.core.text import stored_data
 from shopmail.smtp.reason_titles import title
 
 
@@ -29,14 +29,9 @@ def test_summary(account: Account) -> str:
     """The last test in one line, put into words now (stored as data; a line stored as text by an older
     version is shown as it is)."""
     raw = account.last_test_summary
-    if not raw:
-        return ""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return raw
-    if not isinstance(data, dict):
-        return raw
+    data = stored_data(raw)
+    if data is None:
+        return raw or ""
     if not data.get("ok"):
         return _("Fallida: %(r)s.", r=title(data.get("reason")))
     if not data.get("ms"):

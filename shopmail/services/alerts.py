@@ -21,6 +21,7 @@ from shopmail.core.models import Alert
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.core.text import clean
+from shopmail.core.text import stored_data
 from shopmail.delivery import compose
 from shopmail.delivery import events
 from shopmail.delivery import outbox
@@ -48,11 +49,8 @@ def words(message: str) -> str:
     """A stored alert message in the current language: alerts keep data (what happened, to what), so the
     home page, `status` and the notice each say it in their reader's language. Text stored by an older
     version is shown as it is."""
-    try:
-        data = json.loads(message)
-    except ValueError:
-        return message
-    if not isinstance(data, dict):
+    data = stored_data(message)
+    if data is None:
         return message
     if data.get("what") == "account_held":
         return _("La cuenta %(a)s no puede enviar (%(r)s): su correo está retenido. Pruébela en Cuentas de "
