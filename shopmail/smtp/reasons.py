@@ -64,8 +64,8 @@ _HINTS = {
                           "el envío."),
     "dns_failure": _l("Revise el nombre del servidor SMTP: solo el nombre (p. ej. smtp.gmail.com o "
                       "smtp.office365.com), sin «https://», sin espacios. Su proveedor lo indica en su ayuda."),
-    ("dns_failure", "timeout"): _l("Compruebe la conexión a Internet del servidor de la tienda y sus "
-                                   "servidores DNS (SHOPMAIL_DNS_NAMESERVERS)."),
+    ("dns_failure", "timeout"): _l("Compruebe la conexión a Internet del servidor de la tienda y los "
+                                   "servidores DNS que usa; si no sabe cómo, pida ayuda a quien lo administra."),
     "connection_refused": _l("Compruebe el puerto: 587 con STARTTLS o 465 con SSL/TLS. Un cortafuegos "
                              "también puede impedir la conexión."),
     "timeout": _l("Compruebe servidor y puerto: un cortafuegos puede estar descartando la conexión. "
@@ -76,8 +76,9 @@ _HINTS = {
                   "con STARTTLS."),
     "certificate_invalid": _l("Escriba el nombre exacto del servidor que indica su proveedor (el que figura "
                               "en el certificado, no un alias ni una IP). Si el servidor usa una CA propia, "
-                              "añádala con SHOPMAIL_SMTP_CA_FILE. Desactive «Verificar certificado» solo "
-                              "en una red de confianza."),
+                              "pida a quien administra el servidor de la tienda que la añada a la "
+                              "configuración de shopmail. Desactive «Verificar certificado» solo en una red "
+                              "de confianza."),
     "starttls_unavailable": _l("La contraseña no se envía sin cifrar. Pruebe SSL/TLS en el puerto 465, o "
                                "compruebe que el servidor y el puerto son los de envío (587)."),
     "starttls_required": _l("Elija Seguridad «STARTTLS» (puerto 587) o «SSL/TLS» (puerto 465)."),
