@@ -167,6 +167,10 @@ def test_every_screen_reads_plainly_at_375_px(live_server, busy_shop, page_facto
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         failures += [f"{path}: sticks out: {item}" for item in sideways(page)]
         failures += [f"{path}: {problem}" for problem in first_row_actions(page)]
+        if path.endswith("/nueva"):  # a new account: what auto-configuration says (the provider table)
+            page.get_by_label(re.compile("^(Dirección de correo|E-mail address)$")).fill("tienda@gmail.com")
+            page.get_by_role("button", name=re.compile("^(Intentar configuración automática|Try automatic set-up)$")).click()
+            expect(page.locator("#autoconfig-live .result")).to_be_visible(timeout=20_000)
         for button in page.get_by_role("button", name=RESULT_BUTTONS).all():  # their results are screens too
             if "/nueva" not in path:  # an empty form has nothing to test
                 button.click()
@@ -193,6 +197,18 @@ def test_the_technical_details_keep_the_codes(live_server, busy_shop, page):
     details.locator("summary").click()
     expect(details.get_by_text("auth_failed").first).to_be_visible()
     expect(details).to_contain_text("535 5.7.8")
+
+
+def test_no_certificate_to_verify_without_tls(live_server, page):
+    """«Verificar certificado» is not offered while Seguridad is «Ninguna» (no TLS, no certificate)."""
+    login(page, live_server)
+    page.goto(live_server.url("/ajustes/cuentas/nueva"))
+    box = page.get_by_label("Verificar certificado")
+    expect(box).to_be_visible()
+    page.get_by_label("Seguridad").select_option("none")
+    expect(box).to_be_hidden()
+    page.get_by_label("Seguridad").select_option("ssl")
+    expect(box).to_be_visible()
 
 
 def test_the_header_folds_on_a_phone(live_server, page_factory):
