@@ -131,6 +131,9 @@ def test_untrusted_certificate(smtp_server, security):
     assert result.reason == "certificate_invalid"
     assert server.auth_attempts == []
     assert not result.steps[-1].ok and result.steps[-1].step in ("tls", "starttls")
+    # The admin reads a sentence; OpenSSL's own words stay in the failed step's detail (technical details).
+    assert result.message == "El certificado del servidor lo emitió una autoridad que la tienda no conoce."
+    assert "local issuer" in result.steps[-1].detail
 
 
 def test_untrusted_certificate_accepted_when_the_admin_turned_checking_off(smtp_server):
