@@ -64,7 +64,7 @@ def busy_shop(live_server, smtp_server):
     app = live_server.app
     account_id = make_account(app, SHOP, display_name="Tienda Ejemplo", host="smtp.tienda.example",
                               port=server.port, password="clave")
-    make_account(app, "almacen@tienda.example", tested=False, host="smtp.tienda.example", port=server.port,
+    held_id = make_account(app, "almacen@tienda.example", tested=False, host="smtp.tienda.example", port=server.port,
                  password="mala", last_test_ok=False, last_test_reason="auth_failed", held_reason="auth_failed",
                  held_detail="535 5.7.8 Authentication credentials invalid")
     with app.app_context():
@@ -76,7 +76,7 @@ def busy_shop(live_server, smtp_server):
         queued = notifications.queue_test("prueba@cliente.example")
         app.extensions["shopmail"].db.session.commit()
         actions.cancel(queued.id)
-        alerts.account_held(2, "almacen@tienda.example", "auth_failed", "535 5.7.8 Authentication failed")
+        alerts.account_held(held_id, "almacen@tienda.example", "auth_failed", "535 5.7.8 Authentication failed")
         alerts.message_failed("order_completed", ["lucia@cliente.example"], "550 5.1.1 User unknown")
     return server
 
