@@ -184,6 +184,18 @@ def test_name_that_does_not_resolve(dns_server):
     assert [s.step for s in result.steps] == ["dns"]
 
 
+def test_a_step_detail_speaks_the_admins_language(app, dns_server):
+    """Issue 19: an English panel read "smtp.nada.example no existe" in the test's steps."""
+    target = Target("smtp.nada.example", 587, "starttls", from_address=USER, timeout=3,
+                    nameservers=(dns_server.address,))
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        english = probe(target)
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        spanish = probe(target)
+    assert english.steps[0].detail == "smtp.nada.example does not exist"
+    assert spanish.steps[0].detail == "smtp.nada.example no existe"
+
+
 def test_name_resolved_through_the_configured_dns(dns_server, smtp_server):
     server = smtp_server(security="starttls", cert_hostname="smtp.tienda.example", users={USER: PASSWORD})
     dns_server.add("smtp.tienda.example", "A", "127.0.0.1")
