@@ -44,7 +44,7 @@ def test_button_fills_the_form_and_keeps_what_was_typed(admin, srv_domain):
     assert '<option selected value="starttls">' in body
     assert field_value(body, "display_name") == "Ventas"
     assert "la-buena" not in body  # the password is never rendered back
-    assert "verificada con un inicio de sesión real" in body
+    assert "Configuración comprobada" in body and body.count("Configuración encontrada") == 1
     assert "srv" in body
 
 

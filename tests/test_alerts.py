@@ -40,7 +40,11 @@ def test_held_sending_account_is_told_on_the_home_page_not_by_mail(admin, app):
         session().commit()
         alerts.account_held(account_id, "tienda@example.com", "auth_failed", "535 5.7.8")
         assert session().query(OutboxMessage).filter_by(kind="alert").count() == 0
-    assert "no puede enviar (auth_failed)" in page(admin.get("/ajustes/"))
+    spanish = page(admin.get("/ajustes/"))
+    assert "no puede enviar (usuario o contraseña rechazados)" in spanish and "auth_failed" not in spanish
+    # The alert keeps data, not words: an English-speaking admin reads it in English.
+    english = page(admin.get("/ajustes/", headers={"Accept-Language": "en"}))
+    assert "cannot send (user name or password rejected)" in english
 
 
 def test_status_lists_open_alerts(app, runner):

@@ -36,8 +36,33 @@ def test_changes_are_audited_without_secrets(admin, app, runner):
         dump = " ".join(f"{e.summary} {e.details}" for e in events)
         assert "clave-muy-secreta" not in dump
     body = html.unescape(admin.get("/ajustes/auditoria/").get_data(as_text=True))
-    assert "Registro de auditoría" in body and "account.deleted" in body and "otra@example.com" in body
-    assert "clave-muy-secreta" not in body
+    assert "Registro de auditoría" in body and "clave-muy-secreta" not in body
+    # Sentences with the values labelled, not codes and Python reprs; the codes stay for support.
+    assert f"{ADMIN_EMAIL} eliminó la cuenta otra@example.com." in body
+    assert f"{ADMIN_EMAIL} cambió la cuenta tienda@example.com." in body
+    assert "<dt>Nombre visible</dt>" in body and "antes: Tienda</span> → <span class=\"after\">ahora: Nuevo nombre" in body
+    assert f"{ADMIN_EMAIL} activó el modo simulación" in body
+    assert "<dt>Correo público de contacto</dt>" in body and "ahora: hola@tienda.example" in body
+    assert "desactivó el modo simulación" in body and "(línea de órdenes)" in body
+    visible = body.replace(body[body.index('<details class="tech">'):], "")  # the first event's disclosure on
+    assert "account.deleted" not in visible and "'" not in visible.split("<h1>", 1)[1].split("<details", 1)[0]
+    assert "account.deleted" in body  # inside "Detalles técnicos"
+    # The stored events are data: an English-speaking admin reads the same log in English.
+    english = html.unescape(admin.get("/ajustes/auditoria/", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert f"{ADMIN_EMAIL} deleted the account otra@example.com." in english
+    assert "<dt>Display name</dt>" in english and "before: Tienda</span> → <span class=\"after\">now: Nuevo nombre" in english
+    assert "turned simulation mode on" in english and "(command line)" in english
+
+
+def test_choosing_the_sending_account_reads_as_a_sentence(admin, app):
+    account_id = make_account(app, "pedidos@tienda.example")
+    admin.post("/ajustes/generales/comunicaciones/", data={
+        "sending_account_id": str(account_id), "contact_email": "", "admin_emails": "", "version": "0"})
+    body = html.unescape(admin.get("/ajustes/auditoria/").get_data(as_text=True))
+    assert f"{ADMIN_EMAIL} cambió la cuenta de envío a pedidos@tienda.example." in body
+    with app.app_context():
+        event = session().query(AuditEvent).filter_by(action="settings.changed").one()
+        assert event.details["changes"] == {"sending_account_id": [None, account_id]}  # data, not words
 
 
 def test_outbox_actions_are_audited(app, runner):

@@ -178,3 +178,15 @@ def test_the_home_page_summary_with_nothing_sent_and_no_account(app, admin):
     # Nothing sent is not "all is well" while no mail could go out (issue 12, case 8).
     assert "Envíos" in page and "Todo en orden" not in page
     assert "No hay cuenta de envío: ningún correo puede salir." in page
+
+
+def test_a_failed_or_held_message_says_what_to_do_next(shop, admin):
+    shop.save_settings(admin_emails=[])
+    shop.notify(order("1"), order("2"))
+    failed, held = shop.rows()
+    _set_status(shop, "failed", id=failed.id)
+    _set_status(shop, "held", id=held.id)
+    page = admin.get(f"{URL}{failed.id}").get_data(as_text=True)
+    assert "no se volverá a intentar solo" in page and "pulse «Reintentar»" in page
+    page = admin.get(f"{URL}{held.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "This mail is waiting: the sending account needs attention or none is chosen." in page

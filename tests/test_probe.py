@@ -131,6 +131,9 @@ def test_untrusted_certificate(smtp_server, security):
     assert result.reason == "certificate_invalid"
     assert server.auth_attempts == []
     assert not result.steps[-1].ok and result.steps[-1].step in ("tls", "starttls")
+    # The admin reads a sentence; OpenSSL's own words stay in the failed step's detail (technical details).
+    assert result.message == "El certificado del servidor lo emitió una autoridad que la tienda no conoce."
+    assert "local issuer" in result.steps[-1].detail
 
 
 def test_untrusted_certificate_accepted_when_the_admin_turned_checking_off(smtp_server):
@@ -179,6 +182,18 @@ def test_name_that_does_not_resolve(dns_server):
     assert result.reason == "dns_failure"
     assert "smtp.nada.example" in result.message
     assert [s.step for s in result.steps] == ["dns"]
+
+
+def test_a_step_detail_speaks_the_admins_language(app, dns_server):
+    """Issue 19: an English panel read "smtp.nada.example no existe" in the test's steps."""
+    target = Target("smtp.nada.example", 587, "starttls", from_address=USER, timeout=3,
+                    nameservers=(dns_server.address,))
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        english = probe(target)
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        spanish = probe(target)
+    assert english.steps[0].detail == "smtp.nada.example does not exist"
+    assert spanish.steps[0].detail == "smtp.nada.example no existe"
 
 
 def test_name_resolved_through_the_configured_dns(dns_server, smtp_server):

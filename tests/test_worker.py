@@ -204,5 +204,5 @@ def test_a_held_account_raises_an_alert_but_no_mail(shop, admin):
     shop.notify(order())
     shop.deliver()
     page = admin.get("/ajustes/").get_data(as_text=True)
-    assert "no puede enviar (auth_failed)" in page
+    assert "no puede enviar (usuario o contraseña rechazados)" in page and "auth_failed" not in page
     assert shop.rows(kind="alert") == []

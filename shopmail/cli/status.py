@@ -10,6 +10,7 @@ from shopmail.cli.output import json_option
 from shopmail.cli.output import when
 from shopmail.services.doctor import run
 from shopmail.services.status import status as read
+from shopmail.smtp.reason_titles import title
 
 MARKS = {"ok": "✔", "warning": "!", "error": "✘"}
 
@@ -37,15 +38,17 @@ def status(as_json):
     last = account["last_test"] if account else None
     lines = [
         f"Cuenta de envío: {account['address'] if account else '—'}"
-        + (f" (retenida: {account['held_reason']})" if account and account["held_reason"] else ""),
+        + (f" (retenida: {title(account['held_reason'])} [{account['held_reason']}])"
+           if account and account["held_reason"] else ""),
         "Última prueba: " + ("—" if not last else
-                             f"{'correcta' if last['ok'] else 'fallida (' + str(last['reason']) + ')'}, "
-                             f"{when(last['at'])}"),
+                             f"{'correcta' if last['ok'] else 'fallida: ' + title(last['reason'])}"
+                             f"{'' if last['ok'] else ' [' + str(last['reason']) + ']'}, {when(last['at'])}"),
         "Límites de envío: " + _limits(account),
         f"Modo simulación: {'sí' if data['simulation'] else 'no'}{' (bloqueado)' if data['simulation_locked'] else ''}",
         f"En cola: {data['queue_depth']} (retenidos: {data['held']}); más antiguo: {when(data['oldest_waiting_at'])}",
         f"Últimas 24 h: {data['sent_24h']} enviados, {data['failures_24h']} fallidos",
-        f"Workers activos: {data['workers_alive']}; último latido: {when(data['last_worker_heartbeat'])}",
+        f"Procesos de envío (worker) activos: {data['workers_alive']}; última señal: "
+        f"{when(data['last_worker_heartbeat'])}",
     ]
     lines += [f"AVISO: {alert['message']}" for alert in data["alerts"]]
     lines += [f"{MARKS[problem['level']]} {problem['message']}" for problem in data["problems"]] or [
@@ -61,7 +64,8 @@ def doctor(no_test, as_json):
     """Check configuration, the sending account and the From domain's SPF, DMARC and MX."""
     checks = run(test_account=not no_test)
     emit({"ok": all(c.level != "error" for c in checks), "checks": [c.to_dict() for c in checks]}, as_json,
-         "\n".join(f"{MARKS[c.level]} {c.name:<16} {c.message}" for c in checks))
+         "\n".join(f"{MARKS[c.level]} {c.name:<16} {c.message}" + (f" [{c.detail}]" if c.detail else "")
+                   for c in checks))
     if any(c.level == "error" for c in checks):
         raise SystemExit(1)
 

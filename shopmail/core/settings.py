@@ -200,10 +200,10 @@ def _audit(row: Settings, changes: dict) -> None:
                if (list(getattr(row, f) or []) if f == "admin_emails" else getattr(row, f)) != v}
     simulation = changed.pop("simulation", None)
     if simulation is not None:
-        audit.record("simulation.on" if simulation[1] else "simulation.off", "comunicaciones",
-                     "Modo simulación activado" if simulation[1] else "Modo simulación desactivado")
+        audit.record("simulation.on" if simulation[1] else "simulation.off", "settings",
+                     "simulation: on" if simulation[1] else "simulation: off")
     if changed:
-        audit.record("settings.changed", "comunicaciones",
+        audit.record("settings.changed", "settings",
                      "; ".join(f"{f}: {old!r} → {new!r}" for f, (old, new) in changed.items()), changes=changed)
 
 

@@ -10,6 +10,7 @@ are what the CLI prints (every line of its output goes through them).
 
 from __future__ import annotations
 
+import json
 import re
 
 #: C0 and C1 controls, DEL, and the Unicode line/paragraph separators and bidirectional overrides
@@ -55,3 +56,13 @@ def json_for_terminal(document: str) -> str:
 def _utf16(char: str) -> list[int]:
     data = char.encode("utf-16-be")
     return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
+
+
+def stored_data(text: str | None) -> dict | None:
+    """A column that holds JSON data put into words when shown (an account's last test, an alert): the
+    data, or None when it holds text written by an older version (shown as it is)."""
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None

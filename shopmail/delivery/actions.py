@@ -40,7 +40,8 @@ def _change(message_id: int, allowed: tuple[str, ...], action: str | None = None
                                .values(updated_at=utcnow(), **values))
     if result.rowcount == 1 and action:
         row = session().get(OutboxMessage, message_id)
-        audit.record(action, f"envío {message_id}", f"{row.kind}: {row.subject} → {', '.join(row.recipients)}")
+        audit.record(action, str(message_id), f"{row.kind}: {row.subject} → {', '.join(row.recipients)}",
+                     message_id=message_id, kind=row.kind, subject=row.subject, recipients=list(row.recipients))
     session().commit()
     return result.rowcount == 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from flask import make_response
 from flask import request
 from flask import url_for
 from flask_wtf.csrf import generate_csrf
+
+from shopmail.smtp.reason_titles import title as reason_title
 
 #: A stored or previewed mail's HTML is served with this policy (in a sandboxed frame): no script, no
 #: fetches, no forms; its inline styles stay.
@@ -115,10 +118,23 @@ def can_logout() -> bool:
     return "shopmail.auth.logout" in current_app.view_functions
 
 
+def when(value) -> str:
+    """A moment as the panel shows it everywhere: "29/11/2026 17:05 UTC" (a datetime or an ISO string)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.strftime("%d/%m/%Y %H:%M") + " UTC"
+
+
 def init_app(app, screens) -> None:
     """Make the globals available to shopmail's templates (namespaced, so a host's stay untouched)."""
     app.add_template_global(lambda: nav(screens), "shopmail_nav")
     app.add_template_global(lambda: banners(screens), "shopmail_banners")
     app.add_template_global(can_logout, "shopmail_can_logout")
+    app.add_template_global(reason_title, "shopmail_reason")
+    app.add_template_global(when, "shopmail_when")
     # Flask-WTF's CSRFProtect defines this global; shopmail checks tokens itself, so a host need not use it.
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)

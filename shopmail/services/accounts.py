@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -181,7 +182,7 @@ def record_test(account: Account, result) -> None:
     account.last_test_ok = result.ok
     account.last_test_reason = clean(result.reason, 40)
     account.last_test_at = utcnow()
-    account.last_test_summary = clean(result.summary())
+    account.last_test_summary = json.dumps(result.summary_data())
     session().commit()
     if result.ok:
         _resume(account.id)
@@ -259,7 +260,7 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
     if not skip_test and (connection_changed or values.password or ticket):
         account.last_test_ok, account.last_test_reason = True, "ok"
         account.last_test_at = utcnow()
-        account.last_test_summary = result.summary() if result else _("Prueba superada al guardar.")
+        account.last_test_summary = json.dumps(result.summary_data() if result else {"ok": True})
     elif skip_test and connection_changed:
         account.last_test_ok = account.last_test_reason = account.last_test_at = None
         account.last_test_summary = None
@@ -280,6 +281,7 @@ def delete(account_id: int) -> None:
     if settings.get().backup_account_id == account.id:
         raise AccountError(_("No se puede eliminar %(a)s: es la cuenta de respaldo. Quítela en "
                              "Ajustes generales → Comunicaciones antes de eliminarla.", a=account.address))
-    audit.record("account.deleted", f"cuenta {account.id}", account.address)
+    audit.record("account.deleted", account.address, account.address, address=account.address,
+                 account_id=account.id)
     session().delete(account)
     session().commit()

@@ -35,6 +35,8 @@ class Check:
     name: str
     level: str  # "ok" | "warning" | "error"
     message: str
+    #: What support needs and the admin need not read (a DNS record, a class name): "Detalles técnicos".
+    detail: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,7 +60,8 @@ def _keys() -> Check:
     try:
         crypto.seal("doctor")
     except crypto.SecretKeyError as exc:
-        return Check("encryption_keys", "error", str(exc))
+        return Check("encryption_keys", "error", _("Falta la clave que cifra las contraseñas guardadas: pida a "
+                                                   "quien administra el servidor que la configure."), str(exc))
     broken = 0
     for sealed in session().scalars(select(Account.password_sealed)):
         if sealed:
@@ -68,26 +71,28 @@ def _keys() -> Check:
                 broken += 1
     if broken:
         return Check("encryption_keys", "error", _(
-            "%(n)d contraseñas guardadas no se pueden abrir con SHOPMAIL_ENCRYPTION_KEYS: "
-            "añada la clave anterior detrás de la nueva y ejecute rotate-key.", n=broken))
+            "%(n)d contraseñas guardadas no se pueden abrir con las claves de cifrado actuales: hay que "
+            "añadir la clave anterior detrás de la nueva.", n=broken),
+            "SHOPMAIL_ENCRYPTION_KEYS; flask shopmail rotate-key")
     return Check("encryption_keys", "ok", _("Claves de cifrado configuradas fuera de la base de datos."))
 
 
 def _cache() -> Check:
     kind = str(current_app.config.get("SHOPMAIL_CACHE_TYPE") or "").rsplit(".", 1)[-1].lower()
     if kind in COHERENT_CACHES:
-        return Check("cache", "ok", _("La caché (%(k)s) es compartida entre procesos.", k=kind))
+        return Check("cache", "ok", _("La caché es compartida por todos los procesos de la tienda."), kind)
     return Check("cache", "warning", _(
-        "La caché %(k)s no se comparte entre procesos: con varios procesos web, use FileSystemCache "
-        "(una máquina) o RedisCache (varias).", k=kind or "?"))
+        "La caché no se comparte entre procesos: si la tienda usa varios procesos web, pida a quien "
+        "administra el servidor una caché de archivos (una máquina) o Redis (varias)."),
+        f"SHOPMAIL_CACHE_TYPE={kind or '?'} (FileSystemCache, RedisCache)")
 
 
 def _database() -> Check:
     try:
         current, heads = migrate.current_heads(), migrate.script_heads()
     except Exception as exc:  # the database itself is unreachable: say so, never a traceback
-        return Check("database", "error", _("No se puede conectar con la base de datos: %(e)s",
-                                            e=type(exc).__name__))
+        return Check("database", "error", _("No se puede conectar con la base de datos: pida a quien "
+                                            "administra el servidor que lo revise."), type(exc).__name__)
     if current != heads:
         return Check("database", "error", _("La base de datos no está al día: ejecute "
                                             "«flask shopmail db-upgrade»."))
@@ -117,6 +122,12 @@ def _sending_account(test_account: bool) -> list[Check]:
 
 def domain_checks(domain: str) -> list[Check]:
     """SPF, DMARC and MX of the From domain, and a plain-language verdict."""
+    return judge_domain(domain, lookup_domain(domain))
+
+
+def lookup_domain(domain: str) -> dict:
+    """What the DNS says about ``domain``, as data (cached as is, and put into words per request):
+    its SPF and DMARC records, its MX hosts, and the names no server answered for."""
     resolver = resolver_for(current_app.config, time.monotonic() + 5)
     unanswered = []
 
@@ -131,19 +142,34 @@ def domain_checks(domain: str) -> list[Check]:
 
     spf = [r for r in lookup(resolver.txt, domain) if r.lower().startswith("v=spf1")]
     dmarc = [r for r in lookup(resolver.txt, f"_dmarc.{domain}") if r.lower().startswith("v=dmarc1")]
-    mx = lookup(resolver.mx, domain)
+    mx = [host for _p, host in lookup(resolver.mx, domain)]
+    return {"spf": spf, "dmarc": dmarc, "mx": mx, "unanswered": unanswered}
+
+
+def judge_domain(domain: str, found: dict) -> list[Check]:
+    """The checks for what ``lookup_domain`` found, in the current language; the records themselves are
+    the checks' technical detail."""
+    spf, dmarc, mx, unanswered = found["spf"], found["dmarc"], found["mx"], found["unanswered"]
     if unanswered:
         return [Check("dns", "warning", _(
             "El DNS no respondió al consultar %(names)s: no se sabe si %(d)s tiene SPF, DMARC y MX. Compruebe "
             "los servidores DNS de la tienda.", names=", ".join(unanswered), d=domain))]
     checks = [
-        Check("spf", "ok" if len(spf) == 1 else "error", _("SPF: %(r)s", r=spf[0]) if len(spf) == 1 else (
+        Check("spf", "ok" if len(spf) == 1 else "error", _(
+            "%(d)s publica un registro SPF: dice qué servidores pueden enviar su correo.", d=domain)
+            if len(spf) == 1 else (
             _("Hay %(n)d registros SPF: solo puede haber uno.", n=len(spf)) if spf else
-            _("Sin registro SPF en %(d)s: añada uno que incluya a su servidor de correo.", d=domain))),
-        Check("dmarc", "ok" if dmarc else "error", _("DMARC: %(r)s", r=dmarc[0]) if dmarc else
-              _("Sin registro DMARC en _dmarc.%(d)s (p. ej. «v=DMARC1; p=none; rua=mailto:…»).", d=domain)),
-        Check("mx", "ok" if mx else "warning", _("MX: %(h)s", h=", ".join(h for _p, h in mx)) if mx else
-              _("%(d)s no recibe correo (sin MX): las respuestas de los clientes se perderían.", d=domain)),
+            _("Sin registro SPF en %(d)s: añada uno que incluya a su servidor de correo.", d=domain)),
+            " | ".join(spf)),
+        Check("dmarc", "ok" if dmarc else "error", _(
+            "%(d)s publica un registro DMARC: los proveedores saben qué hacer con el correo falsificado.",
+            d=domain) if dmarc else
+              _("Sin registro DMARC en _dmarc.%(d)s (p. ej. «v=DMARC1; p=none; rua=mailto:…»).", d=domain),
+              " | ".join(dmarc)),
+        Check("mx", "ok" if mx else "warning", _(
+            "%(d)s recibe correo: las respuestas de los clientes llegarán.", d=domain) if mx else
+              _("%(d)s no recibe correo (sin MX): las respuestas de los clientes se perderían.", d=domain),
+              ", ".join(mx)),
     ]
     if spf and dmarc:
         verdict = Check("verdict", "ok", _(
@@ -166,11 +192,12 @@ def setup_checks(account: Account | None) -> list[Check]:
 
 
 def cached_domain_checks(domain: str) -> list[Check]:
-    """``domain_checks`` kept ten minutes in shopmail's cache (the home page shows them)."""
-    key = f"doctor:domain:{domain.lower()}"
+    """``domain_checks`` with the DNS answers kept ten minutes in shopmail's cache (the home page shows
+    them). The cache holds data, never words: each viewer reads the checks in their own language."""
+    key = f"doctor:domain-data:{domain.lower()}"
     found = state().cache.get(key)
     if found is None:
-        found = [c.to_dict() for c in domain_checks(domain)]
-        if not any(c["name"] == "dns" for c in found):  # an unanswered lookup is asked again next time
+        found = lookup_domain(domain)
+        if not found["unanswered"]:  # an unanswered lookup is asked again next time
             state().cache.set(key, found, timeout=600)
-    return [Check(**c) for c in found]
+    return judge_domain(domain, found)

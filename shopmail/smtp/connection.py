@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from shopmail.core import progress
+from shopmail.core.i18n import gettext as _
 from shopmail.core.text import clean
 from shopmail.smtp import reasons
 from shopmail.smtp import sockets
@@ -160,7 +161,7 @@ class Conversation:
         except Exception as exc:  # every failure is reported as a reason, never as a crash
             raise self.fail_exception(step, since, exc) from None
         if self._watchdog.fired:  # the deadline cut the reply short: whatever arrived is not an answer
-            raise self.fail(step, "timeout", since, detail="sin respuesta completa a tiempo")
+            raise self.fail(step, "timeout", since, detail=_("sin respuesta completa a tiempo"))
         if code not in accept:
             raise self.fail_reply(step, since, code, message)
         reply = reasons.reply_text(code, message)
@@ -237,10 +238,10 @@ class Conversation:
             # Silence: a port that expects TLS first (465) waits for us just like a dead server does.
             if sockets.sniff(self.address, self.target.port, self.deadline, host=self.host):
                 sock.close()
-                raise self.fail("greeting", "use_ssl", since, detail="el puerto espera TLS desde el inicio")
+                raise self.fail("greeting", "use_ssl", since, detail=_("el puerto espera TLS desde el inicio"))
             if not sockets.readable(sock, self.deadline - time.monotonic()):
                 sock.close()
-                raise self.fail("greeting", "timeout", since, detail="el servidor no saluda")
+                raise self.fail("greeting", "timeout", since, detail=_("el servidor no saluda"))
         self.smtp = BoundedSMTP(local_hostname=sockets.ehlo_name(self.target.local_hostname, sock))
         self.smtp._host = self.host  # starttls() checks the certificate against this name
         self.smtp.sock = sock
@@ -267,7 +268,7 @@ class Conversation:
         if not self.smtp.has_extn("auth"):
             if self.tls is None and self.smtp.has_extn("starttls"):
                 raise self.fail("auth", "starttls_required", since,
-                                detail="el servidor solo permite iniciar sesión tras STARTTLS")
+                                detail=_("el servidor solo permite iniciar sesión tras STARTTLS"))
             raise self.fail("auth", "auth_unavailable", since, detail="AUTH no ofrecido")
         if self.tls is None and not sockets.is_loopback_address(self.address):
             # Judged on the address connected to, not the name: "x.localhost" may resolve anywhere.

@@ -64,6 +64,11 @@ class ProbeResult:
         """The name of the step that failed, if any."""
         return next((step.step for step in self.steps if not step.ok), None)
 
+    def summary_data(self) -> dict:
+        """The account's "last test" as data (stored; put into words in the viewer's language when shown)."""
+        return {"ok": self.ok, "reason": self.reason, "ms": self.elapsed_ms, "partial": bool(self.skipped),
+                "tls": self.tls.version if self.tls and self.tls.version else None}
+
     def summary(self) -> str:
         """One Spanish line for the account's "last test" column."""
         if self.ok:

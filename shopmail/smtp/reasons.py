@@ -26,22 +26,26 @@ _MESSAGES = {
     "dns_failure": _l("No se encuentra el servidor «%(host)s»: ese nombre no existe en DNS."),
     ("dns_failure", "timeout"): _l("Los servidores DNS no respondieron a tiempo al buscar «%(host)s»."),
     "connection_refused": _l("El servidor %(host)s no acepta conexiones en el puerto %(port)s."),
-    ("connection_refused", "unreachable"): _l("No se puede llegar a %(host)s, puerto %(port)s (%(detail)s)."),
+    ("connection_refused", "unreachable"): _l("No se puede llegar a %(host)s, puerto %(port)s: no hay camino de "
+                                              "red hasta él desde el servidor de la tienda."),
     "timeout": _l("El servidor %(host)s:%(port)s no respondió a tiempo (límite: %(seconds)s s)."),
     ("timeout", "send"): _l("El servidor dejó de responder durante el envío."),
     "use_starttls": _l("Ha elegido SSL/TLS, pero el servidor habla SMTP sin cifrar al conectar "
                        "(espera STARTTLS)."),
     "use_ssl": _l("El servidor espera TLS desde el primer byte (SSL/TLS), pero ha elegido otra seguridad."),
-    "certificate_invalid": _l("El certificado del servidor no es de confianza (%(detail)s)."),
-    ("certificate_invalid", "hostname"): _l("El certificado del servidor no corresponde al nombre "
-                                            "«%(host)s» (%(detail)s)."),
-    ("certificate_invalid", "expired"): _l("El certificado del servidor ha caducado (%(detail)s)."),
+    "certificate_invalid": _l("El certificado del servidor no es de confianza."),
+    ("certificate_invalid", "hostname"): _l("El certificado del servidor no corresponde al nombre «%(host)s»."),
+    ("certificate_invalid", "expired"): _l("El certificado del servidor ha caducado."),
+    ("certificate_invalid", "self_signed"): _l("El certificado del servidor es autofirmado: ninguna autoridad "
+                                               "lo garantiza."),
+    ("certificate_invalid", "unknown_issuer"): _l("El certificado del servidor lo emitió una autoridad que "
+                                                  "la tienda no conoce."),
     "starttls_unavailable": _l("Ha elegido STARTTLS, pero el servidor no lo ofrece: no se continúa sin cifrar."),
     "starttls_required": _l("El servidor exige cifrado (STARTTLS o SSL/TLS) antes de continuar."),
     ("starttls_required", "cleartext"): _l("La contraseña no se envía sin cifrar a %(host)s "
                                            "(dirección %(detail)s): «Ninguna» solo se admite con un "
                                            "servidor en esta misma máquina."),
-    "auth_unavailable": _l("El servidor no ofrece un inicio de sesión utilizable (%(detail)s)."),
+    "auth_unavailable": _l("El servidor no ofrece un inicio de sesión utilizable."),
     "auth_failed": _l("El servidor rechazó el usuario o la contraseña."),
     "app_password_required": _l("El proveedor exige una contraseña de aplicación para esta cuenta."),
     "basic_auth_disabled": _l("El inicio de sesión con contraseña (SMTP AUTH) está desactivado para este "
@@ -50,10 +54,10 @@ _MESSAGES = {
     "relay_denied": _l("El servidor se niega a aceptar el correo para reenviarlo (relay)."),
     "throttled": _l("El servidor limita temporalmente las conexiones o los envíos."),
     "server_error": _l("El servidor respondió con un error."),
-    ("server_error", "tls"): _l("No se pudo establecer la conexión cifrada (%(detail)s)."),
+    ("server_error", "tls"): _l("No se pudo establecer la conexión cifrada con el servidor."),
     ("server_error", "closed"): _l("El servidor cerró la conexión inesperadamente."),
-    ("server_error", "too_long"): _l("El servidor envió una respuesta demasiado larga (%(detail)s): se ha "
-                                     "cortado la conexión."),
+    ("server_error", "too_long"): _l("El servidor envió una respuesta demasiado larga: se ha cortado la "
+                                     "conexión."),
     ("server_error", "smtputf8"): _l("La dirección contiene caracteres internacionales y el servidor no "
                                      "admite SMTPUTF8."),
 }
@@ -64,8 +68,8 @@ _HINTS = {
                           "el envío."),
     "dns_failure": _l("Revise el nombre del servidor SMTP: solo el nombre (p. ej. smtp.gmail.com o "
                       "smtp.office365.com), sin «https://», sin espacios. Su proveedor lo indica en su ayuda."),
-    ("dns_failure", "timeout"): _l("Compruebe la conexión a Internet del servidor de la tienda y sus "
-                                   "servidores DNS (SHOPMAIL_DNS_NAMESERVERS)."),
+    ("dns_failure", "timeout"): _l("Compruebe la conexión a Internet del servidor de la tienda y los "
+                                   "servidores DNS que usa; si no sabe cómo, pida ayuda a quien lo administra."),
     "connection_refused": _l("Compruebe el puerto: 587 con STARTTLS o 465 con SSL/TLS. Un cortafuegos "
                              "también puede impedir la conexión."),
     "timeout": _l("Compruebe servidor y puerto: un cortafuegos puede estar descartando la conexión. "
@@ -76,8 +80,9 @@ _HINTS = {
                   "con STARTTLS."),
     "certificate_invalid": _l("Escriba el nombre exacto del servidor que indica su proveedor (el que figura "
                               "en el certificado, no un alias ni una IP). Si el servidor usa una CA propia, "
-                              "añádala con SHOPMAIL_SMTP_CA_FILE. Desactive «Verificar certificado» solo "
-                              "en una red de confianza."),
+                              "pida a quien administra el servidor de la tienda que la añada a la "
+                              "configuración de shopmail. Desactive «Verificar certificado» solo en una red "
+                              "de confianza."),
     "starttls_unavailable": _l("La contraseña no se envía sin cifrar. Pruebe SSL/TLS en el puerto 465, o "
                                "compruebe que el servidor y el puerto son los de envío (587)."),
     "starttls_required": _l("Elija Seguridad «STARTTLS» (puerto 587) o «SSL/TLS» (puerto 465)."),
@@ -233,7 +238,8 @@ def kind_of(reason: str, code: int | None, step: str, text: str = "") -> str:
 
 
 def certificate_problem(exc: ssl.SSLCertVerificationError) -> tuple[str | None, str]:
-    """(message variant, Spanish detail) for a certificate that failed verification."""
+    """(message variant, detail) for a certificate that failed verification; the detail is OpenSSL's own
+    words, for the technical details (the message says it in the admin's language)."""
     text = exc.verify_message or exc.reason or str(exc)
     low = text.lower()
     if "mismatch" in low:
@@ -241,9 +247,9 @@ def certificate_problem(exc: ssl.SSLCertVerificationError) -> tuple[str | None, 
     if "expired" in low:
         return "expired", text
     if "self-signed" in low or "self signed" in low:
-        return None, f"certificado autofirmado: {text}"
+        return "self_signed", text
     if "local issuer" in low:
-        return None, f"emitido por una autoridad desconocida: {text}"
+        return "unknown_issuer", text
     return None, text
 
 

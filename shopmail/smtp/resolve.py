@@ -20,6 +20,7 @@ import dns.rdatatype
 import dns.resolver
 
 from shopmail.core.config import parse_list
+from shopmail.core.i18n import gettext as _
 from shopmail.core.text import clean
 
 _SYSTEM_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="shopmail-getaddrinfo")
@@ -48,7 +49,7 @@ def parse_nameservers(entries) -> list[tuple[str, int]]:
     for entry in parse_list(entries or []):
         entry = entry.strip()
         if entry.startswith("["):
-            host, _, port = entry[1:].partition("]")
+            host, _bracket, port = entry[1:].partition("]")
             port = port.lstrip(":")
         elif entry.count(":") == 1:
             host, port = entry.split(":")
@@ -110,18 +111,18 @@ class Resolver:
             self.answered += 1
             return found
         except FutureTimeout:
-            raise DNSTimeout(f"sin respuesta DNS para {name}") from None
+            raise DNSTimeout(_("sin respuesta DNS para %(n)s", n=name)) from None
         except dns.resolver.NXDOMAIN:
             self.answered += 1
             self.missing.add(name.rstrip(".").lower())
-            raise DNSFailure(f"{name} no existe") from None
+            raise DNSFailure(_("%(n)s no existe", n=name)) from None
         except dns.resolver.NoAnswer:
             self.answered += 1
             return []
         except dns.resolver.NoNameservers:  # every server failed (SERVFAIL, refused, unreachable): no answer
-            raise DNSTimeout(f"ningún servidor DNS respondió para {name}") from None
+            raise DNSTimeout(_("ningún servidor DNS respondió para %(n)s", n=name)) from None
         except dns.exception.Timeout:
-            raise DNSTimeout(f"sin respuesta DNS para {name}") from None
+            raise DNSTimeout(_("sin respuesta DNS para %(n)s", n=name)) from None
         except dns.exception.DNSException as exc:
             raise DNSFailure(f"{name}: {exc}") from None
 
@@ -135,15 +136,15 @@ class Resolver:
             if not found:
                 found = [r.address for r in self.query(host, "AAAA")]
             if not found:
-                raise DNSFailure(f"{host} no tiene dirección")
+                raise DNSFailure(_("%(n)s no tiene dirección", n=host))
             return found
         future = _SYSTEM_POOL.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
         try:
             infos = future.result(timeout=self.remaining())
         except FutureTimeout:
-            raise DNSTimeout(f"sin respuesta DNS para {host}") from None
+            raise DNSTimeout(_("sin respuesta DNS para %(n)s", n=host)) from None
         except socket.gaierror:
-            raise DNSFailure(f"{host} no existe") from None
+            raise DNSFailure(_("%(n)s no existe", n=host)) from None
         ordered = sorted({info[4][0] for info in infos}, key=lambda ip: ":" in ip)
         return ordered
 

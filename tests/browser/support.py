@@ -102,3 +102,13 @@ def login(page, server, keyboard: Keyboard | None = None, email=ADMIN_EMAIL, pas
         keyboard.type_into(page.get_by_label("Contraseña"), password)
         page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def sideways(page) -> list[str]:
+    """The elements that stick out of the window on the right (the page would scroll sideways)."""
+    if page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"):
+        return []
+    return page.evaluate("""() => [...document.querySelectorAll("body *")]
+        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+        .map(e => `${e.tagName}.${e.className} → ${Math.round(e.getBoundingClientRect().right)} px: `
+                  + (e.innerText || "").slice(0, 40))""")

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import screenshot
 from tests.browser.support import check_accessibility
 from tests.browser.support import login
+from tests.browser.support import sideways
 from tests.helpers import make_account
 
 SHOP = "pedidos@tienda.example"
@@ -55,16 +56,6 @@ def screens(account_id: int) -> dict[str, str]:
         "auditoria": "/ajustes/auditoria/",
         "no-existe": "/ajustes/cuentas/999999",
     }
-
-
-def sideways(page) -> list[str]:
-    """The elements that stick out of the window on the right (the page would scroll sideways)."""
-    if page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
-        return []
-    return page.evaluate("""() => [...document.querySelectorAll("body *")]
-        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-        .map(e => `${e.tagName}.${e.className} → ${Math.round(e.getBoundingClientRect().right)} px: `
-                  + (e.innerText || "").slice(0, 40))""")
 
 
 def test_every_screen_is_accessible_on_a_desktop(live_server, shop, page):

@@ -45,7 +45,8 @@ def edit(account_id):
 def show(account_id):
     account = _load(account_id)
     return render_template("shopmail/accounts/show.html", account=account, in_use=service.in_use(account),
-                           status=describe.status(account), confirm=ConfirmForm(), result=None)
+                           status=describe.status(account), summary=describe.test_summary(account),
+                           confirm=ConfirmForm(), result=None)
 
 
 @bp.post("/<shopmail_id:account_id>/probar")
@@ -56,7 +57,8 @@ def test(account_id):
     if request.accept_mimetypes.best == "application/json":
         return jsonify(result.to_dict())
     return render_template("shopmail/accounts/show.html", account=account, in_use=service.in_use(account),
-                           status=describe.status(account), confirm=ConfirmForm(), result=result)
+                           status=describe.status(account), summary=describe.test_summary(account),
+                           confirm=ConfirmForm(), result=result)
 
 
 @bp.route("/<shopmail_id:account_id>/eliminar", methods=["GET", "POST"])

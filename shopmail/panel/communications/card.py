@@ -12,6 +12,7 @@ from shopmail.core.state import session
 from shopmail.delivery import failover
 from shopmail.panel.ui import Banner
 from shopmail.panel.ui import Card
+from shopmail.smtp.reason_titles import title
 
 
 def banners() -> list[Banner]:
@@ -20,7 +21,7 @@ def banners() -> list[Banner]:
     if not snap.simulation:
         return []
     if snap.simulation_locked:
-        return [Banner("warning", _("Modo simulación activo (bloqueado por SHOPMAIL_SIMULATION_LOCK): "
+        return [Banner("warning", _("Modo simulación activo y bloqueado por la configuración del servidor: "
                                     "ningún correo llega a sus destinatarios."))]
     return [Banner("warning", _("Modo simulación activo: el correo se queda en el servidor y no llega a "
                                 "los destinatarios."))]
@@ -46,7 +47,7 @@ def card() -> Card:
                            "enviar (%(r)s).", b=backup.address, r=account.held_reason or _("servidor sin respuesta")))
         elif account.held_reason:
             level = "error"
-            lines.append(_("La cuenta necesita atención (%(r)s): su correo está retenido.", r=account.held_reason))
+            lines.append(_("La cuenta necesita atención (%(r)s): su correo está retenido.", r=title(account.held_reason)))
     lines.append(_("Correo público de contacto: %(a)s", a=snap.contact_email or "—"))
     if snap.admin_emails:
         lines.append(_("Avisos de pedido a: %(a)s", a=", ".join(snap.admin_emails)))

@@ -18,6 +18,7 @@ from shopmail.delivery import history
 from shopmail.delivery import statuses
 from shopmail.panel.ui import Card
 from shopmail.services import status
+from shopmail.smtp.reason_titles import title
 
 _RANK = {"ok": 0, "warning": 1, "error": 2}
 #: Problems this card words itself (held mail, failures, simulation) are not repeated from the verdict.
@@ -49,7 +50,7 @@ def card() -> Card:
     elif account is not None and account.held_reason:
         raise_to("error")
         lines.append(_("La cuenta de envío %(a)s necesita atención: %(d)s", a=account.address,
-                       d=account.held_detail or account.held_reason))
+                       d=title(account.held_reason)))
         lines.append(_("Corríjala en Cuentas de correo y pulse «Probar SMTP»: cuando la prueba pase, se "
                        "enviará lo retenido."))
     if held:

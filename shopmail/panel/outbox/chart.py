@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from shopmail.core.i18n import lazy_gettext as _l
 
 WIDTH, HEIGHT = 720, 220
+#: The phone's chart: drawn for its own width, so its text keeps its size instead of shrinking to half.
+NARROW_WIDTH = 340
 LEFT, RIGHT, TOP, BOTTOM = 36, 8, 12, 40
 
 #: (field of DayCounts, colour, label) — green, red and grey as in the status badges.
@@ -49,11 +51,15 @@ class Chart:
     baseline: float
     legend: list
     days: list
+    legend_step: int = 120
+    name: str = "wide"
 
 
-def build(days) -> Chart:
-    """Bars for sent, failed and simulated per day (``history.daily_counts``), scaled to the busiest day."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+def build(days, width: int = WIDTH, name: str = "wide") -> Chart:
+    """Bars for sent, failed and simulated per day (``history.daily_counts``), scaled to the busiest day.
+    A narrow chart labels every other day, so the dates do not run into each other."""
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    label_every = 1 if width >= WIDTH else 2
     top_value = max([1] + [getattr(day, field) for day in days for field, _c, _t in SERIES])
     slot = plot_w / max(1, len(days))
     bar_w = slot * 0.8 / len(SERIES)
@@ -66,6 +72,14 @@ def build(days) -> Chart:
             height = plot_h * value / top_value
             bars.append(Bar(round(left + position * bar_w, 1), round(baseline - height, 1), round(bar_w - 1, 1),
                             round(height, 1), color, f"{day.day:%d/%m}: {value} {str(label).lower()}"))
-        labels.append(DayLabel(round(LEFT + index * slot + slot / 2, 1), f"{day.day:%d/%m}"))
+        if (len(days) - 1 - index) % label_every == 0:  # today always has its date
+            labels.append(DayLabel(round(LEFT + index * slot + slot / 2, 1), f"{day.day:%d/%m}"))
     legend = [(color, label) for _f, color, label in SERIES]
-    return Chart(WIDTH, HEIGHT, bars, labels, top_value, baseline, legend, list(days))
+    return Chart(width, HEIGHT, bars, labels, top_value, baseline, legend, list(days),
+                 120 if width >= WIDTH else 100, name)
+
+
+def build_both(days) -> tuple[Chart, Chart]:
+    """The desktop chart and the phone's (the page shows the one that fits)."""
+    days = list(days)
+    return build(days), build(days, NARROW_WIDTH, "narrow")

@@ -65,7 +65,7 @@ def index():
     page = history.search(**filters, page=request.args.get("page", 1, type=int))
     query = {key: value for key, value in filters.items() if value}
     return render_template("shopmail/outbox/index.html", form=form, page=page, query=query,
-                           chart=chart.build(history.daily_counts()), sent_by=history.sent_by(page.items))
+                           charts=chart.build_both(history.daily_counts()), sent_by=history.sent_by(page.items))
 
 
 def _message(message_id: int) -> OutboxMessage:

@@ -2,7 +2,8 @@
 // - the steps of Probar SMTP and of Intentar configuración automática appear as they complete,
 // - buttons are disabled (and say what is happening) while work runs,
 // - Guardar is only offered after a passing test of the values on screen,
-// - forms and buttons with data-confirm ask before they act (deleting, releasing, cancelling).
+// - forms and buttons with data-confirm ask before they act (deleting, releasing, cancelling),
+// - on a phone the navigation folds behind one button (without this file it shows as a compact row).
 // Served from our own origin, no inline code: it runs under the panel's Content-Security-Policy.
 (function () {
   "use strict";
@@ -274,7 +275,27 @@
     }, true);
   }
 
+  // The header on a phone -------------------------------------------------------------------------
+
+  function foldingNav(header) {
+    var nav = header.querySelector("nav");
+    if (!nav) { return; }
+    nav.id = nav.id || "shopmail-nav";
+    var button = el("button", "secondary nav-toggle", header.dataset.menu || "Menu");
+    button.type = "button";
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", nav.id);
+    header.insertBefore(button, nav);
+    header.classList.add("nav-folds");
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      header.classList.toggle("nav-open", open);
+    });
+  }
+
   function start() {
+    document.querySelectorAll("header.top[data-menu]").forEach(foldingNav);
     document.querySelectorAll("form[data-account-form][data-live]").forEach(accountForm);
     document.querySelectorAll("form[data-probe-form][data-live]").forEach(probeForm);
   }
