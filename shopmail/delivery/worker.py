@@ -178,7 +178,7 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
                 # Asked to stop, or the lease could not be renewed (another worker may take these).
                 verdict = "stopped"
                 break
-            if not sender.connected:
+            if not sender.connected or sender.token_expiring():
                 sender.connect()  # a failure here concerns the whole batch (handled below)
             try:
                 # The previous message's record must be committed before this one can be accepted: a

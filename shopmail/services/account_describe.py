@@ -37,7 +37,7 @@ def to_dict(account: Account) -> dict:
         "id": account.id, "address": account.address, "display_name": account.display_name,
         "username": account.username, "host": account.host, "port": account.port,
         "security": account.security, "verify_cert": account.verify_cert,
-        "in_use": in_use(account), "last_test": last,
+        "in_use": in_use(account), "last_test": last, "auth": account.auth or "password",
     }
 
 

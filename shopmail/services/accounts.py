@@ -30,6 +30,8 @@ from shopmail.core.state import state
 from shopmail.core.text import clean
 from shopmail.delivery import transport
 from shopmail.delivery.actions import resume_account
+from shopmail.delivery.oauth import OAuthFailure
+from shopmail.services import oauth_accounts
 from shopmail.services.account_describe import audit_save
 from shopmail.services.account_describe import in_use
 from shopmail.smtp import probe as smtp_probe
@@ -70,6 +72,12 @@ class Values:
     port: int = 587
     security: str = "starttls"
     verify_cert: bool = True
+    #: How the account signs in: "password", or OAuth2 ("microsoft", "microsoft-app", "google").
+    auth: str = "password"
+
+    @property
+    def oauth(self) -> bool:
+        return self.auth != "password"
 
     @property
     def login(self) -> str:
@@ -119,6 +127,8 @@ def _password_for(values: Values, account: Account | None, ticket: dict | None) 
     anyone who takes over a session, could otherwise point the account at a server of their own and
     receive the real password with AUTH. Changing the destination needs the password typed again.
     """
+    if values.oauth:
+        return None  # signs in with a token, never a password
     if values.password:
         return values.password
     kept = []
@@ -139,7 +149,7 @@ def _password_for(values: Values, account: Account | None, ticket: dict | None) 
 def fingerprint(values: Values, password: str | None) -> str:
     """An HMAC of the connection values and password: what a test ticket vouches for."""
     parts = [values.address.lower(), values.login, values.host.lower(), str(values.port),
-             values.security, str(bool(values.verify_cert)), password or ""]
+             values.security, str(bool(values.verify_cert)), values.auth, password or ""]
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, "\0".join(parts).encode(), hashlib.sha256).hexdigest()
 
@@ -154,9 +164,13 @@ def test_values(values: Values, account_id: int | None = None, ticket: str | Non
     """Run the SMTP test on the submitted values. Returns (ProbeResult, ticket token or None)."""
     account = get(account_id) if account_id else None
     password = _password_for(values, account, _ticket(ticket))
+    try:
+        bearer = _bearer_for(values, account)
+    except OAuthFailure as failure:
+        return oauth_accounts.failed_before(failure), None
     target = smtp_probe.target_from_config(
         current_app.config, host=values.host, port=values.port, security=values.security,
-        username=values.login if password else "", password=password,
+        username=values.login if password or bearer else "", password=password, bearer_token=bearer,
         verify_cert=values.verify_cert, from_address=values.address)
     result = smtp_probe.probe(target)
     if account is not None and _same_connection(account, values) and not values.password:
@@ -170,6 +184,20 @@ def test_values(values: Values, account_id: int | None = None, ticket: str | Non
         "destination": destination(values),
     }, timeout=TICKET_SECONDS)
     return result, token
+
+
+def _bearer_for(values: Values, account: Account | None) -> str | None:
+    """The OAuth2 token to test ``values`` with (None for a password account).
+
+    Like a kept password, a saved account's token only goes to the server it was connected for.
+    """
+    if not values.oauth:
+        return None
+    if account is not None and account.auth == values.auth and \
+            _stored_destination(account) != destination(values):
+        raise AccountError(_("Ha cambiado el servidor, el puerto, la seguridad o la verificación del "
+                             "certificado: guarde la cuenta sin probar y vuelva a conectarla."), field="host")
+    return oauth_accounts.bearer(account, values.auth)
 
 
 def record_test(account: Account, result) -> None:
@@ -191,8 +219,14 @@ def _resume(account_id: int) -> None:
 def test_saved(account_id: int):
     """Probar SMTP on a saved account (its stored values); the outcome is recorded."""
     account = get(account_id)
-    password = crypto.unseal(account.password_sealed) if account.password_sealed else None
-    result = smtp_probe.probe(transport.account_target(account, password))
+    if transport.is_oauth(account):
+        try:
+            result = smtp_probe.probe(transport.target_for(account))
+        except OAuthFailure as failure:
+            result = oauth_accounts.failed_before(failure)
+    else:
+        password = crypto.unseal(account.password_sealed) if account.password_sealed else None
+        result = smtp_probe.probe(transport.account_target(account, password))
     record_test(account, result)
     return result
 
@@ -202,14 +236,14 @@ def test_saved(account_id: int):
 
 def _connection(values: Values) -> tuple:
     return (values.address.lower(), values.login, values.host.lower(), values.port, values.security,
-            bool(values.verify_cert))
+            bool(values.verify_cert), values.auth)
 
 
 def _same_connection(account: Account, values: Values) -> bool:
     """True when ``values`` would connect exactly as the stored account does (password aside)."""
     stored = Values(account.address or "", username=account.username or "", host=account.host or "",
                     port=account.port or 0, security=account.security or "",
-                    verify_cert=bool(account.verify_cert))
+                    verify_cert=bool(account.verify_cert), auth=account.auth or "password")
     return _connection(stored) == _connection(values)
 
 
@@ -250,6 +284,7 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
     account.port = values.port
     account.security = values.security
     account.verify_cert = values.verify_cert
+    account.auth = values.auth
     account.password_sealed = crypto.seal(password) if password else None
     if not skip_test and (connection_changed or values.password or ticket):
         account.last_test_ok, account.last_test_reason = True, "ok"

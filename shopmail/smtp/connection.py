@@ -42,6 +42,8 @@ class Target:
     security: str  # "starttls" | "ssl" | "none"
     username: str = ""
     password: str | None = field(default=None, repr=False)
+    #: An OAuth2 access token: log in with AUTH XOAUTH2 instead of the password (fetched by the caller).
+    bearer_token: str | None = field(default=None, repr=False)
     verify_cert: bool = True
     from_address: str = ""
     rcpt_to: str | None = None  # defaults to from_address
@@ -85,7 +87,8 @@ class Conversation:
         self.smtp: smtplib.SMTP | None = None
         self.address: str | None = None
         self._watchdog = sockets.Watchdog(self.deadline)
-        self._secrets = sockets.secret_forms(target.login, target.password)
+        self._secrets = sockets.secret_forms(target.login, target.password) + sockets.bearer_forms(
+            target.login, target.bearer_token)
 
     def remaining(self) -> float:
         """Seconds left before the deadline (a few milliseconds at least, so sockets still time out)."""
@@ -181,7 +184,7 @@ class Conversation:
             if self.target.security == "starttls":
                 self._starttls()
                 self._ehlo()
-            if self.target.password:
+            if self.target.password or self.target.bearer_token:
                 self._auth()
         except BaseException:
             self.close(polite=False)
@@ -274,12 +277,33 @@ class Conversation:
             raise self.fail("auth", "starttls_required", since, variant="cleartext",
                             detail=f"{self.address}")
         offered = self.smtp.esmtp_features["auth"].upper().split()
+        if self.target.bearer_token:
+            self._xoauth2(since, offered)
+            return
         mechanism = next((name for name in ("PLAIN", "LOGIN") if name in offered), None)
         if mechanism is None:
             raise self.fail("auth", "auth_unavailable", since, detail="solo ofrece " + " ".join(offered))
         self.command("auth", (235, 503), lambda: sockets.authenticate(
             self.smtp, mechanism, self.target.login, self.target.password),
             lambda reply: f"AUTH {mechanism} → {reply}")
+
+    def _xoauth2(self, since: float, offered: list[str]) -> None:
+        """ONE AUTH XOAUTH2 with the bearer token; a refusal says whether to reconnect or grant the scope."""
+        if "XOAUTH2" not in offered:
+            raise self.fail("auth", "auth_unavailable", since, variant="xoauth2", detail=" ".join(offered))
+        try:
+            self.smtp.sock.settimeout(self.remaining())
+            code, message, problem = sockets.authenticate_xoauth2(
+                self.smtp, self.target.login, self.target.bearer_token)
+        except Exception as exc:  # every failure is reported as a reason, never as a crash
+            raise self.fail_exception("auth", since, exc) from None
+        if self._watchdog.fired:
+            raise self.fail("auth", "timeout", since, detail="sin respuesta completa a tiempo")
+        reply = reasons.reply_text(code, message)
+        if code not in (235, 503):
+            reason = reasons.reason_for_xoauth2(code, reply.partition(" ")[2], problem)
+            raise self.fail("auth", reason, since, code=code, reply=reply)
+        self.record("auth", True, since, f"AUTH XOAUTH2 → {reply}")
 
     # Ending ----------------------------------------------------------------------------------
 

@@ -49,6 +49,13 @@ _MESSAGES = {
     "sender_not_allowed": _l("Esta cuenta no puede enviar como «%(sender)s»."),
     "relay_denied": _l("El servidor se niega a aceptar el correo para reenviarlo (relay)."),
     "throttled": _l("El servidor limita temporalmente las conexiones o los envíos."),
+    ("auth_unavailable", "xoauth2"): _l("El servidor no ofrece el inicio de sesión OAuth2 (AUTH XOAUTH2); "
+                                        "ofrece: %(detail)s."),
+    "oauth_not_configured": _l("El inicio de sesión con %(detail)s no está configurado en la tienda."),
+    "oauth_consent_denied": _l("No se concedió el permiso para enviar correo con esta cuenta."),
+    "oauth_reconnect_required": _l("La conexión con la cuenta ha caducado o se ha revocado: hay que volver a "
+                                   "conectarla."),
+    "oauth_scope_missing": _l("El permiso concedido no incluye el envío de correo por SMTP."),
     "server_error": _l("El servidor respondió con un error."),
     ("server_error", "tls"): _l("No se pudo establecer la conexión cifrada (%(detail)s)."),
     ("server_error", "closed"): _l("El servidor cerró la conexión inesperadamente."),
@@ -100,6 +107,15 @@ _HINTS = {
                        "servidor autorice la IP de la tienda para reenviar correo."),
     "throttled": _l("Espere unos minutos y vuelva a probar. Si se repite, revise los límites de envío de "
                     "su proveedor o si ha habido muchos intentos fallidos."),
+    "oauth_not_configured": _l("Un administrador del servidor debe configurar el cliente OAuth2 del proveedor "
+                               "(SHOPMAIL_OAUTH_…) y registrar la dirección de retorno que muestra la cuenta."),
+    "oauth_consent_denied": _l("Pulse de nuevo «Conectar» y acepte el permiso; si su organización lo bloquea, "
+                               "pida a su administrador de Microsoft 365 o Google que lo autorice."),
+    "oauth_reconnect_required": _l("Pulse «Reconectar» en la cuenta e inicie sesión de nuevo; el correo "
+                                   "retenido saldrá en cuanto vuelva a estar conectada."),
+    "oauth_scope_missing": _l("Vuelva a conectar la cuenta y acepte el permiso de envío (SMTP.Send en "
+                              "Microsoft 365; en la aplicación de Azure, SMTP.SendAsApp para el modo de "
+                              "aplicación)."),
     "server_error": _l("Revise los datos de la cuenta; si el error continúa, consulte a su proveedor con "
                        "la respuesta del servidor."),
 }
@@ -127,7 +143,8 @@ _SENDER_WORDS = ("sendas", "send as", "not owned", "sender address rejected", "n
                  "permission to send", "not authorized to send", "sender not allowed")
 _ACCOUNT_REASONS = {"use_ssl", "use_starttls", "certificate_invalid", "starttls_unavailable",
                     "starttls_required", "auth_unavailable", "auth_failed", "app_password_required",
-                    "basic_auth_disabled", "sender_not_allowed"}
+                    "basic_auth_disabled", "sender_not_allowed", "oauth_not_configured",
+                    "oauth_consent_denied", "oauth_reconnect_required", "oauth_scope_missing"}
 _TRANSIENT_REASONS = {"dns_failure", "connection_refused", "timeout", "throttled"}
 #: Steps of the connection set-up; a 5xx there is about the account's settings, not one message.
 SETUP_STEPS = ("dns", "connect", "tls", "greeting", "ehlo", "starttls", "auth")
@@ -205,6 +222,17 @@ def reason_for_reply(step: str, code: int, text: str) -> str:
     if code == 553 and step == "mail_from":
         return "sender_not_allowed"
     return "server_error"
+
+
+def reason_for_xoauth2(code: int, text: str, problem: str) -> str:
+    """The reason code for a refused AUTH XOAUTH2: ``problem`` is the provider's JSON error of the
+    challenge (Google: ``{"status": "401", ...}``; a 400/403 status means the scope is not granted)."""
+    reason = reason_for_reply("auth", code, text)
+    if reason not in ("auth_failed", "auth_unavailable", "server_error"):
+        return reason
+    if re.search(r'"status"\s*:\s*"?(400|403)', problem or ""):
+        return "oauth_scope_missing"
+    return "oauth_reconnect_required"
 
 
 def kind_of(reason: str, code: int | None, step: str, text: str = "") -> str:

@@ -1,0 +1,92 @@
+"""Signing an account in with Microsoft 365 or Google (OAuth2): connect, reconnect, disconnect, and the
+bearer token Probar SMTP uses. Plain values in and out; the panel keeps ``state`` and the PKCE verifier in
+the admin's session between :func:`begin` and :func:`finish`, the CLI uses :func:`connect_app`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from shopmail.core import audit
+from shopmail.core.config import OAuthProvider
+from shopmail.core.i18n import gettext as _
+from shopmail.core.models import Account
+from shopmail.core.state import session
+from shopmail.delivery import oauth
+from shopmail.delivery import tokens
+from shopmail.delivery.oauth import OAuthFailure
+from shopmail.smtp.connection import Step
+from shopmail.smtp.probe import ProbeResult
+
+
+def setup_problem(method: str, redirect_uri: str) -> str | None:
+    """What is missing for ``method``, in Spanish, with the redirect URI to register; None when ready."""
+    found = OAuthProvider.from_config(current_app.config, method)
+    if not found.missing:
+        return None
+    return _("El inicio de sesión con %(p)s no está configurado: falta %(keys)s en la configuración del "
+             "servidor. Registre esta dirección de retorno en la aplicación del proveedor: %(uri)s",
+             p=oauth.label(method), keys=", ".join(found.missing), uri=redirect_uri)
+
+
+def begin(method: str, redirect_uri: str) -> tuple[str, str, str]:
+    """(authorize URL, state, PKCE verifier): where to send the admin's browser. Raises OAuthFailure."""
+    return oauth.authorization_url(method, redirect_uri)
+
+
+def finish(account: Account, redirect_uri: str, callback_url: str, state: str, verifier: str,
+           error: str | None = None) -> str:
+    """Complete the sign-in from the provider's redirect: keep the grant, return the connected mailbox.
+
+    ``error`` is the provider's ``error`` parameter (e.g. ``access_denied`` when consent was refused).
+    Reconnecting clears a hold: the account's held mail goes out again after a passing test.
+    """
+    if error:
+        raise oauth.failure_for(error)
+    token = oauth.exchange_code(account.auth, redirect_uri, callback_url, state, verifier)
+    return _keep(account, token, "account.connected")
+
+
+def connect_app(account: Account) -> str:
+    """App-only Microsoft 365 (client credentials, ``SMTP.SendAsApp``): no browser. Raises OAuthFailure."""
+    token = oauth.client_credentials(account.auth)
+    return _keep(account, token, "account.connected")
+
+
+def _keep(account: Account, token: dict, action: str) -> str:
+    mailbox = account.username or account.address
+    tokens.store(account.id, token, mailbox)
+    audit.record(action, f"cuenta {account.id}", f"{account.address}: {oauth.label(account.auth)}")
+    session().commit()
+    return mailbox
+
+
+def disconnect(account: Account) -> bool:
+    """Forget the account's tokens (Desconectar); True when it was connected. Its mail then waits."""
+    found = tokens.forget(account.id)
+    if found:
+        audit.record("account.disconnected", f"cuenta {account.id}", account.address)
+    session().commit()
+    return found
+
+
+def connected_as(account: Account) -> str | None:
+    """The mailbox shown after **Conectado como**, or None."""
+    if (account.auth or "password") == "password":
+        return None
+    return tokens.mailbox(account.id)
+
+
+def bearer(account: Account | None, method: str) -> str:
+    """A live token to test with: the saved account's grant, or an app-only token for a new account."""
+    if account is not None and account.auth == method:
+        return tokens.bearer_token(account.id, method)[0]
+    if method == "microsoft-app":
+        return oauth.client_credentials(method)["access_token"]
+    raise OAuthFailure.of("oauth_reconnect_required", _("la cuenta aún no está conectada"))
+
+
+def failed_before(failure: OAuthFailure) -> ProbeResult:
+    """A test that stopped before the SMTP login because there is no token to log in with."""
+    step = Step("auth", False, 0, failure.detail or failure.message)
+    return ProbeResult(False, failure.reason, failure.message, failure.hint, steps=[step])

@@ -1,0 +1,161 @@
+"""Signing an account in with Microsoft 365 / Google against a real OAuth2 server on loopback (HTTPS,
+trustme) and testing it with AUTH XOAUTH2 on a real aiosmtpd server that accepts only that server's tokens."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
+
+import certifi
+import pytest
+import requests
+from cryptography.fernet import Fernet
+
+from shopmail.core import crypto
+from shopmail.core.models import Account
+from shopmail.core.models import OAuthToken
+from shopmail.core.state import session
+from shopmail.services import accounts
+from shopmail.services import oauth_accounts
+from tests.helpers import make_account
+
+MAILBOX = "tienda@contoso.test"
+REDIRECT = "http://127.0.0.1/ajustes/cuentas/oauth/callback"
+
+
+@pytest.fixture
+def db_backend():
+    return "sqlite"
+
+
+@pytest.fixture
+def oauth_smtp(smtp_server, oauth_server):
+    """Microsoft 365's submission server as far as the login goes: STARTTLS, AUTH XOAUTH2 only."""
+    return smtp_server(security="starttls", auth_mechanisms=("XOAUTH2",), bearer_check=oauth_server.check_bearer)
+
+
+@pytest.fixture
+def oauth_app(app, oauth_server, smtp_ca_file):
+    app.config.update(oauth_server.config(smtp_ca_file))
+    app.config["SHOPMAIL_SMTP_CA_FILE"] = smtp_ca_file
+    return app
+
+
+def consent(authorize_url: str, ca_file: str, answer: str = "yes") -> str:
+    """What the admin's browser does at the consent page: the URL the provider sends it back to."""
+    page = requests.get(authorize_url, verify=ca_file, timeout=5)
+    assert page.status_code == 200 and "Aceptar" in page.text, page.text
+    reply = requests.post(authorize_url, data={"consent": answer}, verify=ca_file, allow_redirects=False,
+                          timeout=5)
+    assert reply.status_code == 302, reply.text
+    return reply.headers["Location"]
+
+
+def connect(app, account_id: int, ca_file: str, answer: str = "yes") -> str:
+    """Conectar: authorize with PKCE and state, consent, back to the callback; returns the mailbox."""
+    with app.test_request_context():
+        account = session().get(Account, account_id)
+        url, state, verifier = oauth_accounts.begin(account.auth, REDIRECT)
+        assert "code_challenge=" in url and f"state={state}" in url
+        callback = consent(url, ca_file, answer)
+        error = parse_qs(urlsplit(callback).query).get("error", [None])[0]
+        return oauth_accounts.finish(account, REDIRECT, callback, state, verifier, error=error)
+
+
+def make_oauth_account(app, server, auth="microsoft"):
+    return make_account(app, MAILBOX, password=None, username=MAILBOX, host=server.host, port=server.port,
+                        security="starttls", auth=auth, tested=False)
+
+
+def test_connect_then_probar_smtp_signs_in_with_xoauth2(oauth_app, oauth_server, oauth_smtp, smtp_ca_file):
+    account_id = make_oauth_account(oauth_app, oauth_smtp)
+    assert connect(oauth_app, account_id, smtp_ca_file) == MAILBOX
+
+    with oauth_app.app_context():
+        result = accounts.test_saved(account_id)
+        assert result.ok, result.to_dict()
+        auth = next(step for step in result.steps if step.step == "auth")
+        assert "XOAUTH2" in auth.detail
+        assert oauth_accounts.connected_as(session().get(Account, account_id)) == MAILBOX
+        grant = session().get(OAuthToken, account_id)
+        # Sealed like passwords: the stored bytes are not the tokens.
+        assert all(token.encode() not in (grant.access_sealed + grant.refresh_sealed)
+                   for token in oauth_server.issued)
+    assert [(a.mechanism, a.login, a.success) for a in oauth_smtp.auth_attempts] == [("XOAUTH2", MAILBOX, True)]
+    transcript = repr(result.to_dict())
+    assert not [token for token in oauth_server.issued if token in transcript]
+
+
+def test_refused_consent_is_oauth_consent_denied(oauth_app, oauth_smtp, smtp_ca_file):
+    account_id = make_oauth_account(oauth_app, oauth_smtp)
+    with pytest.raises(Exception) as caught:
+        connect(oauth_app, account_id, smtp_ca_file, answer="no")
+    assert caught.value.reason == "oauth_consent_denied"
+    with oauth_app.app_context():
+        result = accounts.test_saved(account_id)
+    assert (result.ok, result.reason) == (False, "oauth_reconnect_required")
+    assert oauth_smtp.auth_attempts == []  # no token, no login attempt
+
+
+def test_a_provider_that_is_not_configured_says_what_is_missing(app, smtp_server):
+    server = smtp_server(security="starttls", auth_mechanisms=("XOAUTH2",))
+    make_oauth_account(app, server, auth="google")
+    with app.test_request_context():
+        problem = oauth_accounts.setup_problem("google", REDIRECT)
+        assert "SHOPMAIL_OAUTH_GOOGLE_CLIENT_ID" in problem and REDIRECT in problem
+        with pytest.raises(Exception) as caught:
+            oauth_accounts.begin("google", REDIRECT)
+        assert caught.value.reason == "oauth_not_configured"
+        values = accounts.Values(MAILBOX, host=server.host, port=server.port, auth="microsoft-app")
+        result, ticket = accounts.test_values(values)
+    assert (result.ok, result.reason, ticket) == (False, "oauth_not_configured", None)
+    assert "SHOPMAIL_OAUTH_MICROSOFT_CLIENT_ID" in result.message
+
+
+def test_scope_not_granted_is_oauth_scope_missing(oauth_app, oauth_server, oauth_smtp, smtp_ca_file):
+    oauth_server.granted_scope = "openid profile"
+    account_id = make_oauth_account(oauth_app, oauth_smtp)
+    with pytest.raises(Exception) as caught:
+        connect(oauth_app, account_id, smtp_ca_file)
+    assert caught.value.reason == "oauth_scope_missing"
+
+
+def test_the_oauth_ca_file_wins_over_requests_ca_bundle(oauth_app, oauth_smtp, smtp_ca_file, monkeypatch):
+    # These machines set REQUESTS_CA_BUNDLE; a bundle without the test CA must not override ours.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    monkeypatch.setenv("CURL_CA_BUNDLE", certifi.where())
+    account_id = make_oauth_account(oauth_app, oauth_smtp, auth="microsoft-app")
+    with oauth_app.app_context():
+        oauth_accounts.connect_app(session().get(Account, account_id))
+        assert accounts.test_saved(account_id).ok
+
+
+def test_without_the_ca_file_the_test_server_is_not_trusted(oauth_app, oauth_smtp, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    oauth_app.config["SHOPMAIL_OAUTH_CA_FILE"] = None
+    account_id = make_oauth_account(oauth_app, oauth_smtp, auth="microsoft-app")
+    with oauth_app.app_context():
+        with pytest.raises(Exception) as caught:
+            oauth_accounts.connect_app(session().get(Account, account_id))
+    assert caught.value.reason == "server_error"
+
+
+def test_app_only_account_is_tested_and_saved_without_a_browser(oauth_app, oauth_smtp):
+    values = accounts.Values(MAILBOX, host=oauth_smtp.host, port=oauth_smtp.port, auth="microsoft-app")
+    with oauth_app.app_context():
+        result, ticket = accounts.test_values(values)
+        assert result.ok, result.to_dict()
+        account = accounts.save(values, ticket=ticket, result=result)
+        assert (account.auth, account.password_sealed, account.last_test_ok) == ("microsoft-app", None, True)
+
+
+def test_rotate_key_reseals_the_tokens(oauth_app, oauth_smtp, smtp_ca_file):
+    account_id = make_oauth_account(oauth_app, oauth_smtp)
+    connect(oauth_app, account_id, smtp_ca_file)
+    new_key = Fernet.generate_key().decode()
+    oauth_app.config["SHOPMAIL_ENCRYPTION_KEYS"] = f"{new_key},{oauth_app.config['SHOPMAIL_ENCRYPTION_KEYS']}"
+    with oauth_app.app_context():
+        assert crypto.rotate_all() == 2  # the refresh and the access token
+    oauth_app.config["SHOPMAIL_ENCRYPTION_KEYS"] = new_key  # the old key is gone
+    with oauth_app.app_context():
+        assert accounts.test_saved(account_id).ok
