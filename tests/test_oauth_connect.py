@@ -19,7 +19,7 @@ from shopmail.services import accounts
 from shopmail.services import oauth_accounts
 from tests.helpers import make_account
 
-MAILBOX = "tienda@contoso.test"
+MAILBOX = "tienda@contoso.example"
 REDIRECT = "http://127.0.0.1/ajustes/cuentas/oauth/callback"
 
 
