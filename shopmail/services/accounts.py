@@ -74,6 +74,8 @@ class Values:
     verify_cert: bool = True
     #: How the account signs in: "password", or OAuth2 ("microsoft", "microsoft-app", "google").
     auth: str = "password"
+    #: An OAuth2 grant obtained on the form, waiting for Guardar (see oauth_accounts.finish_pending).
+    grant: str | None = None
 
     @property
     def oauth(self) -> bool:
@@ -149,7 +151,8 @@ def _password_for(values: Values, account: Account | None, ticket: dict | None) 
 def fingerprint(values: Values, password: str | None) -> str:
     """An HMAC of the connection values and password: what a test ticket vouches for."""
     parts = [values.address.lower(), values.login, values.host.lower(), str(values.port),
-             values.security, str(bool(values.verify_cert)), values.auth, password or ""]
+             values.security, str(bool(values.verify_cert)), values.auth, values.grant or "",
+             password or ""]
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, "\0".join(parts).encode(), hashlib.sha256).hexdigest()
 
@@ -193,11 +196,12 @@ def _bearer_for(values: Values, account: Account | None) -> str | None:
     """
     if not values.oauth:
         return None
-    if account is not None and account.auth == values.auth and \
+    waiting = oauth_accounts.pending(values.grant, values.auth) is not None
+    if not waiting and account is not None and account.auth == values.auth and \
             _stored_destination(account) != destination(values):
         raise AccountError(_("Ha cambiado el servidor, el puerto, la seguridad o la verificación del "
                              "certificado: guarde la cuenta sin probar y vuelva a conectarla."), field="host")
-    return oauth_accounts.bearer(account, values.auth)
+    return oauth_accounts.bearer(account, values.auth, values.grant)
 
 
 def record_test(account: Account, result) -> None:
@@ -293,6 +297,9 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
     elif skip_test and connection_changed:
         account.last_test_ok = account.last_test_reason = account.last_test_at = None
         account.last_test_summary = None
+    session().flush()
+    if values.oauth and values.grant:
+        oauth_accounts.keep_pending(account, values.grant, values.login)
     session().commit()
     if ticket:
         state().cache.delete(f"test-ticket:{ticket}")

@@ -5,18 +5,26 @@ the admin's session between :func:`begin` and :func:`finish`, the CLI uses :func
 
 from __future__ import annotations
 
+import json
+import secrets
+
 from flask import current_app
 
 from shopmail.core import audit
+from shopmail.core import crypto
 from shopmail.core.config import OAuthProvider
 from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
 from shopmail.core.state import session
+from shopmail.core.state import state as state_of
 from shopmail.delivery import oauth
 from shopmail.delivery import tokens
 from shopmail.delivery.oauth import OAuthFailure
 from shopmail.smtp.connection import Step
 from shopmail.smtp.probe import ProbeResult
+
+#: How long a grant obtained on the form waits for Guardar.
+PENDING_SECONDS = 1800
 
 
 def setup_problem(method: str, redirect_uri: str) -> str | None:
@@ -45,6 +53,38 @@ def finish(account: Account, redirect_uri: str, callback_url: str, state: str, v
         raise oauth.failure_for(error)
     token = oauth.exchange_code(account.auth, redirect_uri, callback_url, state, verifier)
     return _keep(account, token, "account.connected")
+
+
+def finish_pending(method: str, redirect_uri: str, callback_url: str, state: str, verifier: str,
+                   error: str | None = None) -> str:
+    """Like :func:`finish` for an account being created or edited: the grant waits (sealed, in shopmail's
+    cache) for the form's Guardar; returns its id for the form's hidden ``grant`` field."""
+    if error:
+        raise oauth.failure_for(error)
+    token = oauth.exchange_code(method, redirect_uri, callback_url, state, verifier)
+    grant = secrets.token_urlsafe(24)
+    kept = {key: token[key] for key in ("access_token", "refresh_token", "expires_in", "scope") if key in token}
+    state_of().cache.set(f"oauth-grant:{grant}", {"method": method, "sealed": crypto.seal(json.dumps(kept))},
+                         timeout=PENDING_SECONDS)
+    return grant
+
+
+def pending(grant: str | None, method: str) -> dict | None:
+    """The token of a grant waiting for Guardar (None when unknown, expired or for another method)."""
+    if not grant or len(grant) > 100:
+        return None
+    kept = state_of().cache.get(f"oauth-grant:{grant}")
+    if not kept or kept.get("method") != method:
+        return None
+    return json.loads(crypto.unseal(kept["sealed"]))
+
+
+def keep_pending(account: Account, grant: str, mailbox: str) -> None:
+    """Guardar: the waiting grant becomes the account's (no commit)."""
+    token = pending(grant, account.auth)
+    if token is not None:
+        tokens.store(account.id, token, mailbox)
+        state_of().cache.delete(f"oauth-grant:{grant}")
 
 
 def connect_app(account: Account) -> str:
@@ -77,8 +117,12 @@ def connected_as(account: Account) -> str | None:
     return tokens.mailbox(account.id)
 
 
-def bearer(account: Account | None, method: str) -> str:
-    """A live token to test with: the saved account's grant, or an app-only token for a new account."""
+def bearer(account: Account | None, method: str, grant: str | None = None) -> str:
+    """A live token to test with: a grant waiting for Guardar, the saved account's grant, or an app-only
+    token for a new account."""
+    waiting = pending(grant, method)
+    if waiting is not None:
+        return waiting["access_token"]
     if account is not None and account.auth == method:
         return tokens.bearer_token(account.id, method)[0]
     if method == "microsoft-app":

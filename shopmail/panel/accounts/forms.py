@@ -25,6 +25,8 @@ from shopmail.services.account_checks import is_loopback
 from shopmail.services.accounts import Values
 
 SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", _l("Ninguna"))]
+AUTH_CHOICES = [("password", _l("Contraseña")), ("microsoft", _l("Microsoft 365 (OAuth2)")),
+                ("google", _l("Google (OAuth2)"))]
 
 class AccountForm(FlaskForm):
     """Create or edit an account of the library."""
@@ -32,6 +34,7 @@ class AccountForm(FlaskForm):
     address = StringField(_l("Dirección de correo"), validators=[InputRequired(_l("Escriba la dirección de correo."))])
     display_name = StringField(_l("Nombre visible"), validators=[Optional(), Length(max=200)])
     username = StringField(_l("Usuario"), validators=[Optional(), Length(max=254)])
+    auth = SelectField(_l("Método de inicio de sesión"), choices=AUTH_CHOICES, default="password")
     password = PasswordField(_l("Contraseña"), validators=[Optional(), Length(max=1000)])
     host = StringField(_l("Servidor SMTP"), validators=[Optional(), Length(max=253)])
     port = IntegerField(_l("Puerto"), default=587, validators=[
@@ -40,11 +43,15 @@ class AccountForm(FlaskForm):
     verify_cert = BooleanField(_l("Verificar certificado"), default=True)
     version = HiddenField()
     ticket = HiddenField()
+    # An OAuth2 grant obtained with Conectar, waiting for Guardar (an id; the tokens stay on the server).
+    grant = HiddenField()
 
     # With no JavaScript, the admin must not retype the password after a passing test: the ticket keeps it.
     def __init__(self, *args, has_stored_password=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_stored_password = has_stored_password
+        if self.auth.data == "microsoft-app":
+            self.auth.choices = [*AUTH_CHOICES, ("microsoft-app", _l("Microsoft 365 (aplicación)"))]
 
     def validate_address(self, field):
         if not field.data:
@@ -74,6 +81,11 @@ class AccountForm(FlaskForm):
             field.data = check_host(field.data)
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
+
+    def validate_auth(self, field):
+        # An app-only account (CLI) keeps its method when edited on the screen.
+        if field.data not in {"password", "microsoft", "google", "microsoft-app"}:
+            raise ValidationError(_l("Elija un método de inicio de sesión."))
 
     def validate_security(self, field):
         has_password = bool(self.password.data) or self.has_stored_password or bool(self.ticket.data)
@@ -106,7 +118,13 @@ class AccountForm(FlaskForm):
             address=self.address.data or "", display_name=(self.display_name.data or "").strip(),
             username=(self.username.data or "").strip(), password=self.password.data or None,
             host=self.host.data or "", port=self.port.data or 0, security=self.security.data,
-            verify_cert=bool(self.verify_cert.data))
+            verify_cert=bool(self.verify_cert.data), auth=self.auth.data or "password",
+            grant=self.grant.data or None)
+
+    def draft(self) -> dict:
+        """The form's values to restore after the provider's consent page (never the password)."""
+        return {name: self[name].data for name in ("address", "display_name", "username", "auth", "host",
+                                                   "port", "security", "verify_cert", "version")}
 
     def warning(self) -> str | None:
         return combination_warning(self.security.data, self.port.data)

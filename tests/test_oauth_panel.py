@@ -1,0 +1,121 @@
+"""The account form with Método de inicio de sesión: + → Microsoft 365 (OAuth2) → Conectar → consent page →
+back → Probar SMTP → Guardar, the refusal path, a provider that is not configured, Reconectar/Desconectar."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from shopmail.core.models import Account
+from shopmail.core.models import OAuthToken
+from shopmail.core.state import session
+from tests.helpers import field_error
+from tests.helpers import page
+from tests.test_oauth_connect import consent
+from tests.test_oauth_connect import MAILBOX
+
+
+@pytest.fixture
+def db_backend():
+    return "sqlite"
+
+
+@pytest.fixture
+def oauth_smtp(smtp_server, oauth_server):
+    return smtp_server(security="starttls", auth_mechanisms=("XOAUTH2",), bearer_check=oauth_server.check_bearer)
+
+
+@pytest.fixture
+def configured(app, oauth_server, smtp_ca_file):
+    app.config.update(oauth_server.config(smtp_ca_file))
+    app.config["SHOPMAIL_SMTP_CA_FILE"] = smtp_ca_file
+    return app
+
+
+def _form(server, **extra):
+    return {"address": MAILBOX, "display_name": "Tienda", "username": "", "auth": "microsoft",
+            "host": server.host, "port": str(server.port), "security": "starttls", "verify_cert": "y", **extra}
+
+
+def _hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
+    return match.group(1) if match else ""
+
+
+def _conectar(admin, server, ca_file, answer="yes"):
+    """Press Conectar con Microsoft, consent at the provider, follow the way back; the form's HTML."""
+    reply = admin.post("/ajustes/cuentas/nueva", data=_form(server, action="connect:microsoft"))
+    assert reply.status_code == 302, page(reply)
+    back = consent(reply.headers["Location"], ca_file, answer)
+    assert back.startswith("http://localhost/ajustes/cuentas/oauth/callback?")
+    parts = urlsplit(back)
+    to_form = admin.get(f"{parts.path}?{parts.query}")
+    assert to_form.status_code == 302
+    return page(admin.get(to_form.headers["Location"]))
+
+
+def test_new_microsoft_account_connect_probar_guardar(configured, admin, oauth_smtp, oauth_server, smtp_ca_file):
+    html = _conectar(admin, oauth_smtp, smtp_ca_file)
+    assert f"Conectado como {MAILBOX}" in re.sub(r"<[^>]+>", "", html)
+    assert 'value="microsoft" selected' in html or 'selected value="microsoft"' in html
+    grant = _hidden(html, "grant")
+    assert grant
+
+    tested = admin.post("/ajustes/cuentas/nueva", data=_form(oauth_smtp, grant=grant, action="test"))
+    html = page(tested)
+    assert "La prueba SMTP es correcta" in html, html
+    saved = admin.post("/ajustes/cuentas/nueva", data=_form(oauth_smtp, grant=grant, action="save",
+                                                             ticket=_hidden(html, "ticket")))
+    assert saved.status_code == 302, page(saved)
+    shown = page(admin.get(saved.headers["Location"]))
+    assert "Conectado como" in shown and MAILBOX in shown and "Reconectar" in shown
+    with configured.app_context():
+        account = session().scalars(session().query(Account).statement).one()
+        assert (account.auth, account.password_sealed, account.last_test_ok) == ("microsoft", None, True)
+        assert session().get(OAuthToken, account.id).mailbox == MAILBOX
+    # No page shows a token.
+    for text in (html, shown):
+        assert not [token for token in oauth_server.issued if token in text]
+
+
+def test_refused_consent_comes_back_to_the_form_with_the_reason(configured, admin, oauth_smtp, smtp_ca_file):
+    html = _conectar(admin, oauth_smtp, smtp_ca_file, answer="no")
+    assert "No se concedió el permiso" in html
+    assert "Conectado como" not in html
+    assert MAILBOX in html  # the admin's values came back
+    assert not _hidden(html, "grant")
+
+
+def test_a_provider_that_is_not_configured_explains_what_is_missing(app, admin, oauth_smtp):
+    reply = admin.post("/ajustes/cuentas/nueva", data=_form(oauth_smtp, action="connect:google"))
+    assert reply.status_code == 200
+    error = field_error(page(reply), "auth")
+    assert "no está configurado" in error and "SHOPMAIL_OAUTH_GOOGLE_CLIENT_ID" in error
+    assert "http://localhost/ajustes/cuentas/oauth/callback" in error
+
+
+def test_reconnect_and_disconnect_on_the_account_page(configured, admin, oauth_smtp, oauth_server, smtp_ca_file):
+    html = _conectar(admin, oauth_smtp, smtp_ca_file)
+    grant = _hidden(html, "grant")
+    saved = admin.post("/ajustes/cuentas/nueva", data=_form(oauth_smtp, grant=grant, action="save",
+                                                             ticket=_hidden(page(admin.post(
+                                                                 "/ajustes/cuentas/nueva",
+                                                                 data=_form(oauth_smtp, grant=grant,
+                                                                            action="test"))), "ticket")))
+    account_url = saved.headers["Location"]
+    account_id = int(account_url.rstrip("/").rsplit("/", 1)[1])
+
+    gone = admin.post(f"/ajustes/cuentas/{account_id}/desconectar", data={})
+    assert "desconectada" in page(admin.get(gone.headers["Location"]))
+    with configured.app_context():
+        assert session().get(OAuthToken, account_id) is None
+
+    again = admin.post(f"/ajustes/cuentas/{account_id}/conectar", data={})
+    back = consent(again.headers["Location"], smtp_ca_file)
+    parts = urlsplit(back)
+    shown = page(admin.get(admin.get(f"{parts.path}?{parts.query}").headers["Location"]))
+    assert f"Conectado como {MAILBOX}" in shown
+    tested = admin.post(f"/ajustes/cuentas/{account_id}/probar", data={})
+    assert "La prueba SMTP es correcta" in page(tested)
