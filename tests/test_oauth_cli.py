@@ -1,0 +1,73 @@
+"""`flask shopmail account add --auth …`, `account connect` (app-only, no browser) and `account test` for
+OAuth2 accounts, with --json; no token ever printed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.test_oauth_connect import MAILBOX
+
+
+@pytest.fixture
+def db_backend():
+    return "sqlite"
+
+
+@pytest.fixture
+def oauth_smtp(smtp_server, oauth_server):
+    return smtp_server(security="starttls", auth_mechanisms=("XOAUTH2",), bearer_check=oauth_server.check_bearer)
+
+
+@pytest.fixture
+def configured(app, oauth_server, smtp_ca_file):
+    app.config.update(oauth_server.config(smtp_ca_file))
+    app.config["SHOPMAIL_SMTP_CA_FILE"] = smtp_ca_file
+    return app
+
+
+def _add(runner, server, auth, *extra):
+    return runner.invoke(args=["shopmail", "account", "add", "--address", MAILBOX, "--host", server.host,
+                               "--port", str(server.port), "--security", "starttls", "--auth", auth, *extra])
+
+
+def test_app_only_account_is_tested_and_saved_from_the_terminal(configured, runner, oauth_smtp, oauth_server):
+    added = _add(runner, oauth_smtp, "microsoft-app", "--json")
+    assert added.exit_code == 0, added.output
+    data = json.loads(added.stdout)
+    assert data["saved"] and data["test"]["ok"] and data["account"]["auth"] == "microsoft-app"
+    account_id = data["account"]["id"]
+
+    tested = runner.invoke(args=["shopmail", "account", "test", str(account_id)])
+    assert tested.exit_code == 0 and "XOAUTH2" in tested.output
+    connected = runner.invoke(args=["shopmail", "account", "connect", str(account_id), "--json"])
+    assert connected.exit_code == 0, connected.output
+    assert json.loads(connected.stdout)["ok"] is True
+    shown = runner.invoke(args=["shopmail", "account", "show", str(account_id)])
+    assert "OAuth2 (microsoft-app)" in shown.output
+    printed = added.output + tested.output + connected.output + shown.output
+    assert oauth_server.issued and not [t for t in oauth_server.issued if t in printed]
+
+
+def test_a_delegated_account_is_saved_unconnected_and_says_how_to_connect(configured, runner, oauth_smtp):
+    added = _add(runner, oauth_smtp, "microsoft")
+    assert added.exit_code == 0, added.output
+    assert "Sin conectar" in added.output
+    account_id = added.output.split("Cuenta guardada: ")[1].split()[0]
+    tested = runner.invoke(args=["shopmail", "account", "test", account_id, "--json"])
+    assert tested.exit_code == 1
+    assert json.loads(tested.stdout)["reason"] == "oauth_reconnect_required"
+    refused = runner.invoke(args=["shopmail", "account", "connect", account_id])
+    assert refused.exit_code == 1 and "panel" in refused.output
+
+
+def test_password_with_oauth_is_a_usage_error(configured, runner, oauth_smtp):
+    result = _add(runner, oauth_smtp, "google", "--password", "x")
+    assert result.exit_code == 2
+
+
+def test_not_configured_is_a_clear_refusal(app, runner, oauth_smtp):
+    added = _add(runner, oauth_smtp, "microsoft-app", "--json")
+    assert added.exit_code == 1
+    assert json.loads(added.stdout)["test"]["reason"] == "oauth_not_configured"
