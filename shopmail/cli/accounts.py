@@ -19,8 +19,8 @@ from shopmail.cli.output import read_password
 from shopmail.cli.output import say
 from shopmail.cli.output import when
 from shopmail.core import addresses
-from shopmail.services import account_describe as describe
 from shopmail.delivery.oauth import OAuthFailure
+from shopmail.services import account_describe as describe
 from shopmail.services import accounts as service
 from shopmail.services import oauth_accounts
 from shopmail.services.autoconfig import discover
