@@ -7,11 +7,13 @@ from flask import abort
 from flask import Blueprint
 from flask import flash
 from flask import redirect
+from flask import render_template
 from flask import request
 from flask import session as browser
 from flask import url_for
 
 from shopmail.core.i18n import gettext as _
+from shopmail.delivery import oauth
 from shopmail.delivery.oauth import OAuthFailure
 from shopmail.panel.accounts.forms import ConfirmForm
 from shopmail.services import accounts as service
@@ -37,7 +39,7 @@ def redirect_uri() -> str:
 
 
 def start(method: str, account_id: int | None, draft: dict | None):
-    """Send the browser to the provider; ``draft`` (the form's values, never a password) comes back with it.
+    """Send the browser on to the provider (a page that refreshes to it); ``draft`` (the form's values, never a password) comes back with it.
 
     Returns a redirect, or the Spanish reason it cannot start (the provider is not configured).
     """
@@ -50,7 +52,9 @@ def start(method: str, account_id: int | None, draft: dict | None):
         return None, failure.message
     browser[PENDING] = {"state": state, "verifier": verifier, "method": method, "account_id": account_id,
                         "draft": draft}
-    return redirect(url), None
+    provider = oauth.label(method)
+    title = _("Conectar con Microsoft") if provider.startswith("Microsoft") else _("Conectar con Google")
+    return render_template("shopmail/accounts/connect.html", url=url, provider=provider, title=title), None
 
 
 @bp.post("/<shopmail_id:account_id>/conectar")
