@@ -127,3 +127,22 @@ def test_reconnect_and_disconnect_on_the_account_page(configured, admin, oauth_s
     assert f"Conectado como {MAILBOX}" in shown
     tested = admin.post(f"/ajustes/cuentas/{account_id}/probar", data={})
     assert "La prueba SMTP es correcta" in page(tested)
+
+
+def test_autoconfig_proposes_oauth_for_a_microsoft_365_domain(configured, admin):
+    reply = admin.post("/ajustes/cuentas/nueva", data={"address": "tienda@contoso.onmicrosoft.com",
+                                                        "auth": "password", "action": "autoconfig"})
+    html = page(reply)
+    assert "smtp.office365.com" in html
+    assert re.search(r'<option selected value="microsoft">|<option value="microsoft" selected', html), html
+
+
+def test_basic_auth_disabled_offers_oauth(configured, admin, smtp_server, smtp_ca_file):
+    server = smtp_server(security="starttls", users={MAILBOX: "x"},
+                         replies={"auth": "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication "
+                                          "is disabled for the Tenant."})
+    reply = admin.post("/ajustes/cuentas/nueva", data=_form(server, auth="password", password="clave",
+                                                             action="test"))
+    html = page(reply)
+    assert "basic_auth_disabled" in html or "desactivado" in html
+    assert "Microsoft 365 (OAuth2)" in html and "Conectar" in html

@@ -175,7 +175,7 @@ def test_values(values: Values, account_id: int | None = None, ticket: str | Non
         current_app.config, host=values.host, port=values.port, security=values.security,
         username=values.login if password or bearer else "", password=password, bearer_token=bearer,
         verify_cert=values.verify_cert, from_address=values.address)
-    result = smtp_probe.probe(target)
+    result = oauth_accounts.offer_oauth(smtp_probe.probe(target))
     if account is not None and _same_connection(account, values) and not values.password:
         record_test(account, result)
     if not result.ok:
@@ -230,7 +230,7 @@ def test_saved(account_id: int):
             result = oauth_accounts.failed_before(failure)
     else:
         password = crypto.unseal(account.password_sealed) if account.password_sealed else None
-        result = smtp_probe.probe(transport.account_target(account, password))
+        result = oauth_accounts.offer_oauth(smtp_probe.probe(transport.account_target(account, password)))
     record_test(account, result)
     return result
 

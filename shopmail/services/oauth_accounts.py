@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import replace
 
 from flask import current_app
 
@@ -35,6 +36,34 @@ def setup_problem(method: str, redirect_uri: str) -> str | None:
     return _("El inicio de sesión con %(p)s no está configurado: falta %(keys)s en la configuración del "
              "servidor. Registre esta dirección de retorno en la aplicación del proveedor: %(uri)s",
              p=oauth.label(method), keys=", ".join(found.missing), uri=redirect_uri)
+
+
+#: Auto-configuration's provider names (smtp/providers.json) that sign in with OAuth2, and their method.
+_PROVIDER_METHODS = {"Microsoft 365": "microsoft", "Gmail / Google Workspace": "google"}
+#: Refusals that OAuth2 avoids, and the method to offer for each.
+_OFFER_FOR = {"basic_auth_disabled": "microsoft", "app_password_required": "google"}
+
+
+def suggested_method(provider_name: str) -> str | None:
+    """The OAuth2 method to propose for a provider auto-configuration identified, when it is configured."""
+    method = _PROVIDER_METHODS.get(provider_name or "")
+    if method is None or OAuthProvider.from_config(current_app.config, method).missing:
+        return None
+    return method
+
+
+def offer_oauth(result: ProbeResult) -> ProbeResult:
+    """A refused password login that OAuth2 would avoid: the hint offers the OAuth2 method too."""
+    method = _OFFER_FOR.get(result.reason)
+    if method is None:
+        return result
+    label = oauth.label(method)
+    offer = _("También puede iniciar sesión sin contraseña: elija «%(m)s (OAuth2)» en «Método de inicio de "
+              "sesión» y pulse «Conectar» (en la línea de órdenes: --auth %(a)s).", m=label, a=method)
+    if OAuthProvider.from_config(current_app.config, method).missing:
+        offer += " " + _("Antes, un administrador del servidor debe configurar SHOPMAIL_OAUTH_%(p)s_CLIENT_ID.",
+                         p=OAuthProvider.from_config({}, method).name.upper())
+    return replace(result, hint=f"{result.hint} {offer}".strip())
 
 
 def begin(method: str, redirect_uri: str) -> tuple[str, str, str]:

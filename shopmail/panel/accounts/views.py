@@ -147,6 +147,10 @@ def _autoconfigure(form, values):
         form.security.data = discovery.security
         form.username.data = discovery.username or form.username.data
         form.ticket.data = ""
+        # Microsoft 365 / Google with OAuth2 configured: propose signing in without a password.
+        method = oauth_accounts.suggested_method(discovery.provider)
+        if method and form.auth.data == "password" and not values.password:
+            form.auth.data = method
     return discovery
 
 
