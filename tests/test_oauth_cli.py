@@ -50,7 +50,7 @@ def test_app_only_account_is_tested_and_saved_from_the_terminal(configured, runn
     assert oauth_server.issued and not [t for t in oauth_server.issued if t in printed]
 
 
-def test_a_delegated_account_is_saved_unconnected_and_says_how_to_connect(configured, runner, oauth_smtp):
+def test_microsoft_account_connects_with_a_device_code(configured, runner, oauth_smtp, oauth_server):
     added = _add(runner, oauth_smtp, "microsoft")
     assert added.exit_code == 0, added.output
     assert "Sin conectar" in added.output
@@ -58,7 +58,28 @@ def test_a_delegated_account_is_saved_unconnected_and_says_how_to_connect(config
     tested = runner.invoke(args=["shopmail", "account", "test", account_id, "--json"])
     assert tested.exit_code == 1
     assert json.loads(tested.stdout)["reason"] == "oauth_reconnect_required"
-    refused = runner.invoke(args=["shopmail", "account", "connect", account_id])
+
+    connected = runner.invoke(args=["shopmail", "account", "connect", account_id, "--json"])
+    assert connected.exit_code == 0, connected.output
+    assert json.loads(connected.stdout)["ok"] is True  # stdout: one JSON document, the test
+    (device,) = oauth_server.devices.values()
+    assert f"{oauth_server.url}/devicelogin" in connected.stderr and device["user_code"] in connected.stderr
+    assert f"Conectado como {MAILBOX}" in connected.stderr
+    assert not [t for t in oauth_server.issued if t in connected.output]
+
+
+def test_refusing_the_device_code_is_consent_denied(configured, runner, oauth_smtp, oauth_server):
+    oauth_server.device_answer = "no"
+    account_id = _add(runner, oauth_smtp, "microsoft", "--json")
+    account_id = json.loads(account_id.stdout)["account"]["id"]
+    refused = runner.invoke(args=["shopmail", "account", "connect", str(account_id), "--json"])
+    assert refused.exit_code == 1
+    assert json.loads(refused.stdout)["reason"] == "oauth_consent_denied"
+
+
+def test_google_connects_in_the_panel(configured, runner, oauth_smtp):
+    added = json.loads(_add(runner, oauth_smtp, "google", "--json").stdout)
+    refused = runner.invoke(args=["shopmail", "account", "connect", str(added["account"]["id"])])
     assert refused.exit_code == 1 and "panel" in refused.output
 
 

@@ -145,13 +145,17 @@ def edit(account_id, **opts):
 @click.argument("account_id", type=int)
 @json_option
 def connect(account_id, as_json):
-    """Sign an OAuth2 account in; microsoft-app (client credentials) needs no browser. Then tests it."""
+    """Sign an OAuth2 account in, then test it: microsoft prints a URL and a code and waits (device code);
+    microsoft-app needs no browser (client credentials). Google accounts connect in the panel."""
     account = _get(account_id, as_json)
-    if account.auth != "microsoft-app":
-        fail("account connect solo admite por ahora cuentas --auth microsoft-app (sin navegador); conecte las "
-             "de Microsoft 365 y Google en el panel: Cuentas de correo → la cuenta → Conectar.", 1, as_json)
+    if account.auth not in ("microsoft", "microsoft-app"):
+        fail("account connect es para cuentas --auth microsoft o microsoft-app; conecte las de Google en el "
+             "panel: Cuentas de correo → la cuenta → Conectar con Google.", 1, as_json)
     try:
-        mailbox = oauth_accounts.connect_app(account)
+        if account.auth == "microsoft":
+            mailbox = oauth_accounts.connect_device(account, lambda text: say(text, err=True))
+        else:
+            mailbox = oauth_accounts.connect_app(account)
     except OAuthFailure as failure:
         emit({"ok": False, "reason": failure.reason, "message": failure.message, "hint": failure.hint}, as_json,
              f"No se pudo conectar ({failure.reason}): {failure.message}\n{failure.hint}")

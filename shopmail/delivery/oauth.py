@@ -22,7 +22,7 @@ from shopmail.smtp.reasons import SMTPFailure
 
 #: Provider error codes that mean the grant is gone: the admin must sign in again.
 _RECONNECT = {"invalid_grant", "interaction_required", "consent_required", "login_required", "invalid_token"}
-_DENIED = {"access_denied", "consent_denied"}
+_DENIED = {"access_denied", "consent_denied", "authorization_declined", "expired_token"}
 _LABELS = {"microsoft": "Microsoft 365", "google": "Google"}
 
 
@@ -101,8 +101,35 @@ def client_credentials(method: str) -> dict:
         found.token_url, grant_type="client_credentials", **_http()))
 
 
-def _checked(found: OAuthProvider, call) -> dict:
-    """Run a token request; map its failures to reason codes and check the SMTP scope was granted."""
+def device_start(method: str) -> dict:
+    """Start the device-code flow (Microsoft): ``user_code``, ``verification_uri`` (cleaned, bounded),
+    ``device_code``, ``interval`` and ``expires_in``. Authlib has no client call for this one request."""
+    found = provider(method)
+    if not found.device_url:
+        raise OAuthFailure.of("oauth_not_configured", label(method) + " (device code)")
+    session = _session(found)
+    data = _checked(found, lambda: session.post(found.device_url, data={
+        "client_id": found.client_id, "scope": " ".join(found.scopes)}, withhold_token=True, **_http()),
+        kind="device")
+    return {"device_code": str(data["device_code"]), "user_code": clean(data.get("user_code"), 40),
+            "verification_uri": clean(data.get("verification_uri"), 300),
+            "interval": max(1, int(data.get("interval") or 5)), "expires_in": int(data.get("expires_in") or 900)}
+
+
+def device_poll(method: str, device_code: str) -> dict | None:
+    """One poll of the token endpoint: the token once the admin signed in, None while still waiting, and
+    ``{"slow_down": True}`` when asked to poll less often."""
+    found = provider(method)
+    return _checked(found, lambda: _session(found).fetch_token(
+        found.token_url, grant_type="urn:ietf:params:oauth:grant-type:device_code", device_code=device_code,
+        **_http()), kind="poll")
+
+
+def _checked(found: OAuthProvider, call, kind: str = "token"):
+    """Run a token request; map its failures to reason codes and check the SMTP scope was granted.
+
+    ``kind`` "device": the device authorization reply (JSON, no token); "poll": a device-code poll, where
+    ``authorization_pending`` means None and ``slow_down`` means ``{"slow_down": True}``."""
     # optional: requests (extra "oauth").
     import requests
 
@@ -110,8 +137,10 @@ def _checked(found: OAuthProvider, call) -> dict:
     from authlib.common.errors import AuthlibBaseError
 
     try:
-        token = dict(call())
+        token = dict(_json(call()) if kind == "device" else call())
     except AuthlibBaseError as exc:
+        if kind == "poll" and getattr(exc, "error", "") in ("authorization_pending", "slow_down"):
+            return {"slow_down": True} if exc.error == "slow_down" else None
         raise failure_for(getattr(exc, "error", "") or "", getattr(exc, "description", "") or "") from None
     except requests.Timeout as exc:
         raise OAuthFailure.of("timeout", str(exc), kind=reasons.TRANSIENT) from None
@@ -119,12 +148,26 @@ def _checked(found: OAuthProvider, call) -> dict:
         raise OAuthFailure.of("server_error", type(exc).__name__, kind=reasons.TRANSIENT) from None
     except ValueError as exc:  # a reply that is not a token (HTML, bad JSON)
         raise OAuthFailure.of("server_error", str(exc), kind=reasons.TRANSIENT) from None
+    if kind == "device":
+        if token.get("error"):
+            raise failure_for(str(token["error"]), str(token.get("error_description") or ""))
+        if not token.get("device_code"):
+            raise OAuthFailure.of("server_error", "sin device_code", kind=reasons.TRANSIENT)
+        return token
     if not token.get("access_token"):
         raise OAuthFailure.of("server_error", "sin access_token", kind=reasons.TRANSIENT)
     granted = set(str(token.get("scope") or " ".join(found.scopes)).split())
     if not granted & {scope for scope in found.scopes if scope != "offline_access"}:
         raise OAuthFailure.of("oauth_scope_missing", " ".join(sorted(granted)))
     return token
+
+
+def _json(response) -> dict:
+    """A provider's JSON reply (ValueError when it is not JSON)."""
+    data = response.json()
+    if not isinstance(data, dict):
+        raise ValueError("respuesta inesperada")
+    return data
 
 
 def failure_for(error: str, description: str = "") -> OAuthFailure:

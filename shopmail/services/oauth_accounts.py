@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from dataclasses import replace
 
 from flask import current_app
@@ -120,6 +121,23 @@ def connect_app(account: Account) -> str:
     """App-only Microsoft 365 (client credentials, ``SMTP.SendAsApp``): no browser. Raises OAuthFailure."""
     token = oauth.client_credentials(account.auth)
     return _keep(account, token, "account.connected")
+
+
+def connect_device(account: Account, tell, sleep=time.sleep) -> str:
+    """Sign in with the device-code flow (Microsoft, from the terminal): ``tell(text)`` shows the admin where
+    to go and which code to type; this waits until they did (or the code expires). Raises OAuthFailure."""
+    started = oauth.device_start(account.auth)
+    tell(_("Para conectar %(a)s abra %(u)s en un navegador e introduzca el código %(c)s. Esperando…",
+           a=account.address, u=started["verification_uri"], c=started["user_code"]))
+    interval, deadline = started["interval"], time.monotonic() + started["expires_in"]
+    while time.monotonic() < deadline:
+        sleep(interval)
+        token = oauth.device_poll(account.auth, started["device_code"])
+        if token is not None and token.get("slow_down"):
+            interval += 5
+        elif token is not None:
+            return _keep(account, token, "account.connected")
+    raise OAuthFailure.of("oauth_consent_denied", "expired_token")
 
 
 def _keep(account: Account, token: dict, action: str) -> str:
