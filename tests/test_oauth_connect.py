@@ -159,3 +159,15 @@ def test_rotate_key_reseals_the_tokens(oauth_app, oauth_smtp, smtp_ca_file):
     oauth_app.config["SHOPMAIL_ENCRYPTION_KEYS"] = new_key  # the old key is gone
     with oauth_app.app_context():
         assert accounts.test_saved(account_id).ok
+
+
+def test_disconnecting_google_revokes_the_grant_and_forgets_the_tokens(oauth_app, oauth_server, oauth_smtp,
+                                                                        smtp_ca_file):
+    account_id = make_oauth_account(oauth_app, oauth_smtp, auth="google")
+    connect(oauth_app, account_id, smtp_ca_file)
+    (grant,) = oauth_server.tokens
+    with oauth_app.app_context():
+        assert oauth_accounts.disconnect(session().get(Account, account_id))
+        assert session().get(OAuthToken, account_id) is None
+        assert accounts.test_saved(account_id).reason == "oauth_reconnect_required"
+    assert oauth_server.revocations == 1 and grant.revoked

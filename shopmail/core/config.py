@@ -73,6 +73,8 @@ DEFAULTS = {
     "SHOPMAIL_OAUTH_GOOGLE_CLIENT_SECRET": None,
     "SHOPMAIL_OAUTH_GOOGLE_AUTH_URL": "https://accounts.google.com/o/oauth2/v2/auth",
     "SHOPMAIL_OAUTH_GOOGLE_TOKEN_URL": "https://oauth2.googleapis.com/token",
+    # Where Desconectar revokes a Google grant (RFC 7009); Microsoft has no such endpoint.
+    "SHOPMAIL_OAUTH_GOOGLE_REVOKE_URL": "https://oauth2.googleapis.com/revoke",
     # Seconds before an OAuth2 access token expires when the probe or a worker refreshes it.
     "SHOPMAIL_OAUTH_REFRESH_AHEAD": 300.0,
     # Extra CA bundle for HTTPS to the OAuth endpoints (wins over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE).
@@ -215,6 +217,7 @@ class OAuthProvider:
     authorize_url: str
     token_url: str
     device_url: str | None
+    revoke_url: str | None
     scopes: tuple[str, ...]
     ca_file: str | None
     missing: tuple[str, ...]
@@ -239,8 +242,9 @@ class OAuthProvider:
             base = "{}/{}/oauth2/v2.0/".format(
                 str(setting(config, prefix + "AUTHORITY")).rstrip("/"), setting(config, prefix + "TENANT"))
             authorize, token, device = base + "authorize", base + "token", base + "devicecode"
+            revoke = None
         else:
             authorize, token = setting(config, prefix + "AUTH_URL"), setting(config, prefix + "TOKEN_URL")
-            device = None
-        return cls(method, client_id, secret, authorize, token, device, SCOPES[method],
+            device, revoke = None, setting(config, prefix + "REVOKE_URL") or None
+        return cls(method, client_id, secret, authorize, token, device, revoke, SCOPES[method],
                    config.get("SHOPMAIL_OAUTH_CA_FILE") or None, tuple(needed))

@@ -125,6 +125,27 @@ def device_poll(method: str, device_code: str) -> dict | None:
         **_http()), kind="poll")
 
 
+def revoke(method: str, refresh_token: str) -> bool:
+    """Revoke a grant at the provider where it allows (Google, RFC 7009); True when it confirmed.
+
+    Best effort: Desconectar forgets the tokens whatever the provider says."""
+    found = OAuthProvider.from_config(current_app.config, method)
+    if not found.revoke_url or found.missing:
+        return False
+    # optional: requests (extra "oauth").
+    import requests
+
+    # optional: Authlib (extra "oauth").
+    from authlib.common.errors import AuthlibBaseError
+
+    try:
+        reply = _session(found).revoke_token(found.revoke_url, refresh_token, token_type_hint="refresh_token",
+                                             **_http())
+    except (AuthlibBaseError, requests.RequestException):
+        return False
+    return reply.status_code == 200
+
+
 def _checked(found: OAuthProvider, call, kind: str = "token"):
     """Run a token request; map its failures to reason codes and check the SMTP scope was granted.
 

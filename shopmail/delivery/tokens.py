@@ -48,11 +48,14 @@ def store(account_id: int, token: dict, mailbox: str) -> None:
     session().add(row)
 
 
-def forget(account_id: int) -> bool:
-    """Drop the account's grant (Desconectar). No commit; True when there was one."""
+def forget(account_id: int, method: str) -> bool:
+    """Drop the account's grant (Desconectar), revoked first where the provider allows. No commit; True
+    when there was one."""
     row = session().get(OAuthToken, account_id)
     if row is None:
         return False
+    if row.refresh_sealed is not None:
+        oauth.revoke(method, crypto.unseal(row.refresh_sealed))
     session().delete(row)
     return True
 

@@ -149,8 +149,9 @@ def _keep(account: Account, token: dict, action: str) -> str:
 
 
 def disconnect(account: Account) -> bool:
-    """Forget the account's tokens (Desconectar); True when it was connected. Its mail then waits."""
-    found = tokens.forget(account.id)
+    """Revoke (where the provider allows) and forget the account's tokens (Desconectar); True when it was
+    connected. Its mail then waits."""
+    found = tokens.forget(account.id, account.auth)
     if found:
         audit.record("account.disconnected", f"cuenta {account.id}", account.address)
     session().commit()
