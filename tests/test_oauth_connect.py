@@ -23,9 +23,9 @@ MAILBOX = "tienda@contoso.example"
 REDIRECT = "http://127.0.0.1/ajustes/cuentas/oauth/callback"
 
 
-@pytest.fixture
-def db_backend():
-    return "sqlite"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_backend(request):
+    return request.param
 
 
 @pytest.fixture
