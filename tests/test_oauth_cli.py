@@ -15,24 +15,12 @@ def db_backend():
     return "sqlite"
 
 
-@pytest.fixture
-def oauth_smtp(smtp_server, oauth_server):
-    return smtp_server(security="starttls", auth_mechanisms=("XOAUTH2",), bearer_check=oauth_server.check_bearer)
-
-
-@pytest.fixture
-def configured(app, oauth_server, smtp_ca_file):
-    app.config.update(oauth_server.config(smtp_ca_file))
-    app.config["SHOPMAIL_SMTP_CA_FILE"] = smtp_ca_file
-    return app
-
-
 def _add(runner, server, auth, *extra):
     return runner.invoke(args=["shopmail", "account", "add", "--address", MAILBOX, "--host", server.host,
                                "--port", str(server.port), "--security", "starttls", "--auth", auth, *extra])
 
 
-def test_app_only_account_is_tested_and_saved_from_the_terminal(configured, runner, oauth_smtp, oauth_server):
+def test_app_only_account_is_tested_and_saved_from_the_terminal(oauth_app, runner, oauth_smtp, oauth_server):
     added = _add(runner, oauth_smtp, "microsoft-app", "--json")
     assert added.exit_code == 0, added.output
     data = json.loads(added.stdout)
@@ -50,7 +38,7 @@ def test_app_only_account_is_tested_and_saved_from_the_terminal(configured, runn
     assert oauth_server.issued and not [t for t in oauth_server.issued if t in printed]
 
 
-def test_microsoft_account_connects_with_a_device_code(configured, runner, oauth_smtp, oauth_server):
+def test_microsoft_account_connects_with_a_device_code(oauth_app, runner, oauth_smtp, oauth_server):
     added = _add(runner, oauth_smtp, "microsoft")
     assert added.exit_code == 0, added.output
     assert "Sin conectar" in added.output
@@ -68,7 +56,7 @@ def test_microsoft_account_connects_with_a_device_code(configured, runner, oauth
     assert not [t for t in oauth_server.issued if t in connected.output]
 
 
-def test_refusing_the_device_code_is_consent_denied(configured, runner, oauth_smtp, oauth_server):
+def test_refusing_the_device_code_is_consent_denied(oauth_app, runner, oauth_smtp, oauth_server):
     oauth_server.device_answer = "no"
     account_id = _add(runner, oauth_smtp, "microsoft", "--json")
     account_id = json.loads(account_id.stdout)["account"]["id"]
@@ -77,13 +65,13 @@ def test_refusing_the_device_code_is_consent_denied(configured, runner, oauth_sm
     assert json.loads(refused.stdout)["reason"] == "oauth_consent_denied"
 
 
-def test_google_connects_in_the_panel(configured, runner, oauth_smtp):
+def test_google_connects_in_the_panel(oauth_app, runner, oauth_smtp):
     added = json.loads(_add(runner, oauth_smtp, "google", "--json").stdout)
     refused = runner.invoke(args=["shopmail", "account", "connect", str(added["account"]["id"])])
     assert refused.exit_code == 1 and "panel" in refused.output
 
 
-def test_password_with_oauth_is_a_usage_error(configured, runner, oauth_smtp):
+def test_password_with_oauth_is_a_usage_error(oauth_app, runner, oauth_smtp):
     result = _add(runner, oauth_smtp, "google", "--password", "x")
     assert result.exit_code == 2
 

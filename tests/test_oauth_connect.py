@@ -28,19 +28,6 @@ def db_backend(request):
     return request.param
 
 
-@pytest.fixture
-def oauth_smtp(smtp_server, oauth_server):
-    """Microsoft 365's submission server as far as the login goes: STARTTLS, AUTH XOAUTH2 only."""
-    return smtp_server(security="starttls", auth_mechanisms=("XOAUTH2",), bearer_check=oauth_server.check_bearer)
-
-
-@pytest.fixture
-def oauth_app(app, oauth_server, smtp_ca_file):
-    app.config.update(oauth_server.config(smtp_ca_file))
-    app.config["SHOPMAIL_SMTP_CA_FILE"] = smtp_ca_file
-    return app
-
-
 def consent(authorize_url: str, ca_file: str, answer: str = "yes") -> str:
     """What the admin's browser does at the consent page: the URL the provider sends it back to."""
     page = requests.get(authorize_url, verify=ca_file, timeout=5)

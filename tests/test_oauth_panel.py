@@ -1,5 +1,5 @@
 """The account form with Método de inicio de sesión: + → Microsoft 365 (OAuth2) → Conectar → consent page →
-back → Probar SMTP → Guardar, the refusal path, a provider that is not configured, Reconectar/Desconectar."""
+back → Probar SMTP → Guardar, the refusal path, a provider that is not oauth_app, Reconectar/Desconectar."""
 
 from __future__ import annotations
 
@@ -20,18 +20,6 @@ from tests.test_oauth_connect import MAILBOX
 @pytest.fixture
 def db_backend():
     return "sqlite"
-
-
-@pytest.fixture
-def oauth_smtp(smtp_server, oauth_server):
-    return smtp_server(security="starttls", auth_mechanisms=("XOAUTH2",), bearer_check=oauth_server.check_bearer)
-
-
-@pytest.fixture
-def configured(app, oauth_server, smtp_ca_file):
-    app.config.update(oauth_server.config(smtp_ca_file))
-    app.config["SHOPMAIL_SMTP_CA_FILE"] = smtp_ca_file
-    return app
 
 
 def _form(server, **extra):
@@ -64,7 +52,7 @@ def _conectar(admin, server, ca_file, answer="yes"):
     return page(admin.get(to_form.headers["Location"]))
 
 
-def test_new_microsoft_account_connect_probar_guardar(configured, admin, oauth_smtp, oauth_server, smtp_ca_file):
+def test_new_microsoft_account_connect_probar_guardar(oauth_app, admin, oauth_smtp, oauth_server, smtp_ca_file):
     html = _conectar(admin, oauth_smtp, smtp_ca_file)
     assert f"Conectado como {MAILBOX}" in re.sub(r"<[^>]+>", "", html)
     assert 'value="microsoft" selected' in html or 'selected value="microsoft"' in html
@@ -79,7 +67,7 @@ def test_new_microsoft_account_connect_probar_guardar(configured, admin, oauth_s
     assert saved.status_code == 302, page(saved)
     shown = page(admin.get(saved.headers["Location"]))
     assert "Conectado como" in shown and MAILBOX in shown and "Reconectar" in shown
-    with configured.app_context():
+    with oauth_app.app_context():
         account = session().scalars(session().query(Account).statement).one()
         assert (account.auth, account.password_sealed, account.last_test_ok) == ("microsoft", None, True)
         assert session().get(OAuthToken, account.id).mailbox == MAILBOX
@@ -88,7 +76,7 @@ def test_new_microsoft_account_connect_probar_guardar(configured, admin, oauth_s
         assert not [token for token in oauth_server.issued if token in text]
 
 
-def test_refused_consent_comes_back_to_the_form_with_the_reason(configured, admin, oauth_smtp, smtp_ca_file):
+def test_refused_consent_comes_back_to_the_form_with_the_reason(oauth_app, admin, oauth_smtp, smtp_ca_file):
     html = _conectar(admin, oauth_smtp, smtp_ca_file, answer="no")
     assert "No se concedió el permiso" in html
     assert "Conectado como" not in html
@@ -104,7 +92,7 @@ def test_a_provider_that_is_not_configured_explains_what_is_missing(app, admin, 
     assert "http://localhost/ajustes/cuentas/oauth/callback" in error
 
 
-def test_reconnect_and_disconnect_on_the_account_page(configured, admin, oauth_smtp, oauth_server, smtp_ca_file):
+def test_reconnect_and_disconnect_on_the_account_page(oauth_app, admin, oauth_smtp, oauth_server, smtp_ca_file):
     html = _conectar(admin, oauth_smtp, smtp_ca_file)
     grant = _hidden(html, "grant")
     saved = admin.post("/ajustes/cuentas/nueva", data=_form(oauth_smtp, grant=grant, action="save",
@@ -117,7 +105,7 @@ def test_reconnect_and_disconnect_on_the_account_page(configured, admin, oauth_s
 
     gone = admin.post(f"/ajustes/cuentas/{account_id}/desconectar", data={})
     assert "desconectada" in page(admin.get(gone.headers["Location"]))
-    with configured.app_context():
+    with oauth_app.app_context():
         assert session().get(OAuthToken, account_id) is None
 
     again = admin.post(f"/ajustes/cuentas/{account_id}/conectar", data={})
@@ -129,7 +117,7 @@ def test_reconnect_and_disconnect_on_the_account_page(configured, admin, oauth_s
     assert "La prueba SMTP es correcta" in page(tested)
 
 
-def test_autoconfig_proposes_oauth_for_a_microsoft_365_domain(configured, admin):
+def test_autoconfig_proposes_oauth_for_a_microsoft_365_domain(oauth_app, admin):
     reply = admin.post("/ajustes/cuentas/nueva", data={"address": "tienda@contoso.onmicrosoft.com",
                                                         "auth": "password", "action": "autoconfig"})
     html = page(reply)
@@ -137,7 +125,7 @@ def test_autoconfig_proposes_oauth_for_a_microsoft_365_domain(configured, admin)
     assert re.search(r'<option selected value="microsoft">|<option value="microsoft" selected', html), html
 
 
-def test_basic_auth_disabled_offers_oauth(configured, admin, smtp_server, smtp_ca_file):
+def test_basic_auth_disabled_offers_oauth(oauth_app, admin, smtp_server, smtp_ca_file):
     server = smtp_server(security="starttls", users={MAILBOX: "x"},
                          replies={"auth": "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication "
                                           "is disabled for the Tenant."})
