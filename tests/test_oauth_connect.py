@@ -158,3 +158,14 @@ def test_disconnecting_google_revokes_the_grant_and_forgets_the_tokens(oauth_app
         assert session().get(OAuthToken, account_id) is None
         assert accounts.test_saved(account_id).reason == "oauth_reconnect_required"
     assert oauth_server.revocations == 1 and grant.revoked
+
+
+def test_switching_to_a_password_forgets_the_grant(oauth_app, oauth_smtp, smtp_ca_file):
+    account_id = make_oauth_account(oauth_app, oauth_smtp)
+    connect(oauth_app, account_id, smtp_ca_file)
+    with oauth_app.app_context():
+        values = accounts.Values(MAILBOX, username=MAILBOX, host=oauth_smtp.host, port=oauth_smtp.port,
+                                 password="una-clave", auth="password")
+        account = accounts.save(values, account_id=account_id, skip_test=True)
+        assert account.auth == "password" and account.password_sealed is not None
+        assert session().get(OAuthToken, account_id) is None

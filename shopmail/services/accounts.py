@@ -27,6 +27,7 @@ from shopmail.core.paging import paginate
 from shopmail.core.state import session
 from shopmail.core.state import state
 from shopmail.core.text import clean
+from shopmail.delivery import tokens
 from shopmail.delivery import transport
 from shopmail.delivery.actions import resume_account
 from shopmail.delivery.oauth import OAuthFailure
@@ -205,6 +206,8 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
     account.port = values.port
     account.security = values.security
     account.verify_cert = values.verify_cert
+    if account.id and account.auth != "password" and values.auth != account.auth:
+        tokens.forget(account.id, account.auth)  # another sign-in method: the old grant is of no use
     account.auth = values.auth
     account.password_sealed = crypto.seal(password) if password else None
     if not skip_test and (connection_changed or values.password or ticket):
