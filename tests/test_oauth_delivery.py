@@ -3,7 +3,9 @@ mid-batch (once, nothing lost), and holds the mail when the grant is revoked unt
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import signal
 import threading
 import time
 
@@ -15,13 +17,19 @@ from shopmail.core.models import Account
 from shopmail.core.models import Alert
 from shopmail.core.models import OAuthToken
 from shopmail.core.models import utcnow
+from shopmail.core.models import WorkerHeartbeat
 from shopmail.core.state import session
 from shopmail.delivery import tokens
 from shopmail.services import accounts
+from tests import test_delivery_support as support
 from tests.test_delivery_support import Shop
+from tests.test_delivery_support import start_worker
+from tests.test_delivery_support import wait_until
 from tests.test_oauth_connect import connect
 from tests.test_oauth_connect import MAILBOX
 from tests.test_oauth_connect import make_oauth_account
+
+processes = support.processes  # fixture
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -129,3 +137,33 @@ def test_concurrent_workers_share_one_refresh(oauth_shop, oauth_server):
     assert len(found) == 6 and len(set(found)) == 1
     assert oauth_server.refreshes == 1
     assert oauth_server.check_bearer(MAILBOX, found[0]) is None
+
+
+def test_two_worker_processes_share_one_refresh(oauth_shop, oauth_server, smtp_ca_file, processes):
+    shop, app = oauth_shop, oauth_shop.app
+    with app.app_context():  # the token both workers will find has expired
+        session().execute(sa.update(OAuthToken).values(expires_at=utcnow()))
+        session().commit()
+    # The machine's REQUESTS_CA_BUNDLE stays in the workers' environment: SHOPMAIL_OAUTH_CA_FILE must win.
+    env = {key: str(value) for key, value in oauth_server.config(smtp_ca_file).items()}
+    env["SHOPMAIL_OAUTH_REFRESH_AHEAD"] = "0"
+    workers = [start_worker(app, "--batch", "5", "--poll", "0.1", **env) for _ in range(2)]
+    processes.extend(workers)
+    wait_until(lambda: _workers_seen(app) == 2, timeout=60)  # both up and polling: both take part
+    shop.queue_many(40)
+    wait_until(lambda: set(shop.statuses()) == {"sent"}, timeout=120)
+    outputs = []
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
+        outputs.append(worker.stdout.read() + worker.stderr.read())
+
+    assert oauth_server.refreshes == 1
+    counts = collections.Counter(shop.server.message_ids)
+    assert len(counts) == 40 and set(counts.values()) == {1}
+    assert not [t for t in oauth_server.issued if t in "".join(outputs)]
+
+
+def _workers_seen(app) -> int:
+    with app.app_context():
+        return session().scalar(sa.select(sa.func.count()).select_from(WorkerHeartbeat))
