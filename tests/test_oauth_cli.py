@@ -46,6 +46,7 @@ def test_microsoft_account_connects_with_a_device_code(oauth_app, runner, oauth_
     tested = runner.invoke(args=["shopmail", "account", "test", account_id, "--json"])
     assert tested.exit_code == 1
     assert json.loads(tested.stdout)["reason"] == "oauth_reconnect_required"
+    assert "account connect" in json.loads(tested.stdout)["hint"]  # the terminal's way, not the panel's button
 
     connected = runner.invoke(args=["shopmail", "account", "connect", account_id, "--json"])
     assert connected.exit_code == 0, connected.output

@@ -134,6 +134,8 @@ _CLI_HINTS = {
     "app_password_required": _l("En Google: active la verificación en dos pasos, cree una contraseña de "
                                 "aplicación en myaccount.google.com/apppasswords e indíquela con --password "
                                 "en lugar de la contraseña habitual."),
+    "oauth_reconnect_required": _l("Vuelva a conectar la cuenta: «flask shopmail account connect ID» (Microsoft "
+                                   "365) o «Conectar» en el panel (Google); el correo retenido saldrá después."),
 }
 
 REASONS = tuple(key for key in _MESSAGES if isinstance(key, str))
