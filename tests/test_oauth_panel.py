@@ -102,6 +102,10 @@ def test_reconnect_and_disconnect_on_the_account_page(oauth_app, admin, oauth_sm
                                                                             action="test"))), "ticket")))
     account_url = saved.headers["Location"]
     account_id = int(account_url.rstrip("/").rsplit("/", 1)[1])
+    edit = page(admin.get(f"/ajustes/cuentas/{account_id}/editar"))
+    assert f"Conectado como {MAILBOX}" in re.sub(r"<[^>]+>", "", edit)
+    retest = admin.post(f"/ajustes/cuentas/{account_id}/editar", data=_form(oauth_smtp, action="test"))
+    assert "La prueba SMTP es correcta" in page(retest)  # the saved grant, no new sign-in
 
     gone = admin.post(f"/ajustes/cuentas/{account_id}/desconectar", data={})
     assert "desconectada" in page(admin.get(gone.headers["Location"]))
