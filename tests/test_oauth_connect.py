@@ -17,6 +17,8 @@ from shopmail.core.models import OAuthToken
 from shopmail.core.state import session
 from shopmail.services import accounts
 from shopmail.services import oauth_accounts
+from shopmail.smtp.probe import probe
+from shopmail.smtp.sockets import xoauth2_blob
 from tests.helpers import make_account
 
 MAILBOX = "tienda@contoso.example"
@@ -169,3 +171,20 @@ def test_switching_to_a_password_forgets_the_grant(oauth_app, oauth_smtp, smtp_c
         account = accounts.save(values, account_id=account_id, skip_test=True)
         assert account.auth == "password" and account.password_sealed is not None
         assert session().get(OAuthToken, account_id) is None
+
+
+@pytest.mark.parametrize(("status", "reason"), [("401", "oauth_reconnect_required"), ("400", "oauth_scope_missing")])
+def test_a_refused_xoauth2_login_says_why_and_never_shows_the_token(smtp_server, status, reason):
+    server = smtp_server(security="starttls", auth_mechanisms=("XOAUTH2",), bearer_check=lambda login, token: status)
+    token = "at-secreto-de-prueba-1234567890"
+    result = probe(server.target(from_address=MAILBOX, bearer_token=token))
+    assert (result.ok, result.reason, result.failed_step, result.smtp_code) == (False, reason, "auth", 535)
+    assert [(a.mechanism, a.success) for a in server.auth_attempts] == [("XOAUTH2", False)]  # one attempt
+    assert token not in repr(result.to_dict()) and xoauth2_blob(MAILBOX, token) not in repr(result.to_dict())
+
+
+def test_a_server_without_xoauth2_is_auth_unavailable(smtp_server):
+    server = smtp_server(security="starttls", users={MAILBOX: "x"})
+    result = probe(server.target(from_address=MAILBOX, bearer_token="at-token"))
+    assert (result.reason, result.failed_step) == ("auth_unavailable", "auth")
+    assert "XOAUTH2" in result.message and server.auth_attempts == []

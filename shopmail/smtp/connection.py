@@ -19,6 +19,7 @@ from shopmail.core import progress
 from shopmail.core.text import clean
 from shopmail.smtp import reasons
 from shopmail.smtp import sockets
+from shopmail.smtp.oauth_reasons import xoauth2_reason
 from shopmail.smtp.reasons import SMTPFailure
 from shopmail.smtp.replies import BoundedSMTP
 from shopmail.smtp.replies import ReplyTooLong
@@ -301,7 +302,7 @@ class Conversation:
             raise self.fail("auth", "timeout", since, detail="sin respuesta completa a tiempo")
         reply = reasons.reply_text(code, message)
         if code not in (235, 503):
-            reason = reasons.reason_for_xoauth2(code, reply.partition(" ")[2], problem)
+            reason = xoauth2_reason(reasons.reason_for_reply("auth", code, reply.partition(" ")[2]), problem)
             raise self.fail("auth", reason, since, code=code, reply=reply)
         self.record("auth", True, since, f"AUTH XOAUTH2 → {reply}")
 
