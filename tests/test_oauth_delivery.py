@@ -167,3 +167,24 @@ def test_two_worker_processes_share_one_refresh(oauth_shop, oauth_server, smtp_c
 def _workers_seen(app) -> int:
     with app.app_context():
         return session().scalar(sa.select(sa.func.count()).select_from(WorkerHeartbeat))
+
+
+def test_an_app_only_account_gets_one_token_for_concurrent_first_uses(app, oauth_server, oauth_smtp, smtp_ca_file):
+    app.config.update(oauth_server.config(smtp_ca_file))
+    account_id = make_oauth_account(app, oauth_smtp, auth="microsoft-app")  # saved, never connected
+    found, errors = [], []
+
+    def worker():
+        try:
+            with app.app_context():
+                found.append(tokens.bearer_token(account_id, "microsoft-app")[0])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+    assert errors == [] and len(set(found)) == 1 and len(found) == 4
+    assert len(oauth_server.tokens) == 1  # one client-credentials request

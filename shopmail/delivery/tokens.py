@@ -13,9 +13,11 @@ import datetime as dt
 import time
 
 from flask import current_app
+from sqlalchemy import insert
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from shopmail.core import crypto
 from shopmail.core.config import setting
@@ -80,16 +82,28 @@ def bearer_token(account_id: int, method: str, deadline: float | None = None) ->
     while True:
         row = session().execute(select(_T).where(_T.c.account_id == account_id)).first()
         session().commit()  # ends the read: the next look sees other processes' refreshes
-        if row is None and method != "microsoft-app":
-            raise OAuthFailure.of("oauth_reconnect_required", "sin conexión")
+        if row is None:
+            if method != "microsoft-app":
+                raise OAuthFailure.of("oauth_reconnect_required", "sin conexión")
+            _add_empty(account_id)  # app-only, first use: a row to take turns on, then as a refresh
+            continue
         now = utcnow()
-        if row is not None and row.access_sealed is not None and row.expires_at - refresh_ahead() > now:
+        if row.access_sealed is not None and row.expires_at - refresh_ahead() > now:
             return crypto.unseal(row.access_sealed), row.expires_at
-        if row is None or _claim(row, now):
+        if _claim(row, now):
             return _refresh(account_id, method, row)
         if time.monotonic() > deadline:
             raise OAuthFailure.of("timeout", "renovación del token en curso en otro proceso", kind="transient")
         time.sleep(0.05)  # another process is refreshing: read its result
+
+
+def _add_empty(account_id: int) -> None:
+    """An empty token row for an app-only account (another process may have added it first)."""
+    try:
+        session().execute(insert(_T).values(account_id=account_id, mailbox="", refreshes=0, connected_at=utcnow()))
+        session().commit()
+    except IntegrityError:
+        session().rollback()
 
 
 def _claim(row, now: dt.datetime) -> bool:
@@ -112,14 +126,9 @@ def _refresh(account_id: int, method: str, row) -> tuple[str, dt.datetime]:
         else:
             token = oauth.refresh(method, crypto.unseal(row.refresh_sealed))
     except OAuthFailure:
-        if row is not None:
-            session().execute(update(_T).where(_T.c.account_id == account_id).values(refresh_lease_until=None))
-            session().commit()
-        raise
-    if row is None:  # app-only, first use
-        store(account_id, token, "")
+        session().execute(update(_T).where(_T.c.account_id == account_id).values(refresh_lease_until=None))
         session().commit()
-        return token["access_token"], _expiry(token)
+        raise
     values = {"access_sealed": crypto.seal(token["access_token"]), "expires_at": _expiry(token),
               "refresh_lease_until": None, "refreshes": row.refreshes + 1}
     if token.get("refresh_token"):  # a provider may rotate it
