@@ -188,3 +188,35 @@ def test_a_server_without_xoauth2_is_auth_unavailable(smtp_server):
     result = probe(server.target(from_address=MAILBOX, bearer_token="at-token"))
     assert (result.reason, result.failed_step) == ("auth_unavailable", "auth")
     assert "XOAUTH2" in result.message and server.auth_attempts == []
+
+
+def test_a_token_refused_before_its_expiry_is_refreshed_once_and_tried_once_more(oauth_app, oauth_server,
+                                                                                oauth_smtp, smtp_ca_file):
+    account_id = make_oauth_account(oauth_app, oauth_smtp)
+    connect(oauth_app, account_id, smtp_ca_file)
+    oauth_server.expire_access_tokens()  # gone at the provider; shopmail still holds it for an hour
+    with oauth_app.app_context():
+        result = accounts.test_saved(account_id)
+        assert result.ok, result.to_dict()
+        assert session().get(Account, account_id).last_test_ok
+        # Both the saved account's form (test_values) and the account page take the same path.
+        oauth_server.expire_access_tokens()
+        values = accounts.Values(MAILBOX, username=MAILBOX, host=oauth_smtp.host, port=oauth_smtp.port,
+                                 auth="microsoft")
+        assert accounts.test_values(values, account_id=account_id)[0].ok
+    assert oauth_server.refreshes == 2
+    assert [a.success for a in oauth_smtp.auth_attempts] == [False, True, False, True]
+    assert not [token for token in oauth_server.issued if token in repr(result.to_dict())]
+
+
+def test_a_refused_token_whose_refresh_is_refused_needs_reconnecting_with_no_retry_loop(
+        oauth_app, oauth_server, oauth_smtp, smtp_ca_file):
+    account_id = make_oauth_account(oauth_app, oauth_smtp)
+    connect(oauth_app, account_id, smtp_ca_file)
+    oauth_server.revoke_grants()  # consent withdrawn: the token is refused and so is the refresh
+    with oauth_app.app_context():
+        result = accounts.test_saved(account_id)
+    assert (result.ok, result.reason) == (False, "oauth_reconnect_required")
+    assert [a.success for a in oauth_smtp.auth_attempts] == [False]  # one login, no second one
+    assert [step.step for step in result.steps if not step.ok] == ["auth", "auth"]  # refused, then the refresh
+    assert oauth_server.refreshes == 0

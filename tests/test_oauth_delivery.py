@@ -114,6 +114,30 @@ def test_a_revoked_grant_holds_the_mail_alerts_and_reconnecting_resumes(oauth_sh
     assert len(set(shop.server.message_ids)) == 3
 
 
+def test_a_token_the_server_refuses_early_is_refreshed_once_and_the_mail_goes(oauth_shop, oauth_server):
+    shop = oauth_shop
+    shop.queue_many(5)
+    oauth_server.expire_access_tokens()  # revoked at the provider / a clock off: shopmail thinks it is fresh
+    before = len(shop.server.auth_attempts)
+    report = shop.deliver()
+    assert (report.sent, report.held) == (5, 0)
+    assert oauth_server.refreshes == 1
+    assert [a.success for a in shop.server.auth_attempts[before:]] == [False, True]
+    assert len(set(shop.server.message_ids)) == 5
+
+
+def test_a_refused_token_and_a_refused_refresh_hold_the_mail_after_one_login(oauth_shop, oauth_server):
+    shop = oauth_shop
+    shop.queue_many(3)
+    oauth_server.revoke_grants()  # the stored token is not due to expire: the SMTP login finds out
+    before = len(shop.server.auth_attempts)
+    report = shop.deliver()
+    assert (report.sent, report.held) == (0, 3)
+    assert [a.success for a in shop.server.auth_attempts[before:]] == [False]  # no retry loop
+    with shop.app.app_context():
+        assert session().get(Account, shop.account_id).held_reason == "oauth_reconnect_required"
+
+
 def test_concurrent_workers_share_one_refresh(oauth_shop, oauth_server):
     app, account_id = oauth_shop.app, oauth_shop.account_id
     with app.app_context():

@@ -72,8 +72,13 @@ def _expiry(token: dict) -> dt.datetime:
     return utcnow() + dt.timedelta(seconds=max(0, seconds))
 
 
-def bearer_token(account_id: int, method: str, deadline: float | None = None) -> tuple[str, dt.datetime]:
+def bearer_token(account_id: int, method: str, deadline: float | None = None,
+                 refused: str | None = None) -> tuple[str, dt.datetime]:
     """A live access token for the account and when it expires; refreshed first when it is about to.
+
+    ``refused``: a token the SMTP server just refused although it is not due to expire here (revoked at the
+    provider, a clock off): it counts as expired. If another process already replaced it, that newer
+    token is returned without a second refresh.
 
     Raises OAuthFailure: ``oauth_reconnect_required`` when there is no grant or the provider refused the
     refresh (``invalid_grant``), a transient failure when the provider did not answer.
@@ -89,7 +94,9 @@ def bearer_token(account_id: int, method: str, deadline: float | None = None) ->
             continue
         now = utcnow()
         if row.access_sealed is not None and row.expires_at - refresh_ahead() > now:
-            return crypto.unseal(row.access_sealed), row.expires_at
+            current = crypto.unseal(row.access_sealed)
+            if refused is None or current != refused:
+                return current, row.expires_at
         if _claim(row, now):
             return _refresh(account_id, method, row)
         if time.monotonic() > deadline:

@@ -67,6 +67,22 @@ def with_token(target: Target, account) -> tuple[Target, dt.datetime]:
     return replace(target, bearer_token=token), expires_at
 
 
+def open_oauth(target: Target, account) -> tuple[smtplib.SMTP, dt.datetime]:
+    """Connect and sign in with the account's bearer token, and when that token expires.
+
+    A token the server refuses although it is not due to expire (revoked at the provider, a clock off) is
+    refreshed once and the login tried once more, on a new connection; a second refusal, or a refused
+    refresh (``invalid_grant``), raises ``oauth_reconnect_required`` like any failed login."""
+    target, expires_at = with_token(target, account)
+    try:
+        return open_smtp(target), expires_at
+    except SMTPFailure as failure:
+        if failure.reason != "oauth_reconnect_required":
+            raise
+    token, expires_at = tokens.bearer_token(account.id, account.auth, refused=target.bearer_token)
+    return open_smtp(replace(target, bearer_token=token)), expires_at
+
+
 def describe(failure: SMTPFailure) -> str:
     """What the Registro de envíos shows: our explanation and the server's own reply."""
     detail = (failure.detail or "").strip()
@@ -122,13 +138,13 @@ class Sender:
     def connect(self) -> None:
         """Open (or reopen) the connection; raises SMTPFailure."""
         self.close()
-        target = self.target
         if self.oauth_account is not None:
             try:
-                target, self.token_expires_at = with_token(target, self.oauth_account)
+                self.smtp, self.token_expires_at = open_oauth(self.target, self.oauth_account)
             except crypto.SecretKeyError as exc:
                 raise SMTPFailure("secret_unreadable", str(exc), kind=ACCOUNT, step="auth") from None
-        self.smtp = open_smtp(target)
+        else:
+            self.smtp = open_smtp(self.target)
         # The end of DATA goes out as its own small write after the message: without TCP_NODELAY, Nagle's
         # algorithm would hold it until the server's delayed ACK (about 40 ms per message).
         self.smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

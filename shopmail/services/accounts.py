@@ -108,7 +108,9 @@ def test_values(values: Values, account_id: int | None = None, ticket: str | Non
         current_app.config, host=values.host, port=values.port, security=values.security,
         username=values.login if password or bearer else "", password=password, bearer_token=bearer,
         verify_cert=values.verify_cert, from_address=values.address)
-    result = oauth_accounts.offer_oauth(smtp_probe.probe(target))
+    saved = values.oauth and account is not None and account.auth == values.auth and \
+        oauth_accounts.pending(values.grant, values.auth) is None
+    result = oauth_accounts.offer_oauth(oauth_accounts.probe(target, account if saved else None))
     if account is not None and _same_connection(account, values) and not values.password:
         record_test(account, result)
     if not result.ok:
@@ -143,7 +145,7 @@ def test_saved(account_id: int):
     account = get(account_id)
     if transport.is_oauth(account):
         try:
-            result = smtp_probe.probe(transport.target_for(account))
+            result = oauth_accounts.probe(transport.target_for(account), account)
         except OAuthFailure as failure:
             result = oauth_accounts.failed_before(failure)
     else:

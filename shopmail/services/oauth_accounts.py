@@ -22,7 +22,9 @@ from shopmail.core.state import state as state_of
 from shopmail.delivery import oauth
 from shopmail.delivery import tokens
 from shopmail.delivery.oauth import OAuthFailure
+from shopmail.smtp import probe as smtp_probe
 from shopmail.smtp.connection import Step
+from shopmail.smtp.connection import Target
 from shopmail.smtp.probe import ProbeResult
 
 #: How long a grant obtained on the form waits for Guardar.
@@ -176,6 +178,21 @@ def bearer(account: Account | None, method: str, grant: str | None = None) -> st
     if method == "microsoft-app":
         return oauth.client_credentials(method)["access_token"]
     raise OAuthFailure.of("oauth_reconnect_required", _("la cuenta aún no está conectada"))
+
+
+def probe(target: Target, account: Account | None = None) -> ProbeResult:
+    """Probar SMTP with ``target``'s bearer token. ``account``: the token is that saved account's; if the
+    server refuses it although it is not due to expire (revoked at the provider, a clock off), it is
+    refreshed once and the test run once more. No loop: a refused refresh or a second refusal stands."""
+    result = smtp_probe.probe(target)
+    if result.reason != "oauth_reconnect_required" or account is None:
+        return result
+    try:
+        token = tokens.bearer_token(account.id, account.auth, refused=target.bearer_token)[0]
+    except OAuthFailure as failure:
+        refused = failed_before(failure)
+        return replace(refused, steps=result.steps + refused.steps, tls=result.tls)
+    return smtp_probe.probe(replace(target, bearer_token=token))
 
 
 def failed_before(failure: OAuthFailure) -> ProbeResult:
