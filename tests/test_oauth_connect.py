@@ -10,6 +10,7 @@ import certifi
 import pytest
 import requests
 from cryptography.fernet import Fernet
+from joserfc.jwk import RSAKey
 
 from shopmail.core import crypto
 from shopmail.core.models import Account
@@ -220,3 +221,36 @@ def test_a_refused_token_whose_refresh_is_refused_needs_reconnecting_with_no_ret
     assert [a.success for a in oauth_smtp.auth_attempts] == [False]  # one login, no second one
     assert [step.step for step in result.steps if not step.ok] == ["auth", "auth"]  # refused, then the refresh
     assert oauth_server.refreshes == 0
+
+
+@pytest.mark.parametrize("auth", ["microsoft", "google"])
+def test_conectado_como_is_the_mailbox_the_provider_signed_in(oauth_app, oauth_server, oauth_smtp, smtp_ca_file,
+                                                              auth):
+    account_id = make_oauth_account(oauth_app, oauth_smtp, auth=auth)
+    oauth_server.user = "Tienda@Contoso.example"  # the provider's spelling of the same mailbox
+    assert connect(oauth_app, account_id, smtp_ca_file) == "Tienda@Contoso.example"
+    with oauth_app.app_context():
+        account = session().get(Account, account_id)
+        assert oauth_accounts.connected_as(account) == "Tienda@Contoso.example"
+        assert oauth_accounts.identity_problem(account.username, "Tienda@Contoso.example") is None
+        assert accounts.test_saved(account_id).ok
+
+
+def test_signing_in_as_another_mailbox_is_said_plainly(oauth_app, oauth_server, oauth_smtp, smtp_ca_file):
+    account_id = make_oauth_account(oauth_app, oauth_smtp)
+    oauth_server.user = "otra@contoso.example\x1b[31m"  # and the provider's claim is cleaned
+    mailbox = connect(oauth_app, account_id, smtp_ca_file)
+    assert mailbox == "otra@contoso.example [31m"
+    with oauth_app.app_context():
+        problem = oauth_accounts.identity_problem(MAILBOX, mailbox)
+    assert "Ha iniciado sesión como otra@contoso.example" in problem and MAILBOX in problem
+
+
+def test_an_id_token_signed_with_another_key_is_refused(oauth_app, oauth_server, oauth_smtp, smtp_ca_file):
+    account_id = make_oauth_account(oauth_app, oauth_smtp)
+    published = oauth_server.published_key = oauth_server.signing_key
+    # Same key id, another key: only the signature tells.
+    oauth_server.signing_key = RSAKey.generate_key(2048, parameters={"kid": published.kid})
+    with pytest.raises(Exception) as caught:
+        connect(oauth_app, account_id, smtp_ca_file)
+    assert caught.value.reason == "server_error" and "id_token" in caught.value.detail

@@ -138,3 +138,17 @@ def test_basic_auth_disabled_offers_oauth(oauth_app, admin, smtp_server, smtp_ca
     html = page(reply)
     assert "basic_auth_disabled" in html or "desactivado" in html
     assert "Microsoft 365 (OAuth2)" in html and "Conectar" in html
+
+
+def test_signing_in_as_another_mailbox_is_said_on_the_form(oauth_app, admin, oauth_smtp, oauth_server,
+                                                          smtp_ca_file):
+    oauth_server.user = "otra@contoso.example"  # the admin picked another Microsoft account at the provider
+    html = _conectar(admin, oauth_smtp, smtp_ca_file)
+    assert "Conectado como otra@contoso.example" in re.sub(r"<[^>]+>", "", html)
+    error = field_error(html, "username")
+    assert error and "Ha iniciado sesión como otra@contoso.example" in error and MAILBOX in error
+    # Using that mailbox as the user name: no complaint, and Probar SMTP passes.
+    grant = _hidden(html, "grant")
+    tested = page(admin.post("/ajustes/cuentas/nueva", data=_form(
+        oauth_smtp, username="otra@contoso.example", grant=grant, action="test")))
+    assert "La prueba SMTP es correcta" in tested and field_error(tested, "username") is None

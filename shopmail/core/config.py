@@ -75,6 +75,8 @@ DEFAULTS = {
     "SHOPMAIL_OAUTH_GOOGLE_TOKEN_URL": "https://oauth2.googleapis.com/token",
     # Where Desconectar revokes a Google grant (RFC 7009); Microsoft has no such endpoint.
     "SHOPMAIL_OAUTH_GOOGLE_REVOKE_URL": "https://oauth2.googleapis.com/revoke",
+    # Google's signing keys, to check the id_token that says which mailbox signed in.
+    "SHOPMAIL_OAUTH_GOOGLE_JWKS_URL": "https://www.googleapis.com/oauth2/v3/certs",
     # Seconds before an OAuth2 access token expires when the probe or a worker refreshes it.
     "SHOPMAIL_OAUTH_REFRESH_AHEAD": 300.0,
     # Extra CA bundle for HTTPS to the OAuth endpoints (wins over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE).
@@ -199,11 +201,15 @@ class AutoconfigOptions:
 AUTH_METHODS = ("password", "microsoft", "microsoft-app", "google")
 #: The OAuth2 provider behind each OAuth2 method.
 PROVIDER_OF = {"microsoft": "microsoft", "microsoft-app": "microsoft", "google": "google"}
+#: The delegated methods also ask OpenID Connect who signed in (the id_token's ``preferred_username`` /
+#: ``email``; Microsoft sends ``preferred_username`` only with ``profile``).
 SCOPES = {
-    "microsoft": ("https://outlook.office.com/SMTP.Send", "offline_access"),
+    "microsoft": ("https://outlook.office.com/SMTP.Send", "offline_access", "openid", "email", "profile"),
     "microsoft-app": ("https://outlook.office365.com/.default",),
-    "google": ("https://mail.google.com/",),
+    "google": ("https://mail.google.com/", "openid", "email"),
 }
+#: Scopes that say nothing about sending mail.
+IDENTITY_SCOPES = frozenset({"offline_access", "openid", "email", "profile"})
 
 
 @dataclass(frozen=True)
@@ -218,6 +224,8 @@ class OAuthProvider:
     token_url: str
     device_url: str | None
     revoke_url: str | None
+    #: The provider's signing keys (JWKS), to check an id_token.
+    jwks_url: str | None
     scopes: tuple[str, ...]
     ca_file: str | None
     missing: tuple[str, ...]
@@ -242,9 +250,10 @@ class OAuthProvider:
             base = "{}/{}/oauth2/v2.0/".format(
                 str(setting(config, prefix + "AUTHORITY")).rstrip("/"), setting(config, prefix + "TENANT"))
             authorize, token, device = base + "authorize", base + "token", base + "devicecode"
-            revoke = None
+            revoke, jwks = None, base.replace("/oauth2/v2.0/", "/discovery/v2.0/keys")
         else:
             authorize, token = setting(config, prefix + "AUTH_URL"), setting(config, prefix + "TOKEN_URL")
             device, revoke = None, setting(config, prefix + "REVOKE_URL") or None
-        return cls(method, client_id, secret, authorize, token, device, revoke, SCOPES[method],
+            jwks = setting(config, prefix + "JWKS_URL") or None
+        return cls(method, client_id, secret, authorize, token, device, revoke, jwks, SCOPES[method],
                    config.get("SHOPMAIL_OAUTH_CA_FILE") or None, tuple(needed))

@@ -14,6 +14,7 @@ import secrets
 
 from flask import current_app
 
+from shopmail.core.config import IDENTITY_SCOPES
 from shopmail.core.config import OAuthProvider
 from shopmail.core.config import SmtpOptions
 from shopmail.core.text import clean
@@ -178,9 +179,52 @@ def _checked(found: OAuthProvider, call, kind: str = "token"):
     if not token.get("access_token"):
         raise OAuthFailure.of("server_error", "sin access_token", kind=reasons.TRANSIENT)
     granted = set(str(token.get("scope") or " ".join(found.scopes)).split())
-    if not granted & {scope for scope in found.scopes if scope != "offline_access"}:
+    if not granted & (set(found.scopes) - IDENTITY_SCOPES):
         raise OAuthFailure.of("oauth_scope_missing", " ".join(sorted(granted)))
     return token
+
+
+#: The id_token claims that name the mailbox, per provider (the first present wins).
+_IDENTITY_CLAIMS = {"microsoft": ("preferred_username", "email"), "google": ("email",)}
+
+
+def identity(method: str, token: dict) -> str | None:
+    """The mailbox the provider signed in, from the token reply's OpenID Connect ``id_token``: signature
+    checked against the provider's published keys (JWKS), audience our client id, not expired; the claim
+    bounded and cleaned. None when there is no id_token (app-only, a provider that sent none). Raises
+    OAuthFailure (``server_error``) when an id_token does not check out."""
+    raw = token.get("id_token")
+    found = provider(method)
+    if not raw or not found.jwks_url:
+        return None
+    # optional: requests (extra "oauth").
+    import requests
+
+    # optional: joserfc, Authlib's JOSE library (extra "oauth").
+    from joserfc import jwt
+
+    # optional: joserfc (extra "oauth").
+    from joserfc.errors import JoseError
+
+    # optional: joserfc (extra "oauth").
+    from joserfc.jwk import KeySet
+
+    try:
+        reply = requests.get(found.jwks_url, **_http())
+        reply.raise_for_status()
+        decoded = jwt.decode(str(raw), KeySet.import_key_set(_json(reply)), algorithms=["RS256"])
+        jwt.JWTClaimsRegistry(leeway=300, aud={"essential": True, "value": found.client_id},
+                              exp={"essential": True}).validate(decoded.claims)
+    except (requests.RequestException, JoseError, ValueError, TypeError, KeyError) as exc:
+        raise OAuthFailure.of("server_error", "id_token: " + type(exc).__name__, kind=reasons.TRANSIENT) from None
+    claims = decoded.claims
+    if found.name == "google" and claims.get("email_verified") is False:
+        return None
+    for name in _IDENTITY_CLAIMS[found.name]:
+        value = clean(str(claims.get(name) or ""), 254)
+        if "@" in value:  # shown as the provider said it (cleaned): a mismatch must not be hidden
+            return value
+    return None
 
 
 def _json(response) -> dict:

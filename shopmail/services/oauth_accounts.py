@@ -96,9 +96,27 @@ def finish_pending(method: str, redirect_uri: str, callback_url: str, state: str
     token = oauth.exchange_code(method, redirect_uri, callback_url, state, verifier)
     grant = secrets.token_urlsafe(24)
     kept = {key: token[key] for key in ("access_token", "refresh_token", "expires_in", "scope") if key in token}
-    state_of().cache.set(f"oauth-grant:{grant}", {"method": method, "sealed": crypto.seal(json.dumps(kept))},
+    state_of().cache.set(f"oauth-grant:{grant}", {"method": method, "sealed": crypto.seal(json.dumps(kept)),
+                                                  "mailbox": oauth.identity(method, token)},
                          timeout=PENDING_SECONDS)
     return grant
+
+
+def pending_mailbox(grant: str | None, method: str) -> str | None:
+    """The mailbox the provider signed in for a grant waiting for Guardar (None when it did not say)."""
+    if pending(grant, method) is None:
+        return None
+    return state_of().cache.get(f"oauth-grant:{grant}").get("mailbox")
+
+
+def identity_problem(login: str, mailbox: str | None) -> str | None:
+    """In Spanish, why a grant for ``mailbox`` will not send as ``login`` (the account's user); None when
+    they match or the provider did not say who signed in."""
+    if not mailbox or not login or mailbox.strip().lower() == login.strip().lower():
+        return None
+    return _("Ha iniciado sesión como %(m)s, pero la cuenta usa el usuario %(l)s: el servidor rechazará el "
+             "envío. Cambie el usuario a %(m)s o pulse «Conectar» de nuevo e inicie sesión como %(l)s.",
+             m=mailbox, l=login)
 
 
 def pending(grant: str | None, method: str) -> dict | None:
@@ -112,10 +130,11 @@ def pending(grant: str | None, method: str) -> dict | None:
 
 
 def keep_pending(account: Account, grant: str, mailbox: str) -> None:
-    """Guardar: the waiting grant becomes the account's (no commit)."""
+    """Guardar: the waiting grant becomes the account's (no commit), connected as the mailbox the provider
+    signed in (``mailbox`` when it did not say)."""
     token = pending(grant, account.auth)
     if token is not None:
-        tokens.store(account.id, token, mailbox)
+        tokens.store(account.id, token, pending_mailbox(grant, account.auth) or mailbox)
         state_of().cache.delete(f"oauth-grant:{grant}")
 
 
@@ -143,7 +162,7 @@ def connect_device(account: Account, tell, sleep=time.sleep) -> str:
 
 
 def _keep(account: Account, token: dict, action: str) -> str:
-    mailbox = account.username or account.address
+    mailbox = oauth.identity(account.auth, token) or account.username or account.address
     tokens.store(account.id, token, mailbox)
     audit.record(action, f"cuenta {account.id}", f"{account.address}: {oauth.label(account.auth)}")
     session().commit()

@@ -103,6 +103,10 @@ def callback():
         return redirect(url_for("shopmail.accounts.show", account_id=account_id))
     if draft is None:
         flash(_("Conectado como %(m)s. Pulse «Probar SMTP» para comprobar el envío.", m=mailbox), "success")
+        account = _load(account_id)
+        mismatch = oauth_accounts.identity_problem(account.username or account.address, mailbox)
+        if mismatch:
+            flash(mismatch, "error")
         return redirect(url_for("shopmail.accounts.show", account_id=account_id))
     browser[DRAFT] = draft
     return redirect(_back_to_form(account_id))

@@ -123,17 +123,22 @@ def _form_view(account):
     wants_json = request.accept_mimetypes.best == "application/json"
     if wants_json and (result or discovery):
         return jsonify({**(result or discovery).to_dict(), "ticket": form.ticket.data})
+    connected_as = _connected_as(form, account)
+    mismatch = oauth_accounts.identity_problem(form.values().login, connected_as)
+    if mismatch:  # said before Probar SMTP fails on it
+        form.add_error("username", mismatch)
     return render_template("shopmail/accounts/form.html", form=form, account=account, result=result,
                            discovery=discovery, warning=form.warning(), redirect_uri=connect.redirect_uri(),
-                           connected_as=_connected_as(form, account))
+                           connected_as=connected_as)
 
 
 def _connected_as(form, account) -> str | None:
-    """The mailbox after **Conectado como**: a grant just obtained, or the saved account's."""
+    """The mailbox after **Conectado como** (the one the provider signed in): a grant just obtained, or
+    the saved account's."""
     if form.auth.data == "password":
         return None
     if form.grant.data:
-        return form.values().login
+        return oauth_accounts.pending_mailbox(form.grant.data, form.auth.data) or form.values().login
     if account is not None and account.auth == form.auth.data:
         return oauth_accounts.connected_as(account)
     return None
