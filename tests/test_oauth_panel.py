@@ -13,7 +13,9 @@ from shopmail.core.models import OAuthToken
 from shopmail.core.state import session
 from tests.helpers import field_error
 from tests.helpers import page
+from tests.test_oauth_connect import connect
 from tests.test_oauth_connect import consent
+from tests.test_oauth_connect import make_oauth_account
 from tests.test_oauth_connect import MAILBOX
 
 
@@ -152,3 +154,17 @@ def test_signing_in_as_another_mailbox_is_said_on_the_form(oauth_app, admin, oau
     tested = page(admin.post("/ajustes/cuentas/nueva", data=_form(
         oauth_smtp, username="otra@contoso.example", grant=grant, action="test")))
     assert "La prueba SMTP es correcta" in tested and field_error(tested, "username") is None
+
+
+def test_reconnecting_as_another_mailbox_is_said_on_the_account_page(oauth_app, admin, oauth_smtp, oauth_server,
+                                                                     smtp_ca_file):
+    account_id = make_oauth_account(oauth_app, oauth_smtp)
+    connect(oauth_app, account_id, smtp_ca_file)
+    oauth_server.user = "otra@contoso.example"
+    again = admin.post(f"/ajustes/cuentas/{account_id}/conectar", data={})
+    parts = urlsplit(consent(_onward(again), smtp_ca_file))
+    shown = re.sub(r"<[^>]+>", "", page(admin.get(admin.get(f"{parts.path}?{parts.query}").headers["Location"])))
+    assert "Conectado como otra@contoso.example" in shown
+    assert "Ha iniciado sesión como otra@contoso.example" in shown and MAILBOX in shown
+    edit = page(admin.get(f"/ajustes/cuentas/{account_id}/editar"))
+    assert "Ha iniciado sesión como otra@contoso.example" in (field_error(edit, "username") or "")
