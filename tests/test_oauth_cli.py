@@ -81,3 +81,13 @@ def test_not_configured_is_a_clear_refusal(app, runner, oauth_smtp):
     added = _add(runner, oauth_smtp, "microsoft-app", "--json")
     assert added.exit_code == 1
     assert json.loads(added.stdout)["test"]["reason"] == "oauth_not_configured"
+
+
+def test_a_device_code_sign_in_as_another_mailbox_is_said(oauth_app, runner, oauth_smtp, oauth_server):
+    oauth_server.user = "otra@contoso.example"
+    account_id = json.loads(_add(runner, oauth_smtp, "microsoft", "--json").stdout)["account"]["id"]
+    connected = runner.invoke(args=["shopmail", "account", "connect", str(account_id), "--json"])
+    assert "Conectado como otra@contoso.example" in connected.stderr  # from the device flow's id_token
+    assert "Ha iniciado sesión como otra@contoso.example" in connected.stderr and MAILBOX in connected.stderr
+    assert connected.exit_code == 1  # and the test says why: the server refuses that mailbox's token
+    assert json.loads(connected.stdout)["reason"] == "oauth_reconnect_required"

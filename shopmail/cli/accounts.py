@@ -161,6 +161,9 @@ def connect(account_id, as_json):
              f"No se pudo conectar ({failure.reason}): {failure.message}\n{failure.hint}")
         raise SystemExit(1) from None
     say(f"Conectado como {mailbox}.", err=True)
+    mismatch = oauth_accounts.identity_problem(account.username or account.address, mailbox)
+    if mismatch:
+        say(mismatch, err=True)
     print_probe(service.test_saved(account_id), as_json)
 
 
