@@ -15,8 +15,8 @@ from tests.helpers import field_error
 from tests.helpers import page
 from tests.test_oauth_connect import connect
 from tests.test_oauth_connect import consent
-from tests.test_oauth_connect import make_oauth_account
 from tests.test_oauth_connect import MAILBOX
+from tests.test_oauth_connect import make_oauth_account
 
 
 @pytest.fixture
