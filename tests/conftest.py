@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.fixtures.dns_server",
     "tests.fixtures.https_server",
     "tests.fixtures.hostile_smtp",
+    "tests.fixtures.oauth_server",
 ]
 
 PG_URL = os.environ.get("SHOPMAIL_TEST_DATABASE_URL")

@@ -47,6 +47,7 @@ def _minimal_args(shop) -> dict:
     server = ["--host", shop.server.host, "--port", str(shop.server.port), "--security", "starttls"]
     return {
         ("account", "add"): ["--address", "nueva@tienda.example", *server, "--skip-test"],
+        ("account", "connect"): [str(shop.account_id)],
         ("account", "delete"): [str(spare), "--yes"],
         ("account", "edit"): [str(shop.account_id), "--display-name", "Tienda", "--skip-test"],
         ("account", "show"): [str(shop.account_id)],
@@ -70,8 +71,10 @@ def _minimal_args(shop) -> dict:
 
 #: Commands whose minimal run is refused or finds a problem: exit 1, and still one JSON document (a simulated
 #: message can be neither cancelled nor retried; nada.example publishes nothing; its SPF/DMARC are missing; no Redis
-#: is configured for rq-worker, which tests/test_dispatch_rq.py runs for real).
-REFUSED = {("autoconfig",), ("doctor",), ("outbox", "retry"), ("outbox", "cancel"), ("rq-worker",)}
+#: is configured for rq-worker, which tests/test_dispatch_rq.py runs for real; a password account has nothing to
+#: connect).
+REFUSED = {("autoconfig",), ("doctor",), ("outbox", "retry"), ("outbox", "cancel"), ("rq-worker",),
+           ("account", "connect")}
 
 
 def test_every_command_accepts_json_and_prints_one_json_document(shop, dns):

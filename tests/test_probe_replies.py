@@ -82,7 +82,9 @@ def test_every_reason_has_a_spanish_message_and_hint():
     contract = {"dns_failure", "connection_refused", "timeout", "use_starttls", "use_ssl", "certificate_invalid",
                 "starttls_unavailable", "starttls_required", "auth_unavailable", "auth_failed",
                 "app_password_required", "basic_auth_disabled", "sender_not_allowed", "relay_denied",
-                "throttled", "server_error"}
+                "throttled", "server_error",
+                # CONTRACTS.md "Additions (2026-11-29)": OAuth2 sign-in (issue 16).
+                "oauth_not_configured", "oauth_consent_denied", "oauth_reconnect_required", "oauth_scope_missing"}
     assert contract | {"ok"} == set(reasons.REASONS)
     for reason in reasons.REASONS:
         message, hint = reasons.describe(reason, host="smtp.example.com", port=587, seconds="10")

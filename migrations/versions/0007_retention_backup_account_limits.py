@@ -1,7 +1,7 @@
 """issue 17 part A: purged message content (retention), backup account, temporary failures, send limits
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29 17:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import shopmail.core.models
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

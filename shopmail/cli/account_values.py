@@ -9,6 +9,7 @@ from shopmail.cli.output import json_option
 from shopmail.cli.output import read_password
 from shopmail.cli.output import say
 from shopmail.core import addresses
+from shopmail.core.config import AUTH_METHODS
 from shopmail.services import accounts as service
 from shopmail.services.account_checks import check_display_name
 from shopmail.services.account_checks import check_host
@@ -19,6 +20,7 @@ from shopmail.services.account_checks import suggested_limits
 from shopmail.services.autoconfig import discover
 
 SECURITY = click.Choice(["starttls", "ssl", "none"])
+AUTH = click.Choice(list(AUTH_METHODS))
 PORT = click.IntRange(1, 65535)
 
 
@@ -28,6 +30,8 @@ def account_options(function):
         click.option("--address", help="The e-mail address the shop sends from."),
         click.option("--username", help="Login user name (often the full address)."),
         click.option("--password", help="Login password ('-' reads it from stdin)."),
+        click.option("--auth", type=AUTH, help="How it signs in: password (default), or OAuth2 with microsoft, "
+                                                "microsoft-app (app-only, no browser) or google."),
         click.option("--display-name", help="Name shown before the address (e.g. the shop's name)."),
         click.option("--host", help="SMTP server name, e.g. smtp.gmail.com."),
         click.option("--port", type=PORT, help="SMTP port: usually 587 (starttls) or 465 (ssl)."),
@@ -61,7 +65,10 @@ def values(opts, account=None) -> service.Values:
         port=opts["port"] or (account.port if account else 0),
         security=opts["security"] or (account.security if account else "starttls"),
         verify_cert=not opts["no_verify_cert"] if (opts["no_verify_cert"] or not account) else account.verify_cert,
+        auth=opts["auth"] or (account.auth if account else "password"),
     )
+    if found["auth"] != "password" and found["password"]:
+        raise click.UsageError("--password no se usa con --auth " + found["auth"] + ": la cuenta inicia sesión con OAuth2.")
     try:  # the form's own checks, before anything goes on the network
         found["display_name"] = check_display_name(found["display_name"])
         found["username"] = check_username(found["username"])

@@ -16,10 +16,13 @@ from shopmail.cli.output import emit
 from shopmail.cli.output import fail
 from shopmail.cli.output import json_option
 from shopmail.cli.output import read_password
+from shopmail.cli.output import say
 from shopmail.cli.output import when
 from shopmail.core import addresses
+from shopmail.delivery.oauth import OAuthFailure
 from shopmail.services import account_describe as describe
 from shopmail.services import accounts as service
+from shopmail.services import oauth_accounts
 from shopmail.services.autoconfig import discover
 from shopmail.smtp import probe
 from shopmail.smtp import reasons
@@ -77,6 +80,9 @@ def show(account_id, as_json):
     ]
     if data["security"] != "none":
         lines.append(f"Verificar certificado: {'sí' if data['verify_cert'] else 'no'}")
+    if data["auth"] != "password":
+        lines += [f"Inicio de sesión: OAuth2 ({data['auth']})",
+                  f"Conectado como: {oauth_accounts.connected_as(account) or 'sin conectar'}"]
     lines += [f"Cuenta de envío: {'sí' if data['in_use'] else 'no'}",
               f"Última prueba: {_last_test(data, account.held_reason)}",
               f"Límite por minuto: {_use(data['sent_last_minute'], data['send_limit_per_minute'], 'mensajes')}",
@@ -98,6 +104,11 @@ def _get(account_id, as_json=False):
 
 def _save(found, account_id, skip_test, as_json):
     ticket = result = None
+    # A Microsoft or Google account cannot pass a test before it is connected: saved untested first.
+    existing = service.get(account_id) if account_id else None
+    unconnected = found.auth in ("microsoft", "google") and not (
+        existing is not None and existing.auth == found.auth and oauth_accounts.connected_as(existing))
+    skip_test = skip_test or unconnected
     if not skip_test:
         try:
             result, ticket = service.test_values(found, account_id)
@@ -111,8 +122,12 @@ def _save(found, account_id, skip_test, as_json):
         account = service.save(found, account_id=account_id, ticket=ticket, skip_test=skip_test, result=result)
     except service.AccountError as exc:
         fail(str(exc), 1, as_json)
+    text = f"Cuenta guardada: {account.id} {account.address}"
+    if unconnected:
+        text += (f"\nSin conectar: conéctela en el panel (Cuentas de correo → {account.address} → Conectar) "
+                 "y pruébela con «flask shopmail account test " + str(account.id) + "».")
     emit({"saved": True, "account": describe.to_dict(account), "test": _probe_dict(result) if result else None},
-         as_json, f"Cuenta guardada: {account.id} {account.address}")
+         as_json, text)
 
 
 @account_group.command("add")
@@ -131,6 +146,32 @@ def edit(account_id, **opts):
     """Change an account; saved only if the SMTP test passes (unless --skip-test)."""
     account = _get(account_id, opts["as_json"])
     _save(values(opts, account), account_id, opts["skip_test"], opts["as_json"])
+
+
+@account_group.command("connect")
+@click.argument("account_id", type=int)
+@json_option
+def connect(account_id, as_json):
+    """Sign an OAuth2 account in, then test it: microsoft prints a URL and a code and waits (device code);
+    microsoft-app needs no browser (client credentials). Google accounts connect in the panel."""
+    account = _get(account_id, as_json)
+    if account.auth not in ("microsoft", "microsoft-app"):
+        fail("account connect es para cuentas --auth microsoft o microsoft-app; conecte las de Google en el "
+             "panel: Cuentas de correo → la cuenta → Conectar con Google.", 1, as_json)
+    try:
+        if account.auth == "microsoft":
+            mailbox = oauth_accounts.connect_device(account, lambda text: say(text, err=True))
+        else:
+            mailbox = oauth_accounts.connect_app(account)
+    except OAuthFailure as failure:
+        emit({"ok": False, "reason": failure.reason, "message": failure.message, "hint": failure.hint}, as_json,
+             f"No se pudo conectar ({failure.reason}): {failure.message}\n{failure.hint}")
+        raise SystemExit(1) from None
+    say(f"Conectado como {mailbox}.", err=True)
+    mismatch = oauth_accounts.identity_problem(account.username or account.address, mailbox)
+    if mismatch:
+        say(mismatch, err=True)
+    print_probe(service.test_saved(account_id), as_json)
 
 
 @account_group.command("delete")

@@ -7,6 +7,7 @@ groups of keys a part of shopmail reads together.
 
 import os
 from dataclasses import dataclass
+from dataclasses import field
 
 #: Every ``SHOPMAIL_*`` key with its default, applied with ``setdefault`` by ``init_app``.
 DEFAULTS = {
@@ -90,6 +91,26 @@ DEFAULTS = {
     "SHOPMAIL_RATE_LIMIT": "20 per minute; 200 per day",
     # Where those counters live; empty: Redis when the cache is Redis, else memory.
     "SHOPMAIL_RATELIMIT_STORAGE_URI": None,
+    # Microsoft 365 app registration for "Conectar con Microsoft" (OAuth2, SMTP AUTH XOAUTH2).
+    "SHOPMAIL_OAUTH_MICROSOFT_CLIENT_ID": None,
+    "SHOPMAIL_OAUTH_MICROSOFT_CLIENT_SECRET": None,
+    # "organizations" lets any work account sign in; a tenant id or domain pins the shop's own tenant.
+    "SHOPMAIL_OAUTH_MICROSOFT_TENANT": "organizations",
+    # Endpoints are {authority}/{tenant}/oauth2/v2.0/{authorize,token,devicecode} (sovereign clouds, tests).
+    "SHOPMAIL_OAUTH_MICROSOFT_AUTHORITY": "https://login.microsoftonline.com",
+    # Google OAuth client for "Conectar con Google", and its endpoints.
+    "SHOPMAIL_OAUTH_GOOGLE_CLIENT_ID": None,
+    "SHOPMAIL_OAUTH_GOOGLE_CLIENT_SECRET": None,
+    "SHOPMAIL_OAUTH_GOOGLE_AUTH_URL": "https://accounts.google.com/o/oauth2/v2/auth",
+    "SHOPMAIL_OAUTH_GOOGLE_TOKEN_URL": "https://oauth2.googleapis.com/token",
+    # Where Desconectar revokes a Google grant (RFC 7009); Microsoft has no such endpoint.
+    "SHOPMAIL_OAUTH_GOOGLE_REVOKE_URL": "https://oauth2.googleapis.com/revoke",
+    # Google's signing keys, to check the id_token that says which mailbox signed in.
+    "SHOPMAIL_OAUTH_GOOGLE_JWKS_URL": "https://www.googleapis.com/oauth2/v3/certs",
+    # Seconds before an OAuth2 access token expires when the probe or a worker refreshes it.
+    "SHOPMAIL_OAUTH_REFRESH_AHEAD": 300.0,
+    # Extra CA bundle for HTTPS to the OAuth endpoints (wins over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE).
+    "SHOPMAIL_OAUTH_CA_FILE": None,
     # Flask-Caching settings for shopmail's own cache (CACHE_TYPE etc. with this prefix).
     "SHOPMAIL_CACHE_TYPE": "FileSystemCache",
     "SHOPMAIL_CACHE_DIR": None,
@@ -103,7 +124,7 @@ _INTS = {"SHOPMAIL_AUTOCONFIG_HTTPS_PORT", "SHOPMAIL_OUTBOX_LEASE_SECONDS",
          "SHOPMAIL_AUDIT_RETENTION_DAYS"}
 _FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE", "SHOPMAIL_RETRY_BASE_SECONDS",
            "SHOPMAIL_SMTP_MESSAGE_DEADLINE", "SHOPMAIL_SWEEP_SECONDS", "SHOPMAIL_FAILOVER_GRACE_SECONDS",
-           "SHOPMAIL_RATE_WINDOW_SECONDS"}
+           "SHOPMAIL_RATE_WINDOW_SECONDS", "SHOPMAIL_OAUTH_REFRESH_AHEAD"}
 _BOOLS = {"SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE", "SHOPMAIL_SIMULATION_LOCK", "SHOPMAIL_SEND_INLINE",
           "SHOPMAIL_COOKIE_SECURE"}
 _LISTS = {"SHOPMAIL_DNS_NAMESERVERS", "SHOPMAIL_AUTOCONFIG_GUESS_PORTS"}
@@ -226,3 +247,65 @@ class AutoconfigOptions:
                    guess_ports=tuple(setting(config, "SHOPMAIL_AUTOCONFIG_GUESS_PORTS")),
                    allow_private=setting(config, "SHOPMAIL_AUTOCONFIG_ALLOW_PRIVATE"),
                    smtp=SmtpOptions.from_config(config))
+
+
+#: The sign-in methods of an account (Account JSON "auth", CLI --auth).
+AUTH_METHODS = ("password", "microsoft", "microsoft-app", "google")
+#: The OAuth2 provider behind each OAuth2 method.
+PROVIDER_OF = {"microsoft": "microsoft", "microsoft-app": "microsoft", "google": "google"}
+#: The delegated methods also ask OpenID Connect who signed in (the id_token's ``preferred_username`` /
+#: ``email``; Microsoft sends ``preferred_username`` only with ``profile``).
+SCOPES = {
+    "microsoft": ("https://outlook.office.com/SMTP.Send", "offline_access", "openid", "email", "profile"),
+    "microsoft-app": ("https://outlook.office365.com/.default",),
+    "google": ("https://mail.google.com/", "openid", "email"),
+}
+#: Scopes that say nothing about sending mail.
+IDENTITY_SCOPES = frozenset({"offline_access", "openid", "email", "profile"})
+
+
+@dataclass(frozen=True)
+class OAuthProvider:
+    """One OAuth2 provider's client and endpoints, for one sign-in method (``microsoft``, ``microsoft-app``,
+    ``google``). ``missing`` names the settings still to set (empty: configured)."""
+
+    method: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    authorize_url: str
+    token_url: str
+    device_url: str | None
+    revoke_url: str | None
+    #: The provider's signing keys (JWKS), to check an id_token.
+    jwks_url: str | None
+    scopes: tuple[str, ...]
+    ca_file: str | None
+    missing: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """``microsoft`` or ``google``."""
+        return PROVIDER_OF[self.method]
+
+    @classmethod
+    def from_config(cls, config, method: str) -> "OAuthProvider":
+        """The provider of ``method`` as configured in ``config`` (a Flask config or any mapping)."""
+        name = PROVIDER_OF[method]
+        prefix = f"SHOPMAIL_OAUTH_{name.upper()}_"
+        client_id = (config.get(prefix + "CLIENT_ID") or "").strip()
+        secret = (config.get(prefix + "CLIENT_SECRET") or "").strip()
+        needed = [prefix + "CLIENT_ID"] if not client_id else []
+        # Google always needs the secret; Microsoft's delegated flow can run as a public client.
+        if not secret and method != "microsoft":
+            needed.append(prefix + "CLIENT_SECRET")
+        if name == "microsoft":
+            base = "{}/{}/oauth2/v2.0/".format(
+                str(setting(config, prefix + "AUTHORITY")).rstrip("/"), setting(config, prefix + "TENANT"))
+            authorize, token, device = base + "authorize", base + "token", base + "devicecode"
+            revoke, jwks = None, base.replace("/oauth2/v2.0/", "/discovery/v2.0/keys")
+        else:
+            authorize, token = setting(config, prefix + "AUTH_URL"), setting(config, prefix + "TOKEN_URL")
+            device, revoke = None, setting(config, prefix + "REVOKE_URL") or None
+            jwks = setting(config, prefix + "JWKS_URL") or None
+        return cls(method, client_id, secret, authorize, token, device, revoke, jwks, SCOPES[method],
+                   config.get("SHOPMAIL_OAUTH_CA_FILE") or None, tuple(needed))

@@ -1,4 +1,4 @@
-"""Sealing secrets (SMTP passwords) with Fernet; keys come from configuration, never the database."""
+"""Sealing secrets (SMTP passwords, OAuth2 tokens) with Fernet; keys come from configuration, never the database."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from shopmail.core.config import parse_list
 from shopmail.core.models import Account
+from shopmail.core.models import OAuthToken
 from shopmail.core.state import session
 
 SETTING = "SHOPMAIL_ENCRYPTION_KEYS"
@@ -73,5 +74,10 @@ def rotate_all() -> int:
     for account in session().scalars(select(Account).where(Account.password_sealed.is_not(None))):
         account.password_sealed = rotate(account.password_sealed)
         count += 1
+    for grant in session().scalars(select(OAuthToken)):
+        for name in ("refresh_sealed", "access_sealed"):
+            if getattr(grant, name) is not None:
+                setattr(grant, name, rotate(getattr(grant, name)))
+                count += 1
     session().commit()
     return count

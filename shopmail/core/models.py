@@ -131,6 +131,8 @@ class Account(Base):
     address: Mapped[str] = mapped_column(String(254), index=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     username: Mapped[str] = mapped_column(String(254), default="")
+    # How it signs in: "password", or OAuth2 ("microsoft", "microsoft-app", "google"; tokens in OAuthToken).
+    auth: Mapped[str] = mapped_column(String(20), default="password", server_default="password")
     # Fernet token of the password; None means the account logs in with no password (a relay).
     password_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     host: Mapped[str] = mapped_column(String(253))
@@ -155,6 +157,28 @@ class Account(Base):
     send_limit_per_day: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class OAuthToken(Base):
+    """The OAuth2 grant of an account signing in with Microsoft 365 or Google: tokens sealed like passwords.
+
+    A row of its own (not columns of the account): refreshing it must not bump the account's version, and
+    it is what concurrent workers take turns on (``refresh_lease_until``) so one refresh serves them all.
+    """
+
+    __tablename__ = "shopmail_oauth_token"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("shopmail_account.id", ondelete="CASCADE"), primary_key=True)
+    # The mailbox the admin signed in as ("Conectado como").
+    mailbox: Mapped[str] = mapped_column(String(254), default="")
+    refresh_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    access_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set by the one process refreshing the token; others wait for it instead of refreshing too.
+    refresh_lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    refreshes: Mapped[int] = mapped_column(Integer, default=0)
+    connected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Settings(Base):

@@ -7,17 +7,21 @@ its kind ("transient", "permanent" or "account").
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import smtplib
 import socket
 from concurrent.futures import Future
+from dataclasses import replace
 
 from flask import current_app
 
 from shopmail.core import addresses
 from shopmail.core import crypto
 from shopmail.core.i18n import gettext as _
+from shopmail.core.models import utcnow
 from shopmail.delivery import compose
+from shopmail.delivery import tokens
 from shopmail.smtp import reasons
 from shopmail.smtp import sockets
 from shopmail.smtp.connection import classify_send_error
@@ -30,7 +34,12 @@ ACCOUNT = "account"
 
 
 def target_for(account) -> Target:
-    """Where and how the account connects, with the app's timeout, CA bundle, EHLO name and DNS."""
+    """Where and how the account connects, with the app's timeout, CA bundle, EHLO name and DNS.
+
+    An OAuth2 account gets a live bearer token (refreshed first when about to expire); raises SMTPFailure
+    (an ``OAuthFailure`` when the provider refuses or the account is not connected)."""
+    if is_oauth(account):
+        return with_token(account_target(account, None), account)[0]
     try:
         password = crypto.unseal(account.password_sealed) if account.password_sealed else None
     except crypto.SecretKeyError as exc:
@@ -45,6 +54,33 @@ def account_target(account, password: str | None) -> Target:
                               security=account.security, username=account.username or "",
                               password=password, verify_cert=bool(account.verify_cert),
                               from_address=account.address)
+
+
+def is_oauth(account) -> bool:
+    """The account signs in with OAuth2 (XOAUTH2) rather than a password."""
+    return (account.auth or "password") != "password"
+
+
+def with_token(target: Target, account) -> tuple[Target, dt.datetime]:
+    """``target`` with the account's current bearer token, and when that token expires."""
+    token, expires_at = tokens.bearer_token(account.id, account.auth)
+    return replace(target, bearer_token=token), expires_at
+
+
+def open_oauth(target: Target, account) -> tuple[smtplib.SMTP, dt.datetime]:
+    """Connect and sign in with the account's bearer token, and when that token expires.
+
+    A token the server refuses although it is not due to expire (revoked at the provider, a clock off) is
+    refreshed once and the login tried once more, on a new connection; a second refusal, or a refused
+    refresh (``invalid_grant``), raises ``oauth_reconnect_required`` like any failed login."""
+    target, expires_at = with_token(target, account)
+    try:
+        return open_smtp(target), expires_at
+    except SMTPFailure as failure:
+        if failure.reason != "oauth_reconnect_required":
+            raise
+    token, expires_at = tokens.bearer_token(account.id, account.auth, refused=target.bearer_token)
+    return open_smtp(replace(target, bearer_token=token)), expires_at
 
 
 def describe(failure: SMTPFailure) -> str:
@@ -70,13 +106,16 @@ class Sender:
     def __init__(self, account, message_seconds: float, defer_errors: bool = False):
         self.account_id = account.id
         self.address = account.address
+        # OAuth2: the token is fetched (and refreshed) at every connect, never kept past its expiry.
+        self.oauth_account = account if is_oauth(account) else None
+        self.token_expires_at: dt.datetime | None = None
         self.smtp: smtplib.SMTP | None = None
         self.countdown: sockets.Countdown | None = None
         self.problem: SMTPFailure | None = None
         try:
             self.from_value, self.from_line = compose.from_header(account.display_name or "", account.address)
             self.envelope_from = addresses.wire(account.address)  # an international domain as A-labels
-            self.target = target_for(account)
+            self.target = account_target(account, None) if self.oauth_account else target_for(account)
         except compose.ComposeError as exc:
             self.problem = SMTPFailure("sender_not_allowed", str(exc), kind=ACCOUNT, step="mail_from")
         except SMTPFailure as failure:
@@ -99,11 +138,21 @@ class Sender:
     def connect(self) -> None:
         """Open (or reopen) the connection; raises SMTPFailure."""
         self.close()
-        self.smtp = open_smtp(self.target)
+        if self.oauth_account is not None:
+            try:
+                self.smtp, self.token_expires_at = open_oauth(self.target, self.oauth_account)
+            except crypto.SecretKeyError as exc:
+                raise SMTPFailure("secret_unreadable", str(exc), kind=ACCOUNT, step="auth") from None
+        else:
+            self.smtp = open_smtp(self.target)
         # The end of DATA goes out as its own small write after the message: without TCP_NODELAY, Nagle's
         # algorithm would hold it until the server's delayed ACK (about 40 ms per message).
         self.smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.countdown = sockets.Countdown(self.smtp.sock)
+
+    def token_expiring(self) -> bool:
+        """The OAuth2 token this connection signed in with is (about to be) expired."""
+        return self.token_expires_at is not None and utcnow() >= self.token_expires_at - tokens.refresh_ahead()
 
     def send(self, recipients, body: bytes, after: Future | None = None) -> dict:
         """Send one stored message with the account's From; returns the refused recipients (if any).
@@ -114,6 +163,8 @@ class Sender:
         next: reset (RSET) after a refusal, replaced when its state is unknown (a timeout, a drop, an
         error in the middle of DATA).
         """
+        if self.connected and self.token_expiring():
+            self.close()  # a long-lived connection signs in again with a refreshed token
         if not self.connected:
             self.connect()
         recipients = list(recipients)

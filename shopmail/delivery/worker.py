@@ -164,7 +164,7 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
                 # Asked to stop, or the lease could not be renewed (another worker may take these).
                 verdict = "stopped"
                 break
-            if not sender.connected:
+            if not sender.connected or sender.token_expiring():
                 sender.connect()  # a failure here concerns the whole batch (handled below)
             # Its turn under the account's limits, taken as late as possible: right before the message goes.
             if (later := limiter.wait_turn(len(row.recipients), stop)) is not None:

@@ -58,7 +58,7 @@ def to_dict(account: Account) -> dict:
         "id": account.id, "address": account.address, "display_name": account.display_name,
         "username": account.username, "host": account.host, "port": account.port,
         "security": account.security, "verify_cert": account.verify_cert,
-        "in_use": in_use(account), "last_test": last,
+        "in_use": in_use(account), "last_test": last, "auth": account.auth or "password",
         "send_limit_per_minute": account.send_limit_per_minute, "send_limit_per_day": account.send_limit_per_day,
         **usage(account),
     }

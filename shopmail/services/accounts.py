@@ -7,7 +7,6 @@ for forms without JavaScript, the password sealed with Fernet, so the admin need
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -30,34 +29,22 @@ from shopmail.core.paging import paginate
 from shopmail.core.state import session
 from shopmail.core.state import state
 from shopmail.core.text import clean
+from shopmail.delivery import tokens
 from shopmail.delivery import transport
 from shopmail.delivery.actions import resume_account
+from shopmail.delivery.oauth import OAuthFailure
+from shopmail.services import account_secrets as secrets_for
+from shopmail.services import oauth_accounts
 from shopmail.services.account_describe import audit_save
 from shopmail.services.account_describe import in_use
+from shopmail.services.account_errors import AccountError
+from shopmail.services.account_errors import Conflict
+from shopmail.services.account_errors import NotFound
+from shopmail.services.account_errors import PasswordRequired  # noqa: F401 - the views catch service.PasswordRequired
 from shopmail.smtp import probe as smtp_probe
 
 TICKET_SECONDS = 600
 PAGE_SIZE = 25
-
-
-class AccountError(Exception):
-    """An action on an account was refused; the message says why, in Spanish."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class Conflict(AccountError):
-    """The account changed since the form was loaded."""
-
-
-class NotFound(AccountError):
-    """No account with that id."""
-
-
-class PasswordRequired(AccountError):
-    """A kept password would go to another server than the one it was saved for: it must be typed."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +62,14 @@ class Values:
     # The provider's sending limits (None: none): messages per minute, recipients per 24 hours.
     limit_per_minute: int | None = None
     limit_per_day: int | None = None
+    #: How the account signs in: "password", or OAuth2 ("microsoft", "microsoft-app", "google").
+    auth: str = "password"
+    #: An OAuth2 grant obtained on the form, waiting for Guardar (see oauth_accounts.finish_pending).
+    grant: str | None = None
+
+    @property
+    def oauth(self) -> bool:
+        return self.auth != "password"
 
     @property
     def login(self) -> str:
@@ -106,73 +101,30 @@ def all_accounts() -> list[Account]:
 # Testing ---------------------------------------------------------------------------------------
 
 
-def destination(values: Values) -> tuple:
-    """Where a password goes: server, port, security and certificate check (not the address or user)."""
-    return (values.host.strip().lower().rstrip("."), int(values.port or 0), values.security,
-            bool(values.verify_cert))
-
-
-def _stored_destination(account: Account) -> tuple:
-    return destination(Values(account.address or "", host=account.host or "", port=account.port or 0,
-                              security=account.security or "", verify_cert=bool(account.verify_cert)))
-
-
-def _password_for(values: Values, account: Account | None, ticket: dict | None) -> str | None:
-    """The password to use: typed, else kept in a test ticket, else the stored one.
-
-    A kept password (ticket or stored) only ever goes to the destination it was typed for: an admin, or
-    anyone who takes over a session, could otherwise point the account at a server of their own and
-    receive the real password with AUTH. Changing the destination needs the password typed again.
-    """
-    if values.password:
-        return values.password
-    kept = []
-    if ticket and ticket.get("sealed"):
-        kept.append((tuple(ticket.get("destination") or ()), ticket["sealed"]))
-    if account is not None and account.password_sealed:
-        kept.append((_stored_destination(account), account.password_sealed))
-    for where, sealed in kept:
-        if where == destination(values):
-            return crypto.unseal(sealed)
-    if kept:
-        raise PasswordRequired(_("Ha cambiado el servidor, el puerto, la seguridad o la verificación del "
-                                 "certificado: escriba la contraseña de nuevo. La contraseña guardada solo "
-                                 "se envía al servidor con el que se guardó."), field="password")
-    return None
-
-
-def fingerprint(values: Values, password: str | None) -> str:
-    """An HMAC of the connection values and password: what a test ticket vouches for."""
-    parts = [values.address.lower(), values.login, values.host.lower(), str(values.port),
-             values.security, str(bool(values.verify_cert)), password or ""]
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, "\0".join(parts).encode(), hashlib.sha256).hexdigest()
-
-
-def _ticket(token: str | None) -> dict | None:
-    if not token or len(token) > 100:
-        return None
-    return state().cache.get(f"test-ticket:{token}")
-
-
 def test_values(values: Values, account_id: int | None = None, ticket: str | None = None):
     """Run the SMTP test on the submitted values. Returns (ProbeResult, ticket token or None)."""
     account = get(account_id) if account_id else None
-    password = _password_for(values, account, _ticket(ticket))
+    password = secrets_for.password_for(values, account, secrets_for.ticket(ticket))
+    try:
+        bearer = secrets_for.bearer_for(values, account)
+    except OAuthFailure as failure:
+        return oauth_accounts.failed_before(failure), None
     target = smtp_probe.target_from_config(
         current_app.config, host=values.host, port=values.port, security=values.security,
-        username=values.login if password else "", password=password,
+        username=values.login if password or bearer else "", password=password, bearer_token=bearer,
         verify_cert=values.verify_cert, from_address=values.address)
-    result = smtp_probe.probe(target)
+    saved = values.oauth and account is not None and account.auth == values.auth and \
+        oauth_accounts.pending(values.grant, values.auth) is None
+    result = oauth_accounts.offer_oauth(oauth_accounts.probe(target, account if saved else None))
     if account is not None and _same_connection(account, values) and not values.password:
         record_test(account, result)
     if not result.ok:
         return result, None
     token = secrets.token_urlsafe(24)
     state().cache.set(f"test-ticket:{token}", {
-        "fingerprint": fingerprint(values, password),
+        "fingerprint": secrets_for.fingerprint(values, password),
         "sealed": crypto.seal(password) if password else None,
-        "destination": destination(values),
+        "destination": secrets_for.destination(values),
     }, timeout=TICKET_SECONDS)
     return result, token
 
@@ -196,8 +148,14 @@ def _resume(account_id: int) -> None:
 def test_saved(account_id: int):
     """Probar SMTP on a saved account (its stored values); the outcome is recorded."""
     account = get(account_id)
-    password = crypto.unseal(account.password_sealed) if account.password_sealed else None
-    result = smtp_probe.probe(transport.account_target(account, password))
+    if transport.is_oauth(account):
+        try:
+            result = oauth_accounts.probe(transport.target_for(account), account)
+        except OAuthFailure as failure:
+            result = oauth_accounts.failed_before(failure)
+    else:
+        password = crypto.unseal(account.password_sealed) if account.password_sealed else None
+        result = oauth_accounts.offer_oauth(smtp_probe.probe(transport.account_target(account, password)))
     record_test(account, result)
     return result
 
@@ -207,22 +165,22 @@ def test_saved(account_id: int):
 
 def _connection(values: Values) -> tuple:
     return (values.address.lower(), values.login, values.host.lower(), values.port, values.security,
-            bool(values.verify_cert))
+            bool(values.verify_cert), values.auth)
 
 
 def _same_connection(account: Account, values: Values) -> bool:
     """True when ``values`` would connect exactly as the stored account does (password aside)."""
     stored = Values(account.address or "", username=account.username or "", host=account.host or "",
                     port=account.port or 0, security=account.security or "",
-                    verify_cert=bool(account.verify_cert))
+                    verify_cert=bool(account.verify_cert), auth=account.auth or "password")
     return _connection(stored) == _connection(values)
 
 
 def _require_passing_test(values: Values, account: Account | None, ticket_token: str | None):
     """Return the password to store, or refuse: a save needs a passing test of exactly these values."""
-    ticket = _ticket(ticket_token)
-    password = _password_for(values, account, ticket)
-    if ticket and hmac.compare_digest(ticket["fingerprint"], fingerprint(values, password)):
+    ticket = secrets_for.ticket(ticket_token)
+    password = secrets_for.password_for(values, account, ticket)
+    if ticket and hmac.compare_digest(ticket["fingerprint"], secrets_for.fingerprint(values, password)):
         return password
     unchanged = (account is not None and not values.password and _same_connection(account, values)
                  and account.last_test_ok)
@@ -240,7 +198,7 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
         raise Conflict(_("Otra persona ha cambiado esta cuenta mientras la editaba. "
                          "Revise los datos actuales y vuelva a guardar."))
     if skip_test:
-        password = _password_for(values, account, None)
+        password = secrets_for.password_for(values, account, None)
     else:
         password = _require_passing_test(values, account, ticket)
     audit_save(account, values, bool(password) and bool(values.password))
@@ -256,6 +214,9 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
     account.security = values.security
     account.verify_cert = values.verify_cert
     account.send_limit_per_minute, account.send_limit_per_day = values.limit_per_minute, values.limit_per_day
+    if account.id and account.auth != "password" and values.auth != account.auth:
+        tokens.forget(account.id, account.auth)  # another sign-in method: the old grant is of no use
+    account.auth = values.auth
     account.password_sealed = crypto.seal(password) if password else None
     if not skip_test and (connection_changed or values.password or ticket):
         account.last_test_ok, account.last_test_reason = True, "ok"
@@ -264,6 +225,9 @@ def save(values: Values, *, account_id: int | None = None, version: int | None =
     elif skip_test and connection_changed:
         account.last_test_ok = account.last_test_reason = account.last_test_at = None
         account.last_test_summary = None
+    session().flush()
+    if values.oauth and values.grant:
+        oauth_accounts.keep_pending(account, values.grant, values.login)
     session().commit()
     if ticket:
         state().cache.delete(f"test-ticket:{ticket}")

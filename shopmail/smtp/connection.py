@@ -3,7 +3,8 @@
 ``open_smtp(target)`` gives the worker a connected, verified, logged-in ``smtplib.SMTP``; the probe
 drives the same :class:`Conversation` and goes on to MAIL FROM / RCPT TO / DATA. Each step is recorded
 (name, outcome, milliseconds, a detail that never holds the password); a failure becomes an
-:class:`SMTPFailure` with a reason code of docs/reference.md.
+:class:`SMTPFailure` with a reason code of docs/reference.md. What a conversation is given and reports
+(:class:`Target`, :class:`Step`) live in :mod:`.target`; the AUTH step in :mod:`.login`.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import smtplib
 import socket
 import ssl
 import time
-from dataclasses import dataclass
-from dataclasses import field
 
 from shopmail.core import progress
 from shopmail.core.i18n import gettext as _
 from shopmail.core.text import clean
 from shopmail.smtp import reasons
 from shopmail.smtp import sockets
+from shopmail.smtp.login import login
 from shopmail.smtp.reasons import SMTPFailure
 from shopmail.smtp.replies import BoundedSMTP
 from shopmail.smtp.replies import ReplyTooLong
@@ -28,49 +28,11 @@ from shopmail.smtp.resolve import DNSTimeout
 from shopmail.smtp.resolve import Resolver
 from shopmail.smtp.sockets import client_context
 from shopmail.smtp.sockets import TLSInfo
+from shopmail.smtp.target import Step
+from shopmail.smtp.target import Target
 
-SECURITIES = ("starttls", "ssl", "none")
 #: Seconds of silence on a plain connection before checking whether the port expects TLS.
 GREETING_PATIENCE = 2.0
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where and how to connect. A None/empty password means no login (e.g. an internal relay)."""
-
-    host: str
-    port: int
-    security: str  # "starttls" | "ssl" | "none"
-    username: str = ""
-    password: str | None = field(default=None, repr=False)
-    verify_cert: bool = True
-    from_address: str = ""
-    rcpt_to: str | None = None  # defaults to from_address
-    timeout: float = 10.0
-    ca_file: str | None = None
-    local_hostname: str | None = None
-    nameservers: tuple[str, ...] = ()
-    #: Addresses already resolved and vetted: connect only to these, never look the name up again.
-    addresses: tuple[str, ...] = ()
-
-    def __post_init__(self):
-        if self.security not in SECURITIES:
-            raise ValueError(f"security must be one of {SECURITIES}, not {self.security!r}")
-
-    @property
-    def login(self) -> str:
-        """The user name sent with AUTH: the username, else the account's address."""
-        return self.username or self.from_address
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step: ``step`` is one of dns connect tls greeting ehlo starttls auth mail_from rcpt_to data."""
-
-    step: str
-    ok: bool
-    ms: int
-    detail: str = ""
 
 
 class Conversation:
@@ -86,11 +48,17 @@ class Conversation:
         self.smtp: smtplib.SMTP | None = None
         self.address: str | None = None
         self._watchdog = sockets.Watchdog(self.deadline)
-        self._secrets = sockets.secret_forms(target.login, target.password)
+        self._secrets = sockets.secret_forms(target.login, target.password) + sockets.bearer_forms(
+            target.login, target.bearer_token)
 
     def remaining(self) -> float:
         """Seconds left before the deadline (a few milliseconds at least, so sockets still time out)."""
         return max(0.005, self.deadline - time.monotonic())
+
+    @property
+    def cut_short(self) -> bool:
+        """The deadline cut the last reply short: whatever arrived is not an answer."""
+        return self._watchdog.fired
 
     def elapsed_ms(self) -> int:
         """Milliseconds since the conversation started."""
@@ -160,7 +128,7 @@ class Conversation:
             code, message = send()
         except Exception as exc:  # every failure is reported as a reason, never as a crash
             raise self.fail_exception(step, since, exc) from None
-        if self._watchdog.fired:  # the deadline cut the reply short: whatever arrived is not an answer
+        if self.cut_short:  # the deadline cut the reply short: whatever arrived is not an answer
             raise self.fail(step, "timeout", since, detail=_("sin respuesta completa a tiempo"))
         if code not in accept:
             raise self.fail_reply(step, since, code, message)
@@ -182,8 +150,8 @@ class Conversation:
             if self.target.security == "starttls":
                 self._starttls()
                 self._ehlo()
-            if self.target.password:
-                self._auth()
+            if self.target.password or self.target.bearer_token:
+                login(self)
         except BaseException:
             self.close(polite=False)
             raise
@@ -262,25 +230,6 @@ class Conversation:
             return reply
 
         self.command("starttls", (220,), starttls, lambda reply: self.tls.line())
-
-    def _auth(self) -> None:
-        since = time.monotonic()
-        if not self.smtp.has_extn("auth"):
-            if self.tls is None and self.smtp.has_extn("starttls"):
-                raise self.fail("auth", "starttls_required", since,
-                                detail=_("el servidor solo permite iniciar sesión tras STARTTLS"))
-            raise self.fail("auth", "auth_unavailable", since, detail="AUTH no ofrecido")
-        if self.tls is None and not sockets.is_loopback_address(self.address):
-            # Judged on the address connected to, not the name: "x.localhost" may resolve anywhere.
-            raise self.fail("auth", "starttls_required", since, variant="cleartext",
-                            detail=f"{self.address}")
-        offered = self.smtp.esmtp_features["auth"].upper().split()
-        mechanism = next((name for name in ("PLAIN", "LOGIN") if name in offered), None)
-        if mechanism is None:
-            raise self.fail("auth", "auth_unavailable", since, detail="solo ofrece " + " ".join(offered))
-        self.command("auth", (235, 503), lambda: sockets.authenticate(
-            self.smtp, mechanism, self.target.login, self.target.password),
-            lambda reply: f"AUTH {mechanism} → {reply}")
 
     # Ending ----------------------------------------------------------------------------------
 

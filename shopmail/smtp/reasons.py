@@ -14,6 +14,9 @@ import ssl
 
 from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.core.text import clean
+from shopmail.smtp.oauth_reasons import OAUTH_CLI_HINTS
+from shopmail.smtp.oauth_reasons import OAUTH_HINTS
+from shopmail.smtp.oauth_reasons import OAUTH_MESSAGES
 
 TRANSIENT = "transient"
 PERMANENT = "permanent"
@@ -53,6 +56,7 @@ _MESSAGES = {
     "sender_not_allowed": _l("Esta cuenta no puede enviar como «%(sender)s»."),
     "relay_denied": _l("El servidor se niega a aceptar el correo para reenviarlo (relay)."),
     "throttled": _l("El servidor limita temporalmente las conexiones o los envíos."),
+    **OAUTH_MESSAGES,
     "server_error": _l("El servidor respondió con un error."),
     ("server_error", "tls"): _l("No se pudo establecer la conexión cifrada con el servidor."),
     ("server_error", "closed"): _l("El servidor cerró la conexión inesperadamente."),
@@ -105,6 +109,7 @@ _HINTS = {
                        "servidor autorice la IP de la tienda para reenviar correo."),
     "throttled": _l("Espere unos minutos y vuelva a probar. Si se repite, revise los límites de envío de "
                     "su proveedor o si ha habido muchos intentos fallidos."),
+    **OAUTH_HINTS,
     "server_error": _l("Revise los datos de la cuenta; si el error continúa, consulte a su proveedor con "
                        "la respuesta del servidor."),
 }
@@ -123,6 +128,7 @@ _CLI_HINTS = {
     "app_password_required": _l("En Google: active la verificación en dos pasos, cree una contraseña de "
                                 "aplicación en myaccount.google.com/apppasswords e indíquela con --password "
                                 "en lugar de la contraseña habitual."),
+    **OAUTH_CLI_HINTS,
 }
 
 REASONS = tuple(key for key in _MESSAGES if isinstance(key, str))
@@ -132,7 +138,8 @@ _SENDER_WORDS = ("sendas", "send as", "not owned", "sender address rejected", "n
                  "permission to send", "not authorized to send", "sender not allowed")
 _ACCOUNT_REASONS = {"use_ssl", "use_starttls", "certificate_invalid", "starttls_unavailable",
                     "starttls_required", "auth_unavailable", "auth_failed", "app_password_required",
-                    "basic_auth_disabled", "sender_not_allowed"}
+                    "basic_auth_disabled", "sender_not_allowed", "oauth_not_configured",
+                    "oauth_consent_denied", "oauth_reconnect_required", "oauth_scope_missing"}
 _TRANSIENT_REASONS = {"dns_failure", "connection_refused", "timeout", "throttled"}
 #: Steps of the connection set-up; a 5xx there is about the account's settings, not one message.
 SETUP_STEPS = ("dns", "connect", "tls", "greeting", "ehlo", "starttls", "auth")

@@ -197,6 +197,32 @@ def secret_forms(login: str, password: str | None) -> list[str]:
     return [_b64(f"\0{login}\0{password}"), _b64(password), password]
 
 
+def xoauth2_blob(login: str, token: str) -> str:
+    """The SASL XOAUTH2 initial response: ``user=<login>^Aauth=Bearer <token>^A^A``, base64."""
+    return _b64(f"user={login}\x01auth=Bearer {token}\x01\x01")
+
+
+def bearer_forms(login: str, token: str | None) -> list[str]:
+    """Every form in which ``authenticate_xoauth2`` puts the token on the wire, to mask in transcripts."""
+    if not token:
+        return []
+    return [xoauth2_blob(login, token), token]
+
+
+def authenticate_xoauth2(smtp: smtplib.SMTP, login: str, token: str) -> tuple[int, bytes, str]:
+    """ONE AUTH XOAUTH2 exchange. A refusal comes as a 334 challenge holding the provider's JSON error,
+    answered with an empty line; returns (code, message, that error's status/scope words, cleaned)."""
+    code, message = smtp.docmd("AUTH", "XOAUTH2 " + xoauth2_blob(login, token))
+    problem = ""
+    if code == 334:
+        try:
+            problem = b64decode(message[:2000] + b"==").decode("utf-8", "replace")
+        except ValueError:
+            problem = ""
+        code, message = smtp.docmd("")
+    return code, message, problem[:500]
+
+
 def authenticate(smtp: smtplib.SMTP, mechanism: str, login: str, password: str) -> tuple[int, bytes]:
     """ONE AUTH exchange with PLAIN or LOGIN, UTF-8 credentials (smtplib's login() tries several)."""
     if mechanism == "PLAIN":

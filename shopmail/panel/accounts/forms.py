@@ -27,6 +27,8 @@ from shopmail.services.account_checks import suggested_limits
 from shopmail.services.accounts import Values
 
 SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", _l("Ninguna"))]
+AUTH_CHOICES = [("password", _l("Contraseña")), ("microsoft", _l("Microsoft 365 (OAuth2)")),
+                ("google", _l("Google (OAuth2)"))]
 
 class AccountForm(FlaskForm):
     """Create or edit an account of the library."""
@@ -34,6 +36,7 @@ class AccountForm(FlaskForm):
     address = StringField(_l("Dirección de correo"), validators=[InputRequired(_l("Escriba la dirección de correo."))])
     display_name = StringField(_l("Nombre visible"), validators=[Optional(), Length(max=200)])
     username = StringField(_l("Usuario"), validators=[Optional(), Length(max=254)])
+    auth = SelectField(_l("Método de inicio de sesión"), choices=AUTH_CHOICES, default="password")
     password = PasswordField(_l("Contraseña"), validators=[Optional(), Length(max=1000)])
     host = StringField(_l("Servidor SMTP"), validators=[Optional(), Length(max=253)])
     port = IntegerField(_l("Puerto"), default=587, validators=[
@@ -44,11 +47,15 @@ class AccountForm(FlaskForm):
     send_limit_per_day = StringField(_l("Destinatarios por día"), validators=[Optional(), Length(max=20)])
     version = HiddenField()
     ticket = HiddenField()
+    # An OAuth2 grant obtained with Conectar, waiting for Guardar (an id; the tokens stay on the server).
+    grant = HiddenField()
 
     # With no JavaScript, the admin must not retype the password after a passing test: the ticket keeps it.
     def __init__(self, *args, has_stored_password=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_stored_password = has_stored_password
+        if self.auth.data == "microsoft-app":
+            self.auth.choices = [*AUTH_CHOICES, ("microsoft-app", _l("Microsoft 365 (aplicación)"))]
 
     def validate_address(self, field):
         if not field.data:
@@ -94,6 +101,11 @@ class AccountForm(FlaskForm):
             if not str(field.data or "").strip() and value:
                 field.data = str(value)
 
+    def validate_auth(self, field):
+        # An app-only account (CLI) keeps its method when edited on the screen.
+        if field.data not in {"password", "microsoft", "google", "microsoft-app"}:
+            raise ValidationError(_l("Elija un método de inicio de sesión."))
+
     def validate_security(self, field):
         has_password = bool(self.password.data) or self.has_stored_password or bool(self.ticket.data)
         if field.data == "none" and has_password and self.host.data and not is_loopback(self.host.data):
@@ -126,7 +138,14 @@ class AccountForm(FlaskForm):
             username=(self.username.data or "").strip(), password=self.password.data or None,
             host=self.host.data or "", port=self.port.data or 0, security=self.security.data,
             verify_cert=bool(self.verify_cert.data), limit_per_minute=check_limit(self.send_limit_per_minute.data),
-            limit_per_day=check_limit(self.send_limit_per_day.data))
+            limit_per_day=check_limit(self.send_limit_per_day.data), auth=self.auth.data or "password",
+            grant=self.grant.data or None)
+
+    def draft(self) -> dict:
+        """The form's values to restore after the provider's consent page (never the password)."""
+        return {name: self[name].data for name in ("address", "display_name", "username", "auth", "host",
+                                                   "port", "security", "verify_cert", "version",
+                                                   "send_limit_per_minute", "send_limit_per_day")}
 
     def warning(self) -> str | None:
         return combination_warning(self.security.data, self.port.data)

@@ -9,15 +9,18 @@ from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session as browser
 from flask import url_for
 
 from shopmail.core import settings
 from shopmail.core.i18n import gettext as _
+from shopmail.panel.accounts import connect
 from shopmail.panel.accounts.forms import AccountForm
 from shopmail.panel.accounts.forms import ConfirmForm
 from shopmail.panel.limits import expensive
 from shopmail.services import account_describe as describe
 from shopmail.services import accounts as service
+from shopmail.services import oauth_accounts
 from shopmail.services.autoconfig import discover
 
 bp = Blueprint("accounts", __name__, url_prefix="/cuentas")
@@ -46,7 +49,8 @@ def show(account_id):
     account = _load(account_id)
     return render_template("shopmail/accounts/show.html", account=account, in_use=service.in_use(account),
                            status=describe.status(account), summary=describe.test_summary(account),
-                           confirm=ConfirmForm(), result=None)
+                           confirm=ConfirmForm(), result=None,
+                           connected_as=oauth_accounts.connected_as(account))
 
 
 @bp.post("/<shopmail_id:account_id>/probar")
@@ -58,7 +62,8 @@ def test(account_id):
         return jsonify(result.to_dict())
     return render_template("shopmail/accounts/show.html", account=account, in_use=service.in_use(account),
                            status=describe.status(account), summary=describe.test_summary(account),
-                           confirm=ConfirmForm(), result=result)
+                           confirm=ConfirmForm(), result=result,
+                           connected_as=oauth_accounts.connected_as(account))
 
 
 @bp.route("/<shopmail_id:account_id>/eliminar", methods=["GET", "POST"])
@@ -87,8 +92,10 @@ def _load(account_id):
 def _form_view(account):
     """One view for create and edit: the buttons Intentar configuración automática, Probar SMTP, Guardar."""
     stored = bool(account and account.password_sealed)
-    form = AccountForm(obj=account if request.method == "GET" else None, has_stored_password=stored)
-    if request.method == "GET" and account is not None:
+    draft = browser.pop(connect.DRAFT, None) if request.args.get("borrador") else None
+    form = AccountForm(obj=account if request.method == "GET" and not draft else None, data=draft,
+                       has_stored_password=stored)
+    if request.method == "GET" and account is not None and not draft:
         form.version.data = account.version
     action = request.form.get("action", "save")
     result = discovery = None
@@ -99,6 +106,12 @@ def _form_view(account):
         if action == "autoconfig":
             with expensive():
                 discovery = _autoconfigure(form, values)
+        elif action in ("connect:microsoft", "connect:google"):
+            form.auth.data = action.partition(":")[2]
+            response, problem = connect.start(form.auth.data, account and account.id, form.draft())
+            if response is not None:
+                return response
+            form.add_error("auth", problem)
         elif form.require_connection():
             if action == "test":
                 try:
@@ -114,8 +127,25 @@ def _form_view(account):
     wants_json = request.accept_mimetypes.best == "application/json"
     if wants_json and (result or discovery):
         return jsonify({**(result or discovery).to_dict(), "ticket": form.ticket.data})
+    connected_as = _connected_as(form, account)
+    mismatch = oauth_accounts.identity_problem(form.values().login, connected_as)
+    if mismatch:  # said before Probar SMTP fails on it
+        form.add_error("username", mismatch)
     return render_template("shopmail/accounts/form.html", form=form, account=account, result=result,
-                           discovery=discovery, warning=form.warning())
+                           discovery=discovery, warning=form.warning(), redirect_uri=connect.redirect_uri(),
+                           connected_as=connected_as)
+
+
+def _connected_as(form, account) -> str | None:
+    """The mailbox after **Conectado como** (the one the provider signed in): a grant just obtained, or
+    the saved account's."""
+    if form.auth.data == "password":
+        return None
+    if form.grant.data:
+        return oauth_accounts.pending_mailbox(form.grant.data, form.auth.data) or form.values().login
+    if account is not None and account.auth == form.auth.data:
+        return oauth_accounts.connected_as(account)
+    return None
 
 
 def _autoconfigure(form, values):
@@ -127,6 +157,10 @@ def _autoconfigure(form, values):
         form.username.data = discovery.username or form.username.data
         form.prefill_limits(discovery.host)
         form.ticket.data = ""
+        # Microsoft 365 / Google with OAuth2 configured: propose signing in without a password.
+        method = oauth_accounts.suggested_method(discovery.provider)
+        if method and form.auth.data == "password" and not values.password:
+            form.auth.data = method
     return discovery
 
 

@@ -2,6 +2,7 @@
 // - the steps of Probar SMTP and of Intentar configuración automática appear as they complete,
 // - buttons are disabled (and say what is happening) while work runs,
 // - Guardar is only offered after a passing test of the values on screen,
+// - the account form shows the password or the Conectar button of the chosen sign-in method,
 // - forms and buttons with data-confirm ask before they act (deleting, releasing, cancelling),
 // - on a phone the navigation folds behind one button (without this file it shows as a compact row).
 // Served from our own origin, no inline code: it runs under the panel's Content-Security-Policy.
@@ -10,7 +11,7 @@
   document.documentElement.classList.add("js");
 
   // Fields whose change makes an earlier SMTP test worthless (what the test ticket vouches for).
-  var TESTED_FIELDS = ["address", "username", "password", "host", "port", "security", "verify_cert"];
+  var TESTED_FIELDS = ["address", "username", "auth", "password", "host", "port", "security", "verify_cert"];
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -294,8 +295,22 @@
     });
   }
 
+  // Método de inicio de sesión: the password field, or the Conectar button of the chosen provider.
+  function authChoice(form) {
+    var select = form.querySelector("select[name=auth]");
+    if (!select) { return; }
+    function show() {
+      form.querySelectorAll("[data-auth-only]").forEach(function (node) {
+        node.hidden = node.getAttribute("data-auth-only") !== select.value;
+      });
+    }
+    select.addEventListener("change", show);
+    show();
+  }
+
   function start() {
     document.querySelectorAll("header.top[data-menu]").forEach(foldingNav);
+    document.querySelectorAll("form[data-account-form]").forEach(authChoice);
     document.querySelectorAll("form[data-account-form][data-live]").forEach(accountForm);
     document.querySelectorAll("form[data-probe-form][data-live]").forEach(probeForm);
   }
