@@ -11,7 +11,8 @@ from shopmail.cli import shopmail_cli
 from tests.browser.test_languages import CATALOG
 
 #: Names of the panel's screens and fields, quoted in help so an admin can find them.
-SCREEN_NAMES = ("Registro de envíos", "Cuentas de correo", "Comunicaciones", "Modo simulación", "Probar SMTP")
+SCREEN_NAMES = ("Registro de envíos", "Cuentas de correo", "Comunicaciones", "Modo simulación", "Probar SMTP",
+                "Plantillas de correo", "Cuenta de respaldo")
 SPANISH = re.compile(r"[áéíóúñ¿¡]|\b(el|la|los|las|del|una|para|cuenta|correo|sin|con|que|envío|prueba|"
                      r"servidor|contraseña|dirección)\b", re.IGNORECASE)
 

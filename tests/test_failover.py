@@ -72,7 +72,7 @@ def test_main_refuses_login_mid_run_the_rest_go_through_the_backup_then_main_tak
     assert f"el correo sale por la cuenta de respaldo {BACKUP}" in home
     assert f"account-held:{shop.account_id}" in _alerts(shop)
     registro = page(admin.get("/ajustes/envios/"))
-    assert registro.count(f"<td>{BACKUP}</td>") == 20 and registro.count(f"<td>{SENDER}</td>") == 10
+    assert registro.count(f">{BACKUP}</td>") == 20 and registro.count(f">{SENDER}</td>") == 10
     status = json.loads(shop.app.test_cli_runner().invoke(args=["shopmail", "status", "--json"]).output)
     assert "backup_in_use" in {problem["code"] for problem in status["problems"]}
 

@@ -63,7 +63,7 @@ def wording_show(kind, locale, as_json):
 @click.argument("kind", type=KIND)
 @locale_option
 @click.option("--subject", help="Asunto; placeholders such as {order_number}. Unchanged when left out.")
-@click.option("--intro", help="Introducción. Unchanged when left out.")
+@click.option("--intro", help="The opening text. Unchanged when left out.")
 @click.option("--closing", help="Despedida (empty for none). Unchanged when left out.")
 @json_option
 def wording_set(kind, locale, subject, intro, closing, as_json):
