@@ -128,7 +128,10 @@ def _form_view(account):
     if wants_json and (result or discovery):
         return jsonify({**(result or discovery).to_dict(), "ticket": form.ticket.data})
     connected_as = _connected_as(form, account)
-    mismatch = oauth_accounts.identity_problem(form.values().login, connected_as)
+    # The login as typed (username, else the address), read from the fields: values() would refuse a form
+    # that is being shown again because a field (e.g. a limit) is wrong.
+    login = (form.username.data or "").strip() or (form.address.data or "")
+    mismatch = oauth_accounts.identity_problem(login, connected_as)
     if mismatch:  # said before Probar SMTP fails on it
         form.add_error("username", mismatch)
     return render_template("shopmail/accounts/form.html", form=form, account=account, result=result,
