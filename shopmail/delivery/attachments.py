@@ -16,6 +16,7 @@ from email import message_from_bytes
 from email import policy
 from email.message import EmailMessage
 from email.message import MIMEPart
+from email.parser import BytesHeaderParser
 
 from sqlalchemy import select
 
@@ -105,6 +106,18 @@ def listed(msg: EmailMessage) -> list[Attachment]:
         data = part.get_payload(decode=True) or b""
         found.append(Attachment(safe_filename(part.get_filename()), part.get_content_type(), data))
     return found
+
+
+def described(raw: bytes | None) -> list[dict]:
+    """The attachments of a stored message as ``{"filename", "content_type", "size"}`` (never the bytes),
+    for the outbox item JSON. Only a multipart/mixed message has attachments (``attach`` makes it so), so
+    every other message is answered from its headers alone, without parsing its body."""
+    if not raw:
+        return []
+    if BytesHeaderParser(policy=policy.SMTP).parsebytes(raw).get_content_type() != "multipart/mixed":
+        return []
+    return [{"filename": item.filename, "content_type": item.content_type, "size": item.size}
+            for item in listed(_parse(raw))]
 
 
 def remove(message_ids) -> int:
