@@ -30,7 +30,7 @@ def test_a_shadowed_text_part_without_wording_is_named_on_its_kind_only(tmp_path
     body = page(client.get(URL + "order_completed"))
     assert 'id="wording-shadowed"' in body
     assert "Los cambios de esta página no llegan a todo el correo." in body
-    assert ('Parte de texto: la tienda usa su propia plantilla, <code translate="no">'
+    assert ('Parte de texto: la tienda usa su propia plantilla, <code translate="no" class="wrap-anywhere">'
             "shopmail/mail/order_completed.txt</code>, que no incluye el asunto ni los textos de aquí.") in body
     assert "Parte HTML" not in body  # the HTML part is still shopmail's, with the wording
 
@@ -51,7 +51,7 @@ def test_a_shadow_that_uses_wording_and_the_html_part_are_told_apart(tmp_path):
     assert 'id="wording-shadowed"' not in page(client.get(URL + "order_completed"))
     body = page(client.get(URL + "order_shipped"))
     assert "Parte de texto: la tienda usa su propia plantilla" in body
-    assert ('Parte HTML: la tienda usa su propia plantilla, <code translate="no">shopmail/mail/order_shipped.html'
+    assert ('Parte HTML: la tienda usa su propia plantilla, <code translate="no" class="wrap-anywhere">shopmail/mail/order_shipped.html'
             "</code>, que no incluye los textos de aquí.") in body
     index = page(client.get(URL))
     assert "La tienda usa su propia plantilla: estos textos no aparecen en el correo." in index
