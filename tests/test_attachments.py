@@ -7,6 +7,7 @@ import json
 import os
 from email import message_from_bytes
 from email import policy
+from email.message import EmailMessage
 
 import pytest
 
@@ -151,3 +152,18 @@ def test_outbox_show_and_list_name_the_attachments_without_their_bytes(shop):
         session().commit()
     shown = json.loads(runner.invoke(args=["shopmail", "outbox", "show", str(queued.id), "--json"]).output)
     assert shown["attachments"] == []
+
+
+@pytest.mark.parametrize("sizes", [(0, 1, 2, 3), (MB,), (1000001, 57)])
+def test_the_json_description_agrees_with_the_parsed_message(sizes):
+    msg = EmailMessage(policy=policy.SMTP)
+    msg.set_content("Hola\n--no es un límite\n")
+    msg.add_alternative("<p>Hola</p>", subtype="html")
+    attachments.attach(msg, [attachments.Attachment(f"f{n}.bin", "application/octet-stream", os.urandom(n))
+                             for n in sizes])
+    msg.add_attachment("línea\n" * 10, subtype="plain", filename="nota.txt", cte="quoted-printable")
+    raw = msg.as_bytes()
+    parsed = attachments.listed(message_from_bytes(raw, policy=policy.SMTP))
+    assert attachments.described(raw) == [
+        {"filename": a.filename, "content_type": a.content_type, "size": a.size} for a in parsed]
+    assert [a.size for a in parsed][:len(sizes)] == list(sizes)
