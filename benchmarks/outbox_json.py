@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -20,12 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from mail_wording import _ms  # noqa: E402  (median and p95, as the other benchmarks print them)
 from worker_throughput import make_app  # noqa: E402  (the same app set-up, SQLite or a private PG schema)
-
-
-def _ms(values) -> str:
-    ordered = sorted(values)
-    return f"median {statistics.median(ordered) * 1000:.2f} ms, p95 {ordered[int(len(ordered) * 0.95)] * 1000:.2f} ms"
 
 
 def main() -> None:
