@@ -3,9 +3,11 @@ refuse with a clear message; the message page lists them and serves them as down
 take them out."""
 
 import hashlib
+import json
 import os
 from email import message_from_bytes
 from email import policy
+from email.message import EmailMessage
 
 import pytest
 
@@ -119,3 +121,49 @@ def test_remove_takes_the_attachments_out_and_keeps_the_mail(shop):
     assert list(mail.iter_attachments()) == []
     assert "Taza de cerámica" in mail.get_body(("plain",)).get_content()
     assert mail["Message-ID"] == queued.message_id
+
+
+def test_outbox_show_and_list_name_the_attachments_without_their_bytes(shop):
+    invoice = b"%PDF-1.4 " + os.urandom(3000)
+    (queued, admin_notice) = notify(shop, order(), [
+        {"filename": "factura-1001.pdf", "content_type": "application/pdf", "data": invoice},
+        {"filename": "condiciones.txt", "content_type": "text/plain", "data": "Devoluciones: 14 días\n".encode()}])
+    runner = shop.app.test_cli_runner()
+    expected = [{"filename": "factura-1001.pdf", "content_type": "application/pdf", "size": len(invoice)},
+                {"filename": "condiciones.txt", "content_type": "text/plain", "size": 23}]
+
+    result = runner.invoke(args=["shopmail", "outbox", "show", str(queued.id), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["attachments"] == expected
+    assert "JVBERi0" not in result.output  # the base64 of the bytes never appears
+
+    listed = json.loads(runner.invoke(args=["shopmail", "outbox", "list", "--json"]).output)
+    by_id = {item["id"]: item["attachments"] for item in listed}
+    assert by_id == {queued.id: expected, admin_notice.id: []}
+
+    text = runner.invoke(args=["shopmail", "outbox", "show", str(queued.id)]).output
+    assert f"factura-1001.pdf (application/pdf, {len(invoice)} bytes)" in text
+    assert "condiciones.txt (text/plain, 23 bytes)" in text
+    assert "Adjuntos: —" in runner.invoke(args=["shopmail", "outbox", "show", str(admin_notice.id)]).output
+
+    # The purge takes the files out; the JSON says so by listing none.
+    with shop.app.app_context():
+        attachments.remove([queued.id])
+        session().commit()
+    shown = json.loads(runner.invoke(args=["shopmail", "outbox", "show", str(queued.id), "--json"]).output)
+    assert shown["attachments"] == []
+
+
+@pytest.mark.parametrize("sizes", [(0, 1, 2, 3), (MB,), (1000001, 57)])
+def test_the_json_description_agrees_with_the_parsed_message(sizes):
+    msg = EmailMessage(policy=policy.SMTP)
+    msg.set_content("Hola\n--no es un límite\n")
+    msg.add_alternative("<p>Hola</p>", subtype="html")
+    attachments.attach(msg, [attachments.Attachment(f"f{n}.bin", "application/octet-stream", os.urandom(n))
+                             for n in sizes])
+    msg.add_attachment("línea\n" * 10, subtype="plain", filename="nota.txt", cte="quoted-printable")
+    raw = msg.as_bytes()
+    parsed = attachments.listed(message_from_bytes(raw, policy=policy.SMTP))
+    assert attachments.described(raw) == [
+        {"filename": a.filename, "content_type": a.content_type, "size": a.size} for a in parsed]
+    assert [a.size for a in parsed][:len(sizes)] == list(sizes)

@@ -11,6 +11,7 @@ import pytest
 from shopmail.core.models import Account
 from shopmail.core.models import OAuthToken
 from shopmail.core.state import session
+from shopmail.services import accounts
 from tests.helpers import field_error
 from tests.helpers import page
 from tests.test_oauth_connect import connect
@@ -76,6 +77,41 @@ def test_new_microsoft_account_connect_probar_guardar(oauth_app, admin, oauth_sm
     # No page shows a token.
     for text in (html, shown):
         assert not [token for token in oauth_server.issued if token in text]
+
+
+def test_probar_smtp_on_a_grant_waiting_for_guardar_refreshes_once_and_tries_once_more(
+        oauth_app, admin, oauth_smtp, oauth_server, smtp_ca_file):
+    grant = _hidden(_conectar(admin, oauth_smtp, smtp_ca_file), "grant")
+    oauth_server.expire_access_tokens()  # gone at the provider; the form's grant still says an hour
+
+    html = page(admin.post("/ajustes/cuentas/nueva", data=_form(oauth_smtp, grant=grant, action="test")))
+    assert "La prueba SMTP es correcta" in html, html
+    assert oauth_server.refreshes == 1
+    assert [a.success for a in oauth_smtp.auth_attempts] == [False, True]  # refused, refreshed, passed
+    assert not [token for token in oauth_server.issued if token in html]
+
+    # Guardar keeps the refreshed grant: the saved account sends without another refresh.
+    saved = admin.post("/ajustes/cuentas/nueva", data=_form(oauth_smtp, grant=grant, action="save",
+                                                             ticket=_hidden(html, "ticket")))
+    assert saved.status_code == 302, page(saved)
+    with oauth_app.app_context():
+        account = session().scalars(session().query(Account).statement).one()
+        assert accounts.test_saved(account.id).ok
+    assert oauth_server.refreshes == 1
+    assert [a.success for a in oauth_smtp.auth_attempts] == [False, True, True]
+
+
+def test_a_waiting_grant_whose_refresh_is_refused_says_reconnect_with_no_retry_loop(
+        oauth_app, admin, oauth_smtp, oauth_server, smtp_ca_file):
+    grant = _hidden(_conectar(admin, oauth_smtp, smtp_ca_file), "grant")
+    oauth_server.revoke_grants()  # consent withdrawn: the token is refused and so is the refresh
+
+    html = page(admin.post("/ajustes/cuentas/nueva", data=_form(oauth_smtp, grant=grant, action="test")))
+    assert "La prueba SMTP es correcta" not in html
+    assert "La conexión con la cuenta ha caducado o se ha revocado: hay que volver a conectarla." in html
+    assert [a.success for a in oauth_smtp.auth_attempts] == [False]  # one login, no second one
+    assert oauth_server.refreshes == 0
+    assert not _hidden(html, "ticket")
 
 
 def test_refused_consent_comes_back_to_the_form_with_the_reason(oauth_app, admin, oauth_smtp, smtp_ca_file):

@@ -10,7 +10,7 @@ from tests.test_delivery_support import order
 shop, mail_server = support.shop, support.mail_server  # fixtures
 
 OUTBOX_ITEM = {"id", "kind", "status", "to", "subject", "message_id", "attempts", "last_error",
-               "created_at", "sent_at", "account_id", "body_purged"}
+               "created_at", "sent_at", "account_id", "body_purged", "attachments"}
 
 
 def _cli(shop, *args):

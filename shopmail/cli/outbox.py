@@ -86,7 +86,7 @@ def list_(status, limit, as_json):
 @click.argument("message_id", type=MESSAGE_ID)
 @json_option
 def show(message_id, as_json):
-    """Show one message: status, kind, recipients, subject, attempts, last error, dates."""
+    """Show one message: status, kind, recipients, subject, attempts, last error, dates, attachments."""
     row = session().get(OutboxMessage, message_id)
     if row is None:
         fail(f"No existe el envío {message_id}.", 1, as_json)
@@ -104,6 +104,8 @@ def show(message_id, as_json):
         f"Enviado: {when(item['sent_at'])}",
         f"Cuenta: {item['account_id'] or '—'}",
         f"Contenido: {'borrado (conservación)' if item['body_purged'] else 'guardado'}",
+        f"Adjuntos: {'—' if not item['attachments'] else ''}",
+        *(f"  {a['filename']} ({a['content_type']}, {a['size']} bytes)" for a in item["attachments"]),
     ]))
 
 

@@ -16,6 +16,7 @@ from email import message_from_bytes
 from email import policy
 from email.message import EmailMessage
 from email.message import MIMEPart
+from email.parser import BytesHeaderParser
 
 from sqlalchemy import select
 
@@ -26,6 +27,7 @@ from shopmail.core.text import clean
 
 _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|]')
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
 class AttachmentError(ValueError):
@@ -105,6 +107,69 @@ def listed(msg: EmailMessage) -> list[Attachment]:
         data = part.get_payload(decode=True) or b""
         found.append(Attachment(safe_filename(part.get_filename()), part.get_content_type(), data))
     return found
+
+
+def described(raw: bytes | None) -> list[dict]:
+    """The attachments of a stored message as ``{"filename", "content_type", "size"}`` (never the bytes),
+    for the outbox item JSON of every row `outbox list` shows.
+
+    Only a multipart/mixed message has attachments (``attach`` makes it so): any other is answered from
+    its headers alone. A mixed one is cut at its own boundary lines and only each part's headers are
+    parsed; a base64 part's size is counted from its characters. (The email parser would read a 1 MB
+    attachment line by line: about 0.1 s per message.)
+    """
+    if not raw:
+        return []
+    head = BytesHeaderParser(policy=policy.SMTP).parsebytes(_header_block(raw))
+    boundary = head.get_boundary() if head.get_content_type() == "multipart/mixed" else None
+    if not boundary:
+        return []
+    found = []
+    for section in _sections(raw, boundary):
+        part = BytesHeaderParser(policy=policy.SMTP).parsebytes(_header_block(section))
+        if not part.is_attachment():
+            continue
+        if part.get("Content-Transfer-Encoding", "").strip().lower() == "base64":
+            size = _base64_size(section[len(_header_block(section)):])
+        else:
+            size = len(_parse(section).get_payload(decode=True) or b"")
+        found.append({"filename": safe_filename(part.get_filename()), "content_type": part.get_content_type(),
+                      "size": size})
+    return found
+
+
+def _base64_size(text: bytes) -> int:
+    """How many bytes a base64 body decodes to, without decoding it (whitespace and line breaks ignored)."""
+    data = text.translate(None, b" \t\r\n")
+    return len(data) * 3 // 4 - data[-2:].count(b"=")
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The header lines of a message or part, with the blank line that ends them."""
+    end = _BLANK_LINE.search(raw)
+    return raw[:end.end()] if end else raw
+
+
+def _sections(raw: bytes, boundary: str) -> list[bytes]:
+    """The parts of a multipart body, as bytes, between its ``--boundary`` lines (up to ``--boundary--``).
+    Found with ``bytes.find``: a regular expression anchored at line starts scans a 1 MB body slowly."""
+    marker = b"\n--" + boundary.encode("ascii", "replace")
+    sections, start = [], None
+    at = raw.find(marker)
+    while at != -1:
+        after = at + len(marker)
+        line_end = raw.find(b"\n", after)
+        rest = raw[after:line_end if line_end != -1 else len(raw)].rstrip(b" \t\r")
+        if rest not in (b"", b"--"):  # a longer word that only starts like the boundary
+            at = raw.find(marker, after)
+            continue
+        if start is not None:
+            sections.append(raw[start:at].removesuffix(b"\r"))
+        if rest == b"--" or line_end == -1:
+            break
+        start = line_end + 1
+        at = raw.find(marker, start - 1)
+    return sections
 
 
 def remove(message_ids) -> int:

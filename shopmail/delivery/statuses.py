@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.core.models import OutboxMessage
+from shopmail.delivery.attachments import described
 
 QUEUED = "queued"
 SENDING = "sending"
@@ -59,4 +60,5 @@ def to_dict(row: OutboxMessage) -> dict:
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
         "account_id": row.account_id,
         "body_purged": row.body_purged_at is not None,
+        "attachments": described(row.body),
     }

@@ -113,9 +113,10 @@ def test_values(values: Values, account_id: int | None = None, ticket: str | Non
         current_app.config, host=values.host, port=values.port, security=values.security,
         username=values.login if password or bearer else "", password=password, bearer_token=bearer,
         verify_cert=values.verify_cert, from_address=values.address)
-    saved = values.oauth and account is not None and account.auth == values.auth and \
-        oauth_accounts.pending(values.grant, values.auth) is None
-    result = oauth_accounts.offer_oauth(oauth_accounts.probe(target, account if saved else None))
+    waiting = values.oauth and oauth_accounts.pending(values.grant, values.auth) is not None
+    saved = values.oauth and account is not None and account.auth == values.auth and not waiting
+    result = oauth_accounts.offer_oauth(oauth_accounts.probe(
+        target, account if saved else None, grant=values.grant if waiting else None, method=values.auth))
     if account is not None and _same_connection(account, values) and not values.password:
         record_test(account, result)
     if not result.ok:

@@ -95,11 +95,28 @@ def finish_pending(method: str, redirect_uri: str, callback_url: str, state: str
         raise oauth.failure_for(error)
     token = oauth.exchange_code(method, redirect_uri, callback_url, state, verifier)
     grant = secrets.token_urlsafe(24)
+    _wait(grant, method, token, oauth.identity(method, token))
+    return grant
+
+
+def _wait(grant: str, method: str, token: dict, mailbox: str | None) -> None:
+    """Keep ``token`` (sealed, in shopmail's cache) as the grant ``grant`` waiting for Guardar."""
     kept = {key: token[key] for key in ("access_token", "refresh_token", "expires_in", "scope") if key in token}
     state_of().cache.set(f"oauth-grant:{grant}", {"method": method, "sealed": crypto.seal(json.dumps(kept)),
-                                                  "mailbox": oauth.identity(method, token)},
-                         timeout=PENDING_SECONDS)
-    return grant
+                                                  "mailbox": mailbox}, timeout=PENDING_SECONDS)
+
+
+def refresh_pending(grant: str, method: str) -> str:
+    """A new access token for a grant waiting for Guardar whose token the server refused: refreshed once
+    with its refresh token, and kept in its place (with a rotated refresh token, if the provider sent one)
+    so Guardar keeps the live grant. Raises OAuthFailure (``oauth_reconnect_required`` when the provider
+    refuses the refresh or there is nothing to refresh with)."""
+    token = pending(grant, method)
+    if token is None or not token.get("refresh_token"):
+        raise OAuthFailure.of("oauth_reconnect_required", _("sin token de renovación"))
+    fresh = oauth.refresh(method, token["refresh_token"])
+    _wait(grant, method, {**token, **fresh}, pending_mailbox(grant, method))
+    return fresh["access_token"]
 
 
 def pending_mailbox(grant: str | None, method: str) -> str | None:
@@ -199,15 +216,20 @@ def bearer(account: Account | None, method: str, grant: str | None = None) -> st
     raise OAuthFailure.of("oauth_reconnect_required", _("la cuenta aún no está conectada"))
 
 
-def probe(target: Target, account: Account | None = None) -> ProbeResult:
-    """Probar SMTP with ``target``'s bearer token. ``account``: the token is that saved account's; if the
-    server refuses it although it is not due to expire (revoked at the provider, a clock off), it is
-    refreshed once and the test run once more. No loop: a refused refresh or a second refusal stands."""
+def probe(target: Target, account: Account | None = None, grant: str | None = None,
+          method: str | None = None) -> ProbeResult:
+    """Probar SMTP with ``target``'s bearer token. The token is the saved ``account``'s, or that of the
+    ``grant`` (for ``method``) still waiting for Guardar; if the server refuses it although it is not due
+    to expire (revoked at the provider, a clock off), it is refreshed once and the test run once more. No
+    loop: a refused refresh or a second refusal stands."""
     result = smtp_probe.probe(target)
-    if result.reason != "oauth_reconnect_required" or account is None:
+    if result.reason != "oauth_reconnect_required" or (account is None and grant is None):
         return result
     try:
-        token = tokens.bearer_token(account.id, account.auth, refused=target.bearer_token)[0]
+        if account is not None:
+            token = tokens.bearer_token(account.id, account.auth, refused=target.bearer_token)[0]
+        else:
+            token = refresh_pending(grant, method)
     except OAuthFailure as failure:
         refused = failed_before(failure)
         return replace(refused, steps=result.steps + refused.steps, tls=result.tls)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from babel.messages.pofile import read_po
+from jinja2 import FileSystemLoader
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
@@ -175,13 +176,46 @@ def test_every_screen_reads_plainly_at_375_px(live_server, busy_shop, page_facto
             if "/nueva" not in path:  # an empty form has nothing to test
                 button.click()
                 expect(page.locator('[role="status"] :is(.result, .checks)').first).to_be_visible(timeout=20_000)
-        text = page.evaluate(VISIBLE_TEXT)
-        failures += [f"{path}: code on screen: {code}" for code in sorted(set(CODE.findall(text)))]
-        if locale.startswith("en"):
-            failures += [f"{path}: untranslated: {words!r}" for words in untranslated(text, whole, pieces)]
         name = f"clarity-{locale}-" + (path.strip("/").replace("/", "-") or "home")
-        screenshot(page, name)
-        check_accessibility(page, name)
+        failures += read_plainly(page, path, name, locale, (whole, pieces), sideways_too=False)
+    assert not failures, "\n".join(failures)
+
+
+def read_plainly(page, where: str, name: str, locale: str, leftovers=None, sideways_too=True) -> list[str]:
+    """What keeps the page as it is now from reading plainly (sticks out sideways, codes on screen, Spanish
+    left in English); kept as screenshot NAME, and axe-core checked."""
+    whole, pieces = leftovers or english_leftovers()
+    failures = [f"{where}: sticks out: {item}" for item in sideways(page)] if sideways_too else []
+    text = page.evaluate(VISIBLE_TEXT)
+    failures += [f"{where}: code on screen: {code}" for code in sorted(set(CODE.findall(text)))]
+    if locale.startswith("en"):
+        failures += [f"{where}: untranslated: {words!r}" for words in untranslated(text, whole, pieces)]
+    screenshot(page, name)
+    check_accessibility(page, name)
+    return failures
+
+
+@pytest.mark.parametrize("locale", ["es-ES", "en-US"])
+def test_the_account_form_with_its_oauth2_controls_reads_plainly_at_375_px(
+        live_server, oauth_server, smtp_server, smtp_ca_file, page_factory, locale):
+    """+ → Microsoft 365 (OAuth2): Conectar con Microsoft instead of the password, then Conectado como."""
+    server = smtp_server(security="starttls", auth_mechanisms=("XOAUTH2",), bearer_check=oauth_server.check_bearer)
+    live_server.app.config.update(oauth_server.config(smtp_ca_file))
+    page = page_factory(locale=locale, width=375, height=812, ignore_https_errors=True)  # the test provider's CA
+    sign_in(page, live_server)
+    page.goto(live_server.url("/ajustes/cuentas/nueva"))
+    page.get_by_label(re.compile("^(Dirección de correo|E-mail address)$")).fill("tienda@contoso.example")
+    page.get_by_label(re.compile("^(Método de inicio de sesión|Sign-in method)$")).select_option("microsoft")
+    page.get_by_label(re.compile("^(Servidor SMTP|SMTP server)$")).fill(server.host)
+    page.get_by_label(re.compile("^(Puerto|Port)$")).fill(str(server.port))
+    connect = page.get_by_role("button", name=re.compile("^(Conectar con Microsoft|Connect with Microsoft)$"))
+    expect(connect).to_be_visible()
+    failures = read_plainly(page, "oauth form", f"clarity-{locale}-oauth-form", locale)
+
+    connect.click()
+    page.get_by_role("button", name="Aceptar").click()  # the provider's consent page (the test server's words)
+    expect(page.get_by_text(re.compile("^(Conectado como|Connected as)"))).to_be_visible()
+    failures += read_plainly(page, "oauth connected", f"clarity-{locale}-oauth-connected", locale)
     assert not failures, "\n".join(failures)
 
 
@@ -232,3 +266,24 @@ def test_the_header_folds_on_a_phone(live_server, page_factory):
     expect(plain.get_by_role("navigation", name="Navegación principal")
            .get_by_role("link", name="Comunicaciones")).to_be_visible()
     assert plain.locator("header.top").bounding_box()["height"] <= 140  # grows a little with the nav's entries
+
+
+@pytest.mark.parametrize("locale", ["es-ES", "en-US"])
+def test_a_host_template_that_ignores_the_wording_is_said_plainly_at_375_px(live_server, page_factory, locale,
+                                                                            tmp_path):
+    """Plantillas de correo on a host that shadows both parts of a mail (the longest file names)."""
+    folder = tmp_path / "host-templates"
+    (folder / "shopmail" / "mail").mkdir(parents=True)
+    (folder / "shopmail" / "mail" / "order_completed_admin.txt").write_text(
+        '{% set subject = "Pedido " ~ order.number %}Pedido {{ order.number }}\n')
+    (folder / "shopmail" / "mail" / "order_completed_admin.html").write_text("<p>Pedido {{ order.number }}</p>")
+    live_server.app.jinja_loader = FileSystemLoader(str(folder))  # the app's own templates folder, as a host's
+    page = page_factory(locale=locale, width=375, height=812)
+    sign_in(page, live_server)
+    page.goto(live_server.url("/ajustes/generales/plantillas/order_completed_admin"))
+    expect(page.locator("#wording-shadowed")).to_be_visible()
+    expect(page.locator("#wording-shadowed li")).to_have_count(2)
+    failures = read_plainly(page, "shadowed mail", f"clarity-{locale}-wording-shadowed", locale)
+    page.goto(live_server.url("/ajustes/generales/plantillas/"))
+    failures += read_plainly(page, "shadowed list", f"clarity-{locale}-wording-list-shadowed", locale)
+    assert not failures, "\n".join(failures)

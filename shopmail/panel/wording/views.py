@@ -23,6 +23,7 @@ from shopmail.panel.limits import RateLimitExceeded
 from shopmail.panel.ui import mail_html_response
 from shopmail.panel.wording.forms import WordingForm
 from shopmail.services import mail_preview
+from shopmail.services import template_shadows
 from shopmail.services import wording
 
 bp = Blueprint("wording", __name__, url_prefix="/generales/plantillas")
@@ -48,7 +49,8 @@ def _known(kind: str) -> str:
 def index():
     """One row per kind of mail, with its current subject and whether the shop changed it."""
     locale = _locale()
-    rows = [(kind, label, wording.texts(kind, locale)) for kind, label in wording.KINDS.items()]
+    rows = [(kind, label, wording.texts(kind, locale), template_shadows.ignored_parts(kind))
+            for kind, label in wording.KINDS.items()]
     return render_template("shopmail/wording/index.html", rows=rows, locale=locale, languages=LANGUAGE_NAMES)
 
 
@@ -82,7 +84,8 @@ def _page_preview(kind: str, locale: str, form: WordingForm):
 def _render(kind: str, locale: str, form: WordingForm, preview=None):
     return render_template("shopmail/wording/edit.html", kind=kind, label=wording.KINDS[kind], form=form,
                            locale=locale, languages=LANGUAGE_NAMES, preview=preview,
-                           custom=wording.texts(kind, locale).custom, placeholders=wording.PLACEHOLDERS)
+                           custom=wording.texts(kind, locale).custom, placeholders=wording.PLACEHOLDERS,
+                           ignored=template_shadows.ignored_parts(kind))
 
 
 @bp.get("/<kind>", endpoint="edit")
