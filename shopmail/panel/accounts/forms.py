@@ -141,6 +141,11 @@ class AccountForm(FlaskForm):
             limit_per_day=check_limit(self.send_limit_per_day.data), auth=self.auth.data or "password",
             grant=self.grant.data or None)
 
+    def typed_login(self) -> str:
+        """The login as typed (user, else the address), read from the fields: ``values()`` refuses a form
+        shown again because one of its fields (a limit, say) is wrong."""
+        return (self.username.data or "").strip() or (self.address.data or "")
+
     def draft(self) -> dict:
         """The form's values to restore after the provider's consent page (never the password)."""
         return {name: self[name].data for name in ("address", "display_name", "username", "auth", "host",

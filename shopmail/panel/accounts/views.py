@@ -128,10 +128,7 @@ def _form_view(account):
     if wants_json and (result or discovery):
         return jsonify({**(result or discovery).to_dict(), "ticket": form.ticket.data})
     connected_as = _connected_as(form, account)
-    # The login as typed (username, else the address), read from the fields: values() would refuse a form
-    # that is being shown again because a field (e.g. a limit) is wrong.
-    login = (form.username.data or "").strip() or (form.address.data or "")
-    mismatch = oauth_accounts.identity_problem(login, connected_as)
+    mismatch = oauth_accounts.identity_problem(form.typed_login(), connected_as)
     if mismatch:  # said before Probar SMTP fails on it
         form.add_error("username", mismatch)
     return render_template("shopmail/accounts/form.html", form=form, account=account, result=result,
@@ -145,7 +142,7 @@ def _connected_as(form, account) -> str | None:
     if form.auth.data == "password":
         return None
     if form.grant.data:
-        return oauth_accounts.pending_mailbox(form.grant.data, form.auth.data) or form.values().login
+        return oauth_accounts.pending_mailbox(form.grant.data, form.auth.data) or form.typed_login()
     if account is not None and account.auth == form.auth.data:
         return oauth_accounts.connected_as(account)
     return None
