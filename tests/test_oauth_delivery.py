@@ -138,25 +138,31 @@ def test_a_refused_token_and_a_refused_refresh_hold_the_mail_after_one_login(oau
         assert session().get(Account, shop.account_id).held_reason == "oauth_reconnect_required"
 
 
-def test_concurrent_workers_share_one_refresh(oauth_shop, oauth_server):
-    app, account_id = oauth_shop.app, oauth_shop.account_id
-    with app.app_context():
-        session().execute(sa.update(OAuthToken).values(expires_at=utcnow()))
-        session().commit()
+def _bearer_tokens_at_once(app, account_id: int, method: str, count: int):
+    """``count`` threads ask for the account's bearer token at once: (the tokens they got, their errors)."""
     found, errors = [], []
 
     def worker():
         try:
             with app.app_context():
-                found.append(tokens.bearer_token(account_id, "microsoft")[0])
-        except Exception as exc:  # noqa: BLE001 - reported below
+                found.append(tokens.bearer_token(account_id, method)[0])
+        except Exception as exc:  # noqa: BLE001 - reported by the caller
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
+    threads = [threading.Thread(target=worker) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(15)
+    return found, errors
+
+
+def test_concurrent_workers_share_one_refresh(oauth_shop, oauth_server):
+    app, account_id = oauth_shop.app, oauth_shop.account_id
+    with app.app_context():
+        session().execute(sa.update(OAuthToken).values(expires_at=utcnow()))
+        session().commit()
+    found, errors = _bearer_tokens_at_once(app, account_id, "microsoft", 6)
     assert errors == []
     assert len(found) == 6 and len(set(found)) == 1
     assert oauth_server.refreshes == 1
@@ -196,19 +202,6 @@ def _workers_seen(app) -> int:
 def test_an_app_only_account_gets_one_token_for_concurrent_first_uses(app, oauth_server, oauth_smtp, smtp_ca_file):
     app.config.update(oauth_server.config(smtp_ca_file))
     account_id = make_oauth_account(app, oauth_smtp, auth="microsoft-app")  # saved, never connected
-    found, errors = [], []
-
-    def worker():
-        try:
-            with app.app_context():
-                found.append(tokens.bearer_token(account_id, "microsoft-app")[0])
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(15)
+    found, errors = _bearer_tokens_at_once(app, account_id, "microsoft-app", 4)
     assert errors == [] and len(set(found)) == 1 and len(found) == 4
     assert len(oauth_server.tokens) == 1  # one client-credentials request

@@ -7,6 +7,7 @@ import json
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import ADMIN_EMAIL
 from tests.conftest import ADMIN_PASSWORD
+from tests.helpers import make_account
 
 #: axe-core impacts that fail a test.
 BLOCKING = {"serious", "critical"}
@@ -112,3 +113,17 @@ def sideways(page) -> list[str]:
         .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
         .map(e => `${e.tagName}.${e.className} → ${Math.round(e.getBoundingClientRect().right)} px: `
                   + (e.innerText || "").slice(0, 40))""")
+
+
+#: The shop's sending account in the browser tests, on a real local server named smtp.tienda.example.
+SHOP = "pedidos@tienda.example"
+
+
+def sending_account(live_server, smtp_server):
+    """A STARTTLS server that accepts SHOP's login, its name in the test DNS, and a tested account for it:
+    (the server, the account's id)."""
+    server = smtp_server(security="starttls", cert_hostname="smtp.tienda.example", users={SHOP: "clave"})
+    live_server.dns.add("smtp.tienda.example", "A", "127.0.0.1")
+    account_id = make_account(live_server.app, SHOP, display_name="Tienda Ejemplo", host="smtp.tienda.example",
+                              port=server.port, password="clave")
+    return server, account_id

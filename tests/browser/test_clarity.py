@@ -25,13 +25,13 @@ from playwright.sync_api import expect
 from tests.browser.conftest import screenshot
 from tests.browser.support import check_accessibility
 from tests.browser.support import login
+from tests.browser.support import sending_account
 from tests.browser.support import sideways
 from tests.conftest import ADMIN_EMAIL
 from tests.conftest import ADMIN_PASSWORD
 from tests.helpers import make_account
 
 CATALOG = Path(__file__).resolve().parents[2] / "shopmail" / "translations" / "en" / "LC_MESSAGES" / "shopmail.po"
-SHOP = "pedidos@tienda.example"
 ORDER = {"number": "A-1001", "customer_email": "lucia@cliente.example", "customer_name": "Lucía Pérez",
          "items": [{"name": "Taza", "quantity": 1, "unit_price": "9.50"}], "total": "9.50", "currency": "EUR"}
 #: A reason code or JSON field (``auth_failed``) or a configuration key (``SHOPMAIL_SMTP_CA_FILE``).
@@ -60,11 +60,8 @@ def busy_shop(live_server, smtp_server):
     from shopmail.services import alerts
     from shopmail.services import notifications
 
-    server = smtp_server(security="starttls", cert_hostname="smtp.tienda.example", users={SHOP: "clave"})
-    live_server.dns.add("smtp.tienda.example", "A", "127.0.0.1")
+    server, account_id = sending_account(live_server, smtp_server)
     app = live_server.app
-    account_id = make_account(app, SHOP, display_name="Tienda Ejemplo", host="smtp.tienda.example",
-                              port=server.port, password="clave")
     held_id = make_account(app, "almacen@tienda.example", tested=False, host="smtp.tienda.example", port=server.port,
                  password="mala", last_test_ok=False, last_test_reason="auth_failed", held_reason="auth_failed",
                  held_detail="535 5.7.8 Authentication credentials invalid")

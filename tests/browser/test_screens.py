@@ -11,10 +11,10 @@ from playwright.sync_api import expect
 from tests.browser.conftest import screenshot
 from tests.browser.support import check_accessibility
 from tests.browser.support import login
+from tests.browser.support import sending_account
 from tests.browser.support import sideways
 from tests.helpers import make_account
 
-SHOP = "pedidos@tienda.example"
 ORDER = {"number": "A-1001", "customer_email": "lucia@cliente.example", "customer_name": "Lucía Pérez",
          "items": [{"name": "Taza de cerámica", "quantity": 2, "unit_price": "12.50"}], "total": "25.00",
          "currency": "EUR", "shipping_address": ["Calle Mayor 1", "28013 Madrid"]}
@@ -25,11 +25,8 @@ def shop(live_server, smtp_server):
     """A sending account on a real local server, settings saved, and an order placed in simulation mode."""
     from shopmail.core import settings
 
-    server = smtp_server(security="starttls", cert_hostname="smtp.tienda.example", users={SHOP: "clave"})
-    live_server.dns.add("smtp.tienda.example", "A", "127.0.0.1")
+    server, account_id = sending_account(live_server, smtp_server)
     app = live_server.app
-    account_id = make_account(app, SHOP, display_name="Tienda Ejemplo", host="smtp.tienda.example",
-                              port=server.port, password="clave")
     make_account(app, "viejo@tienda.example", tested=False, host="smtp.tienda.example", port=server.port)
     with app.app_context():
         settings.save(sending_account_id=account_id, contact_email="hola@tienda.example",

@@ -18,9 +18,8 @@ from shopmail.delivery import worker
 from tests.browser.conftest import screenshot
 from tests.browser.support import check_accessibility
 from tests.browser.support import login
-from tests.helpers import make_account
+from tests.browser.support import sending_account
 
-SHOP = "pedidos@tienda.example"
 URL = "/ajustes/generales/plantillas/"
 
 
@@ -33,11 +32,8 @@ def order(number, **changes):
 @pytest.fixture
 def shop(live_server, smtp_server):
     """A sending account on a real local server; simulation off, so mail really goes out."""
-    server = smtp_server(security="starttls", cert_hostname="smtp.tienda.example", users={SHOP: "clave"})
-    live_server.dns.add("smtp.tienda.example", "A", "127.0.0.1")
+    server, account_id = sending_account(live_server, smtp_server)
     app = live_server.app
-    account_id = make_account(app, SHOP, display_name="Tienda Ejemplo", host="smtp.tienda.example",
-                              port=server.port, password="clave")
     with app.app_context():
         settings.save(sending_account_id=account_id, contact_email="hola@tienda.example", admin_emails=[])
     return server
