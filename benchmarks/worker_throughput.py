@@ -162,6 +162,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds; the best of each is shown")
     parser.add_argument("--database-url", help="default: SQLite in a temporary folder")
+    parser.add_argument("--unrecorded-max", type=int, default=None,
+                        help="SHOPMAIL_UNRECORDED_MAX for the worker (default: the configured default)")
     args = parser.parse_args()
 
     port, counter, ready = _free_port(), multiprocessing.Value("i", 0), multiprocessing.Event()
@@ -171,7 +173,8 @@ def main() -> None:
     raw, naive, worker, cpu_raw, cpu_worker = [], [], [], [], []
     try:
         with tempfile.TemporaryDirectory() as folder:
-            app = make_app(args.database_url, folder)
+            extra = {} if args.unrecorded_max is None else {"SHOPMAIL_UNRECORDED_MAX": args.unrecorded_max}
+            app = make_app(args.database_url, folder, **extra)
             for round_ in range(args.rounds):
                 queue(app, port, args.messages, offset=round_ * args.messages)
                 bodies = stored_messages(app)

@@ -1,16 +1,22 @@
-"""Duplicates: at most one per connection after a worker's death, none without one (issue 12, cases 5-6).
+"""Duplicates: at most SHOPMAIL_UNRECORDED_MAX per connection after a worker's death, none without one
+(issue 12, cases 5-6; issue 17: the window that lets records be committed in groups).
 
 Real `flask shopmail worker` processes on SQLite and PostgreSQL; Message-IDs counted at the SMTP server.
 """
 
 import collections
+import contextlib
 import re
 import signal
 import socket
 import threading
 import time
 
+import pytest
+
 from shopmail.core import settings
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
 from tests import test_delivery_support as support
 from tests.helpers import make_account
 from tests.test_delivery_support import start_worker
@@ -27,7 +33,8 @@ def test_a_worker_killed_mid_run_sends_at_most_one_message_twice(shop, processes
         time.sleep(0.005)
 
     shop.server.replies["message"] = slow
-    worker = start_worker(shop.app, "--batch", "50", "--poll", "0.2", SHOPMAIL_OUTBOX_LEASE_SECONDS="2")
+    worker = start_worker(shop.app, "--batch", "50", "--poll", "0.2", SHOPMAIL_OUTBOX_LEASE_SECONDS="2",
+                          SHOPMAIL_UNRECORDED_MAX="1")
     processes.append(worker)
     wait_until(lambda: len(shop.server.messages) >= 87, timeout=60)
     worker.send_signal(signal.SIGKILL)
@@ -44,6 +51,68 @@ def test_a_worker_killed_mid_run_sends_at_most_one_message_twice(shop, processes
     assert set(counts) == every  # nothing lost
     duplicates = [message_id for message_id, n in counts.items() if n > 1]
     assert len(duplicates) <= 1, duplicates  # one connection was open: at most one duplicate
+    assert set(shop.statuses()) == {"sent"}
+
+
+@contextlib.contextmanager
+def records_stalled(app):
+    """Another transaction holds the outbox, so no worker's record can be committed meanwhile (SQLite: the
+    database's write lock; PostgreSQL/MariaDB: every outbox row locked)."""
+    with app.app_context():
+        engine = session().get_bind(mapper=OutboxMessage.__mapper__)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql(f"SELECT id FROM {OutboxMessage.__tablename__} FOR UPDATE")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql("ROLLBACK")
+
+
+def _settled(counter, quiet: float = 1.0, timeout: float = 20.0) -> int:
+    """``counter()`` once it has not changed for ``quiet`` seconds."""
+    deadline, value, since = time.monotonic() + timeout, counter(), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        if (now := counter()) != value:
+            value, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return value
+    raise AssertionError("the count never settled")
+
+
+@pytest.mark.parametrize("window", [1, 4])
+def test_a_worker_whose_records_stall_stops_at_the_window_and_a_crash_duplicates_no_more(shop, processes, window):
+    """With the database not taking records, the server accepts exactly SHOPMAIL_UNRECORDED_MAX messages and
+    then nothing (the next one waits without its final "."); killed then, no more than those are sent again."""
+    shop.queue_many(60)
+    every = {row.message_id for row in shop.rows()}
+    shop.server.replies["message"] = lambda _received: time.sleep(0.01)  # time to stall it mid-batch
+    worker = start_worker(shop.app, "--batch", "60", "--poll", "0.2", SHOPMAIL_OUTBOX_LEASE_SECONDS="2",
+                          SHOPMAIL_UNRECORDED_MAX=str(window))
+    processes.append(worker)
+    wait_until(lambda: len(shop.server.messages) >= 5, timeout=60)
+    with records_stalled(shop.app):
+        accepted = _settled(lambda: len(shop.server.messages))
+        recorded = shop.statuses().count("sent")  # readers are not blocked
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    assert accepted - recorded == window  # the window filled, and not one message more went out
+    assert accepted < 60, "the worker finished before its records were stalled"
+
+    time.sleep(2.2)  # the dead worker's lease runs out
+    shop.server.replies.pop("message")
+    again = start_worker(shop.app, "--once")
+    processes.append(again)
+    assert again.wait(60) == 0, again.stderr.read()
+    counts = collections.Counter(shop.server.message_ids)
+    assert set(counts) == every  # nothing lost
+    # At most the unrecorded ones, once more (on PostgreSQL the dead worker's last UPDATE may still commit
+    # once the lock goes: its server process finishes the statement it had received).
+    assert sum(1 for n in counts.values() if n > 1) <= window
     assert set(shop.statuses()) == {"sent"}
 
 

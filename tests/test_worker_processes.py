@@ -44,7 +44,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_its_batch(s
     counts = collections.Counter(shop.server.message_ids)
     assert set(counts) == every  # nothing lost
     duplicates = {message_id for message_id, n in counts.items() if n > 1}
-    assert duplicates <= killed_batch and len(duplicates) <= 1  # one connection: at most one duplicate
+    # One connection: at most SHOPMAIL_UNRECORDED_MAX (10) accepted-but-unrecorded messages come again.
+    assert duplicates <= killed_batch and len(duplicates) <= 10
     assert all(n <= 2 for n in counts.values())
     assert set(shop.statuses()) == {"sent"}
 

@@ -58,6 +58,10 @@ DEFAULTS = {
     # The most one message may take on an open connection, however slowly the server answers (seconds;
     # RFC 5321 lets a server take 10 minutes to acknowledge the end of a message).
     "SHOPMAIL_SMTP_MESSAGE_DEADLINE": 600.0,
+    # How many messages a worker may have handed to the server without their "sent" record committed yet
+    # (per connection): the most a worker killed mid-send can make the next one send twice. 1 is the strictest
+    # and slowest (one commit per message on the sending path); larger lets records be committed in groups.
+    "SHOPMAIL_UNRECORDED_MAX": 10,
     # First retry delay after a temporary failure (then doubling, capped at an hour, with jitter).
     "SHOPMAIL_RETRY_BASE_SECONDS": 60.0,
     # Seconds the sending account's server may fail temporarily before its mail goes through the backup
@@ -121,7 +125,7 @@ DEFAULTS = {
 _INTS = {"SHOPMAIL_AUTOCONFIG_HTTPS_PORT", "SHOPMAIL_OUTBOX_LEASE_SECONDS",
          "SHOPMAIL_LOGIN_MAX_FAILURES", "SHOPMAIL_LOGIN_LOCKOUT_SECONDS",
          "SHOPMAIL_CACHE_DEFAULT_TIMEOUT", "SHOPMAIL_ATTACHMENTS_MAX_BYTES", "SHOPMAIL_RETENTION_DAYS",
-         "SHOPMAIL_AUDIT_RETENTION_DAYS"}
+         "SHOPMAIL_AUDIT_RETENTION_DAYS", "SHOPMAIL_UNRECORDED_MAX"}
 _FLOATS = {"SHOPMAIL_SMTP_TIMEOUT", "SHOPMAIL_AUTOCONFIG_DEADLINE", "SHOPMAIL_RETRY_BASE_SECONDS",
            "SHOPMAIL_SMTP_MESSAGE_DEADLINE", "SHOPMAIL_SWEEP_SECONDS", "SHOPMAIL_FAILOVER_GRACE_SECONDS",
            "SHOPMAIL_RATE_WINDOW_SECONDS", "SHOPMAIL_OAUTH_REFRESH_AHEAD"}

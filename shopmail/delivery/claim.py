@@ -21,6 +21,7 @@ from sqlalchemy import case
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import text
+from sqlalchemy import union_all
 from sqlalchemy import update
 
 from shopmail.core.models import OutboxMessage
@@ -50,6 +51,32 @@ def _due(now: dt.datetime):
                and_(T.c.status == SENDING, T.c.lease_until < now))
 
 
+def _pick(now: dt.datetime, limit: int, ids: list[int] | None, dialect: str):
+    """The ids of the next ``limit`` due messages, oldest first, as a subquery.
+
+    On SQLite each kind of due message is read in the order of ``ix_shopmail_outbox_due`` and only then
+    merged, so a claim reads about ``limit`` rows however long the queue is (one ``WHERE … OR …`` made
+    SQLite sort every due row for every claim: a backlog of 50,000 messages cost 50,000 rows per batch).
+    PostgreSQL and MariaDB keep one statement, which ``FOR UPDATE SKIP LOCKED`` needs."""
+    if dialect != "sqlite":
+        pick = select(T.c.id).where(_due(now))
+        if ids is not None:
+            pick = pick.where(T.c.id.in_(ids))
+        pick = pick.order_by(T.c.next_attempt_at, T.c.id).limit(limit)
+        if dialect in {"postgresql", "mysql", "mariadb"}:  # SKIP LOCKED: PostgreSQL, MariaDB >= 10.6, MySQL >= 8
+            pick = pick.with_for_update(skip_locked=True)
+        return pick.scalar_subquery()
+    parts = [and_(T.c.status == QUEUED, T.c.next_attempt_at <= now),
+             and_(T.c.status == RETRY, T.c.next_attempt_at <= now),
+             and_(T.c.status == SENDING, T.c.lease_until < now)]
+    if ids is not None:
+        parts = [and_(part, T.c.id.in_(ids)) for part in parts]
+    each = [select(T.c.id, T.c.next_attempt_at).where(part).order_by(T.c.next_attempt_at, T.c.id).limit(limit)
+            .subquery() for part in parts]
+    merged = union_all(*(select(sub.c.id, sub.c.next_attempt_at) for sub in each)).subquery()
+    return select(merged.c.id).order_by(merged.c.next_attempt_at, merged.c.id).limit(limit).scalar_subquery()
+
+
 def _dialect() -> str:
     return session().get_bind(mapper=OutboxMessage.__mapper__).dialect.name
 
@@ -58,23 +85,18 @@ def claim(owner: str, limit: int, lease_seconds: float, now: dt.datetime | None 
           ids: list[int] | None = None) -> list[int]:
     """Take up to ``limit`` due messages (or just ``ids``, if due) for ``owner``; committed."""
     now = now or utcnow()
-    pick = select(T.c.id).where(_due(now))
-    if ids is not None:
-        pick = pick.where(T.c.id.in_(ids))
-    pick = pick.order_by(T.c.next_attempt_at, T.c.id).limit(limit)
     dialect = _dialect()
-    if dialect in {"postgresql", "mysql", "mariadb"}:  # SKIP LOCKED: PostgreSQL, MariaDB >= 10.6, MySQL >= 8
-        pick = pick.with_for_update(skip_locked=True)
+    pick = _pick(now, limit, ids, dialect)
     values = dict(status=SENDING, lease_owner=owner, attempts=T.c.attempts + 1,
                   lease_until=now + dt.timedelta(seconds=lease_seconds), updated_at=now)
     sess = session()
     sess.commit()  # start from a fresh transaction: on SQLite the UPDATE below then takes the write lock first
     if dialect in {"postgresql", "sqlite"}:
-        stmt = update(T).where(T.c.id.in_(pick.scalar_subquery())).values(**values).returning(T.c.id)
+        stmt = update(T).where(T.c.id.in_(pick)).values(**values).returning(T.c.id)
         claimed = list(sess.execute(stmt).scalars())
     else:
         claimed = []
-        for id_ in sess.execute(pick).scalars().all():
+        for id_ in sess.execute(pick.element).scalars().all():
             result = sess.execute(update(T).where(T.c.id == id_, _due(now)).values(**values))
             if result.rowcount == 1:
                 claimed.append(id_)
@@ -134,6 +156,11 @@ _SENT_ONE = (update(T).where(T.c.id == bindparam("b_id"), T.c.status == SENDING,
              .values(status=SENT, lease_owner=None, lease_until=None, updated_at=bindparam("b_now"),
                      sent_at=bindparam("b_now"), account_id=bindparam("b_account"),
                      sent_from=bindparam("b_from"), last_error=bindparam("b_note")))
+_SENT_MANY = (update(T).where(T.c.id.in_(bindparam("b_ids", expanding=True)), T.c.status == SENDING,
+                              T.c.lease_owner == bindparam("b_owner"))
+              .values(status=SENT, lease_owner=None, lease_until=None, updated_at=bindparam("b_now"),
+                      sent_at=bindparam("b_now"), account_id=bindparam("b_account"),
+                      sent_from=bindparam("b_from"), last_error=None))
 
 
 class SentLedger:
@@ -152,13 +179,25 @@ class SentLedger:
             self.connection.execute(_ASYNC_COMMIT)
 
     def record(self, accepted: list[tuple[int, str | None]], owner: str, account_id: int, sent_from: str) -> int:
-        """Record accepted messages ((id, note) pairs), committed."""
+        """Record accepted messages ((id, note) pairs), committed: one statement for one message, else one
+        transaction with one statement for those without a note (nearly all) and one per noted message."""
         now = utcnow()
-        params = [{"b_id": id_, "b_owner": owner, "b_now": now, "b_account": account_id, "b_from": sent_from,
-                   "b_note": clean_or_none(note)} for id_, note in accepted]
-        # One message is one plain execute: executemany goes through the driver's batch path, which costs
-        # several times more for a single row (psycopg: ~1 ms instead of ~0.2 ms).
-        return self.connection.execute(_SENT_ONE, params[0] if len(params) == 1 else params).rowcount
+        common = {"b_owner": owner, "b_now": now, "b_account": account_id, "b_from": sent_from}
+        if len(accepted) == 1:
+            (id_, note), = accepted
+            return self.connection.execute(_SENT_ONE, {"b_id": id_, "b_note": clean_or_none(note), **common}).rowcount
+        plain = [id_ for id_, note in accepted if note is None]
+        noted = [{"b_id": id_, "b_note": clean_or_none(note), **common} for id_, note in accepted if note is not None]
+        self.connection.exec_driver_sql("BEGIN")
+        try:
+            count = self.connection.execute(_SENT_MANY, {"b_ids": plain, **common}).rowcount if plain else 0
+            if noted:
+                count += self.connection.execute(_SENT_ONE, noted).rowcount
+        except BaseException:
+            self.connection.exec_driver_sql("ROLLBACK")
+            raise
+        self.connection.exec_driver_sql("COMMIT")
+        return count
 
     def close(self) -> None:
         try:

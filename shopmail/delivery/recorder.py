@@ -2,11 +2,14 @@
 
 The sending thread hands each outcome to a ``Recorder`` the moment the server has answered; the
 recorder's own thread (its own app context and database connection) commits it at once. Whatever
-arrived while a commit was in progress is written together in the next one. A "sent" record comes back
-as a future: the worker waits for it before it lets the *next* message be accepted (it sends that
-message while the record is written, and holds back only the final "." of its DATA), so the database
-and the wire overlap, and a worker that dies has at most one accepted message it had not recorded —
-at most one duplicate per connection. On PostgreSQL these commits do not wait for the disk
+arrived while a commit was in progress is written together in the next one (a group commit). A "sent"
+record comes back as a future. At most ``SHOPMAIL_UNRECORDED_MAX`` accepted messages may wait for their
+record: before the server may accept one more, the worker waits for the oldest record that would exceed
+it (``Recorder.room``; it sends the message meanwhile and holds back only the final "." of its DATA).
+So the database and the wire overlap, and a worker that dies has at most that many accepted messages it
+had not recorded — at most that many duplicates per connection, each with its Message-ID. With 1, the
+next message waits for the previous one's commit (the strictest setting, and the slowest: one commit per
+message on the sending path). On PostgreSQL these commits do not wait for the disk
 (``synchronous_commit = off`` for the transaction): a worker's death cannot lose them, only the
 database server's own crash could lose the last few.
 """
@@ -17,6 +20,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future
 
 from flask import current_app
@@ -28,16 +32,19 @@ from shopmail.delivery import events
 log = logging.getLogger("shopmail.delivery")
 _STOP = object()
 GROUP_MAX = 200
+#: How long the recorder waits for more "sent" records to commit them together (when the window allows).
+LINGER = 0.002
 
 
 class Recorder:
     """A background writer of one worker's outcomes, in order."""
 
-    def __init__(self, owner: str):
+    def __init__(self, owner: str, unrecorded_max: int = 1):
         self.owner = owner
         self.app = current_app._get_current_object()
-        self.items: queue.Queue = queue.Queue()
-        self.last_sent: Future | None = None  # the newest "sent" record, done once committed
+        self.items: queue.SimpleQueue = queue.SimpleQueue()  # put() is one C call: the sending thread pays it
+        self.unrecorded_max = max(1, unrecorded_max)
+        self.unrecorded: deque[Future] = deque()  # "sent" records not yet seen committed, oldest first
         self.thread = threading.Thread(target=self._run, name="shopmail-recorder", daemon=True)
         self.thread.start()
 
@@ -46,8 +53,20 @@ class Recorder:
         message) is what ``events.message_sent`` tells the host about it once the record is committed."""
         future: Future = Future()
         self.items.put(("sent", id_, account_id, sent_from, note, future, row))
-        self.last_sent = future
+        self.unrecorded.append(future)
         return future
+
+    def room(self) -> Future | None:
+        """What must be done before the server may accept one more message: the record that keeps the
+        accepted-but-unrecorded messages within ``unrecorded_max`` (None: there is room already). A record
+        that failed is returned as it is, so the caller stops (its future raises)."""
+        while self.unrecorded and self.unrecorded[0].done():
+            done = self.unrecorded.popleft()
+            if done.exception() is not None:
+                return done
+        if len(self.unrecorded) < self.unrecorded_max:
+            return None
+        return self.unrecorded[-self.unrecorded_max]
 
     def call(self, function, *args) -> None:
         """Any other record (``claim.retry_later``, ``claim.failed``, ``claim.hold`` …), in order."""
@@ -75,11 +94,14 @@ class Recorder:
                     self.ledger.close()
 
     def _loop(self) -> None:
+        # With room for several unrecorded messages, wait a moment for half of them: one commit for the group.
+        gather = self.unrecorded_max // 2
         while True:
             batch = [self.items.get()]
             while batch[-1] is not _STOP and len(batch) < GROUP_MAX:
                 try:
-                    batch.append(self.items.get_nowait())
+                    batch.append(self.items.get(timeout=LINGER) if len(batch) < gather and batch[-1][0] == "sent"
+                                 else self.items.get_nowait())
                 except queue.Empty:
                     break
             self._write([item for item in batch if item is not _STOP])

@@ -157,11 +157,11 @@ class Sender:
     def send(self, recipients, body: bytes, after: Future | None = None) -> dict:
         """Send one stored message with the account's From; returns the refused recipients (if any).
 
-        ``after`` (the previous message's record) must be done before the final "." of DATA: the message
-        travels while it is written, and the server cannot accept it before. If it failed, this message
-        is abandoned mid-DATA (``RecordFailed``), so the server keeps nothing. Whatever goes wrong with one message, the connection is left clean for the
-        next: reset (RSET) after a refusal, replaced when its state is unknown (a timeout, a drop, an
-        error in the middle of DATA).
+        ``after`` (an earlier message's record, ``Recorder.room``) must be done before the final "." of
+        DATA: the message travels while it is written, and the server cannot accept it before. If it failed,
+        this message is abandoned mid-DATA (``RecordFailed``), so the server keeps nothing. Whatever goes
+        wrong with one message, the connection is left clean for the next: reset (RSET) after a refusal,
+        replaced when its state is unknown (a timeout, a drop, an error in the middle of DATA).
         """
         if self.connected and self.token_expiring():
             self.close()  # a long-lived connection signs in again with a refreshed token
@@ -200,12 +200,12 @@ class Sender:
         smtp = self.smtp
         if smtp.has_extn("size"):
             options = [*options, f"SIZE={len(message)}"]
-        code, reply = smtp.mail(self.envelope_from, options)
+        code, reply = _command(smtp, "mail", "FROM:", self.envelope_from, options)
         if code != 250:
             raise smtplib.SMTPSenderRefused(code, reply, self.envelope_from)
         refused = {}
         for recipient in recipients:
-            code, reply = smtp.rcpt(recipient)
+            code, reply = _command(smtp, "rcpt", "TO:", recipient)
             if code not in (250, 251):
                 refused[recipient] = (code, reply)
         if len(refused) == len(recipients):
@@ -254,6 +254,19 @@ class Sender:
             except (OSError, smtplib.SMTPException):
                 pass
         smtp.close()
+
+
+#: An address as stored (validated, in wire form) that needs no quoting: sent as it is.
+_PLAIN_ADDRESS = re.compile(r"[!#-'*+\-/-9=?A-Z^-~.]+@[A-Za-z0-9.\-\[\]:]+")
+
+
+def _command(smtp: smtplib.SMTP, verb: str, prefix: str, address: str, options=()) -> tuple[int, bytes]:
+    """MAIL FROM / RCPT TO as smtplib's ``mail``/``rcpt`` send them; a plain address skips smtplib's
+    parse-and-quote round (``email.utils.parseaddr``, a third of the sending thread's own time per message)."""
+    if "SMTPUTF8" in options or not _PLAIN_ADDRESS.fullmatch(address):  # smtplib also switches to UTF-8
+        return smtp.mail(address, list(options)) if verb == "mail" else smtp.rcpt(address, list(options))
+    smtp.putcmd(verb, f"{prefix}<{address}>{''.join(' ' + option for option in options)}")
+    return smtp.getreply()
 
 
 def _recorded(record: Future | None, patience: float = 0.0) -> None:

@@ -116,7 +116,7 @@ def _pass(report: Report, owner: str, batch: int, stop, only, ignore_flag: bool)
     if not rows:
         return None
     was_failing, sent_before, verdict = account.failing_since is not None, report.sent, None
-    recorder = Recorder(owner)
+    recorder = Recorder(owner, setting(current_app.config, "SHOPMAIL_UNRECORDED_MAX"))
     keeper = LeaseKeeper(recorder, lease_seconds())
     sender = transport.Sender(account, defer_errors=True, message_seconds=message_seconds())
     limiter = limits.Limiter(account)
@@ -172,9 +172,9 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
                 verdict, failure = ("stopped", None) if stop is not None and stop.is_set() else ("limited", later)
                 break
             try:
-                # The previous message's record must be committed before this one can be accepted: a
-                # crash leaves at most one accepted-but-unrecorded message on this connection.
-                refused = sender.send(row.recipients, row.body, after=recorder.last_sent)
+                # Older records must be committed before this one can be accepted: a crash leaves at most
+                # SHOPMAIL_UNRECORDED_MAX accepted-but-unrecorded messages on this connection.
+                refused = sender.send(row.recipients, row.body, after=recorder.room())
             except SMTPFailure as message_failure:
                 if message_failure.kind == transport.ACCOUNT:
                     raise
