@@ -9,6 +9,10 @@ import uuid
 
 import pytest
 import redis
+import sqlalchemy as sa
+
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
 
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
@@ -59,3 +63,23 @@ def test_mail_committed_while_redis_is_down_goes_out_with_the_next_sweep(shop, p
                             "--once"], env=worker_env(shop.app), cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert sweep.returncode == 0, sweep.stderr
     assert set(shop.statuses()) == {"sent"} and len(shop.server.messages) == 2
+
+
+def test_an_admins_retry_goes_out_through_rq_without_waiting_for_a_sweep(shop, processes):
+    """Reintentar (here from the CLI; the panel calls the same action) hands the message to RQ at commit, as
+    new mail is: nothing schedules a sweep in this test, so without that it would wait for ever."""
+    shop.notify(order("9100"))
+    worker = start_rq(shop.app)
+    processes.append(worker)
+    wait_until(lambda: set(shop.statuses()) == {"sent"}, timeout=30)
+    customer = next(row for row in shop.rows() if row.kind == "order_completed")
+    with shop.app.app_context():  # as after a permanent refusal
+        session().execute(sa.update(OutboxMessage).where(OutboxMessage.id == customer.id)
+                          .values(status="failed", last_error="550 5.1.1 mailbox unavailable"))
+        session().commit()
+    before = len(shop.server.messages)
+
+    result = shop.app.test_cli_runner().invoke(args=["shopmail", "outbox", "retry", str(customer.id), "--json"])
+    assert result.exit_code == 0, result.output
+    wait_until(lambda: len(shop.server.messages) == before + 1, timeout=30)
+    wait_until(lambda: shop.rows(id=customer.id)[0].status == "sent", timeout=10)

@@ -5,6 +5,7 @@ Each change of status is one conditional UPDATE, so a worker and an admin never 
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy import update
 
 from shopmail.core import audit
@@ -34,10 +35,13 @@ simulation_locked = settings.simulation_locked
 
 def _change(message_id: int, allowed: tuple[str, ...], action: str | None = None, **values) -> bool:
     """Move one message out of ``allowed`` statuses atomically; False if it was not in one.
-    ``action`` (e.g. "outbox.released") is written to the audit log in the same transaction."""
+    ``action`` (e.g. "outbox.released") is written to the audit log in the same transaction. A message
+    queued again wakes delivery at commit, exactly as new mail does (thread, workers, Celery or RQ)."""
     t = OutboxMessage.__table__
     result = session().execute(update(t).where(t.c.id == message_id, t.c.status.in_(allowed))
                                .values(updated_at=utcnow(), **values))
+    if result.rowcount == 1 and values.get("status") == QUEUED:
+        wake.after_commit([message_id])
     if result.rowcount == 1 and action:
         row = session().get(OutboxMessage, message_id)
         audit.record(action, str(message_id), f"{row.kind}: {row.subject} → {', '.join(row.recipients)}",
@@ -64,7 +68,6 @@ def release(message_id: int) -> None:
                               "un correo."))
     if not _change(row.id, (SIMULATED,), "outbox.released", status=QUEUED, next_attempt_at=utcnow(), last_error=None):
         raise ActionRefused(_("Solo se puede liberar un correo simulado."))
-    _kick()
 
 
 def retry(message_id: int) -> None:
@@ -72,7 +75,6 @@ def retry(message_id: int) -> None:
     row = _get_or_refuse(message_id)
     if not _change(row.id, (FAILED,), "outbox.retried", status=QUEUED, attempts=0, next_attempt_at=utcnow()):
         raise ActionRefused(_("Solo se puede reintentar un correo fallido."))
-    _kick()
 
 
 def cancel(message_id: int) -> None:
@@ -118,17 +120,20 @@ def resume_account(account_id: int) -> int:
     if settings.get().sending_account_id == account_id:
         released = release_held()
     session().commit()
-    if released:
-        _kick()
     return released
 
 
 def release_held() -> int:
-    """Queue every held message again (the sending account is usable now). No commit."""
+    """Queue every held message again (the sending account is usable now). No commit; delivery is woken at
+    commit (a task handed a few of the ids sends everything due, so a few are enough)."""
     o = OutboxMessage.__table__
     now = utcnow()
+    some = list(session().scalars(select(o.c.id).where(o.c.status == HELD).order_by(o.c.id).limit(100)))
+    if not some:
+        return 0
     result = session().execute(update(o).where(o.c.status == HELD)
                                .values(status=QUEUED, next_attempt_at=now, last_error=None, updated_at=now))
+    wake.after_commit(some)
     return result.rowcount
 
 
@@ -139,7 +144,3 @@ def simulate_held(note: str) -> int:
     result = session().execute(update(o).where(o.c.status == HELD)
                                .values(status=SIMULATED, last_error=note, updated_at=utcnow()))
     return result.rowcount
-
-
-def _kick() -> None:
-    wake.kick()
