@@ -27,6 +27,7 @@ from shopmail.core.models import OutboxMessage
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.core.text import clean_or_none
+from shopmail.delivery.notes import Note
 from shopmail.delivery.statuses import FAILED
 from shopmail.delivery.statuses import HELD
 from shopmail.delivery.statuses import QUEUED
@@ -117,8 +118,6 @@ def _finish(ids, owner: str, **values) -> int:
     """Record an outcome for rows ``owner`` still holds; committed."""
     if not ids:
         return 0
-    if "last_error" in values:  # a server's words: never a NUL or an escape sequence in the database
-        values["last_error"] = clean_or_none(values["last_error"])
     now = utcnow()
     result = session().execute(
         update(T).where(T.c.id.in_(ids), T.c.status == SENDING, T.c.lease_owner == owner)
@@ -133,7 +132,8 @@ _SENT_ONE = (update(T).where(T.c.id == bindparam("b_id"), T.c.status == SENDING,
                              T.c.lease_owner == bindparam("b_owner"))
              .values(status=SENT, lease_owner=None, lease_until=None, updated_at=bindparam("b_now"),
                      sent_at=bindparam("b_now"), account_id=bindparam("b_account"),
-                     sent_from=bindparam("b_from"), last_error=bindparam("b_note")))
+                     sent_from=bindparam("b_from"), last_error=bindparam("b_note"), note_code=bindparam("b_code"),
+                     note_params=None))
 
 
 class SentLedger:
@@ -151,11 +151,12 @@ class SentLedger:
         if self.postgresql:
             self.connection.execute(_ASYNC_COMMIT)
 
-    def record(self, accepted: list[tuple[int, str | None]], owner: str, account_id: int, sent_from: str) -> int:
-        """Record accepted messages ((id, note) pairs), committed."""
+    def record(self, accepted: list[tuple[int, Note | None]], owner: str, account_id: int, sent_from: str) -> int:
+        """Record accepted messages ((id, note) pairs; the note of a partly refused one), committed."""
         now = utcnow()
         params = [{"b_id": id_, "b_owner": owner, "b_now": now, "b_account": account_id, "b_from": sent_from,
-                   "b_note": clean_or_none(note)} for id_, note in accepted]
+                   "b_note": clean_or_none(note.reply) if note else None, "b_code": note.code if note else None}
+                  for id_, note in accepted]
         # One message is one plain execute: executemany goes through the driver's batch path, which costs
         # several times more for a single row (psycopg: ~1 ms instead of ~0.2 ms).
         return self.connection.execute(_SENT_ONE, params[0] if len(params) == 1 else params).rowcount
@@ -168,29 +169,29 @@ class SentLedger:
             self.connection.close()  # the pool restores its default isolation level
 
 
-def retry_later(ids, owner: str, error: str, next_at: dt.datetime) -> int:
+def retry_later(ids, owner: str, note: Note, next_at: dt.datetime) -> int:
     """A transient failure: try again at ``next_at``."""
-    return _finish(ids, owner, status=RETRY, last_error=error, next_attempt_at=next_at)
+    return _finish(ids, owner, status=RETRY, next_attempt_at=next_at, **note.columns())
 
 
-def failed(ids, owner: str, error: str) -> int:
+def failed(ids, owner: str, note: Note) -> int:
     """A permanent failure for the message: the server's reply is kept."""
-    return _finish(ids, owner, status=FAILED, last_error=error)
+    return _finish(ids, owner, status=FAILED, **note.columns())
 
 
-def hold(ids, owner: str, account_id: int | None, error: str) -> int:
+def hold(ids, owner: str, account_id: int | None, note: Note) -> int:
     """The account needs attention: these messages wait for it."""
-    return _finish(ids, owner, status=HELD, account_id=account_id, last_error=error)
+    return _finish(ids, owner, status=HELD, account_id=account_id, **note.columns())
 
 
-def simulate(ids, owner: str, note: str) -> int:
+def simulate(ids, owner: str, note: Note) -> int:
     """While simulation is on nothing leaves: claimed messages are kept on the server as simulated."""
-    return _finish(ids, owner, status=SIMULATED, last_error=note)
+    return _finish(ids, owner, status=SIMULATED, **note.columns())
 
 
-def postpone(ids, owner: str, note: str, next_at: dt.datetime) -> int:
+def postpone(ids, owner: str, note: Note, next_at: dt.datetime) -> int:
     """Not now (the account's daily limit): queued again for ``next_at``, without counting an attempt."""
-    return _finish(ids, owner, attempts=T.c.attempts - 1, status=QUEUED, last_error=note, next_attempt_at=next_at)
+    return _finish(ids, owner, attempts=T.c.attempts - 1, status=QUEUED, next_attempt_at=next_at, **note.columns())
 
 
 def give_back(ids, owner: str) -> int:
