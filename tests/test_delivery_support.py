@@ -55,6 +55,13 @@ class Shop:
             session().expunge_all()
             return rows
 
+    def notes(self) -> list[str]:
+        """Each message's note as the panel words it (in the default language, Spanish), oldest first."""
+        from shopmail.delivery import notes
+
+        with self.app.app_context():
+            return [notes.of(row) for row in self.rows()]
+
     def statuses(self) -> list[str]:
         return [row.status for row in self.rows()]
 
