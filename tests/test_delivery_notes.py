@@ -3,7 +3,6 @@ kept by the real worker (which speaks the shop's default language, Spanish) read
 the CLI and the JSON of an English-speaking admin. A note written before notes were data is shown as stored.
 """
 
-import datetime as dt
 import html
 import json
 
@@ -109,10 +108,7 @@ def test_a_message_given_up_after_three_days_and_its_alert_read_in_english(shop,
     shop.save_settings(admin_emails=["jefa@tienda.example"])
     shop.server.replies["message"] = "451 4.3.0 Try again later"
     shop.notify(order())
-    with shop.app.app_context():
-        old = dt.datetime.now(dt.UTC) - dt.timedelta(days=4)
-        session().execute(sa.update(OutboxMessage).values(created_at=old, next_attempt_at=old))
-        session().commit()
+    shop.age(days=4)
     assert shop.deliver().failed >= 1
     row = shop.rows()[0]
     assert row.status == "failed" and row.note_code == "gave_up"

@@ -85,6 +85,15 @@ class Shop:
             session().execute(sa.text("UPDATE shopmail_outbox SET next_attempt_at = created_at"))
             session().commit()
 
+    def age(self, days: float) -> None:
+        """Every message was written ``days`` ago (and is due since then)."""
+        import datetime as dt
+
+        with self.app.app_context():
+            old = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+            session().execute(sa.update(OutboxMessage).values(created_at=old, next_attempt_at=old))
+            session().commit()
+
     def queue_many(self, count: int) -> None:
         """``count`` queued customer mails, fast: one is rendered, the others are copies with their
         own Message-ID (as many orders would give)."""

@@ -173,10 +173,7 @@ def test_messages_older_than_three_days_stop_retrying(shop):
     shop.save_settings(admin_emails=[])
     shop.server.replies["message"] = "451 4.3.0 Try again later"
     shop.notify(order())
-    with shop.app.app_context():
-        old = dt.datetime.now(dt.UTC) - dt.timedelta(days=4)
-        session().execute(sa.update(OutboxMessage).values(created_at=old, next_attempt_at=old))
-        session().commit()
+    shop.age(days=4)
     assert shop.deliver().failed == 1
     (row,) = shop.rows()
     assert row.status == "failed" and "tres días" in shop.notes()[0]
