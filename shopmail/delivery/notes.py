@@ -54,14 +54,14 @@ class Note:
 def from_failure(failure, gave_up: bool = False) -> Note:
     """The note of an SMTP failure: what it takes to say it again in any language, and the server's reply."""
     values = {key: clean(value, 300) if isinstance(value, str) else value
-              for key, value in (getattr(failure, "values", None) or {}).items()}
+              for key, value in failure.values.items()}
     reply = clean(failure.detail or "", 1000)
     if failure.reason == "timeout" and not failure.smtp_code:
         # Its detail is our own remark (in the writer's language) or the socket's "timed out": the message
         # already says it, in the reader's language.
         values.pop("detail", None)
         reply = ""
-    params = {"reason": failure.reason, "variant": getattr(failure, "variant", None), "values": values,
+    params = {"reason": failure.reason, "variant": failure.variant, "values": values,
               "replied": bool(failure.smtp_code)}
     return Note(GAVE_UP if gave_up else SMTP, params, reply or None)
 
@@ -72,6 +72,7 @@ def account_held(reason: str | None, reply: str | None) -> Note:
 
 
 def daily_limit(at: dt.datetime) -> Note:
+    """The note of mail put back until the account's daily window opens at ``at`` (UTC)."""
     return Note(DAILY_LIMIT, {"at": at.isoformat()})
 
 
