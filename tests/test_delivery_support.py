@@ -55,6 +55,13 @@ class Shop:
             session().expunge_all()
             return rows
 
+    def notes(self) -> list[str]:
+        """Each message's note as the panel words it (in the default language, Spanish), oldest first."""
+        from shopmail.delivery import notes
+
+        with self.app.app_context():
+            return [notes.of(row) for row in self.rows()]
+
     def statuses(self) -> list[str]:
         return [row.status for row in self.rows()]
 
@@ -76,6 +83,15 @@ class Shop:
         """Time passes: every retry falls due."""
         with self.app.app_context():
             session().execute(sa.text("UPDATE shopmail_outbox SET next_attempt_at = created_at"))
+            session().commit()
+
+    def age(self, days: float) -> None:
+        """Every message was written ``days`` ago (and is due since then)."""
+        import datetime as dt
+
+        with self.app.app_context():
+            old = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+            session().execute(sa.update(OutboxMessage).values(created_at=old, next_attempt_at=old))
             session().commit()
 
     def queue_many(self, count: int) -> None:

@@ -117,7 +117,8 @@ def test_header_injection_in_order_data_is_cleaned_and_the_order_mail_still_goes
 def test_a_customer_address_that_cannot_receive_mail_fails_that_mail_only(shop, address):
     shop.notify(order(customer_email=address))  # the host's transaction commits: the order is kept
     customer, admins = shop.rows()
-    assert customer.status == "failed" and "correo del cliente" in customer.last_error
+    assert customer.status == "failed" and customer.note_code == "undeliverable"
+    assert "nombre del cliente no se pueden usar" in shop.notes()[0]
     assert "\r" not in customer.recipients[0] and "\n" not in customer.recipients[0]
     assert admins.status == "queued"
     assert shop.deliver().sent == 1

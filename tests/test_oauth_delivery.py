@@ -21,6 +21,7 @@ from shopmail.core.models import WorkerHeartbeat
 from shopmail.core.state import session
 from shopmail.delivery import tokens
 from shopmail.services import accounts
+from shopmail.services.alerts import words
 from tests import test_delivery_support as support
 from tests.test_delivery_support import Shop
 from tests.test_delivery_support import start_worker
@@ -104,7 +105,7 @@ def test_a_revoked_grant_holds_the_mail_alerts_and_reconnecting_resumes(oauth_sh
         assert account.held_reason == "oauth_reconnect_required"
         alerts = session().scalars(sa.select(Alert)).all()
         assert [a.key for a in alerts] == [f"account-held:{shop.account_id}"]
-        assert "conectar" in alerts[0].message.lower()
+        assert "volver a conectar" in words(alerts[0].message)  # the alert keeps data, worded when shown
 
     # Reconectar: sign in again, Probar SMTP passes, the held mail goes out.
     connect(app, shop.account_id, smtp_ca_file)

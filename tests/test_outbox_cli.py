@@ -9,7 +9,7 @@ from tests.test_delivery_support import order
 
 shop, mail_server = support.shop, support.mail_server  # fixtures
 
-OUTBOX_ITEM = {"id", "kind", "status", "to", "subject", "message_id", "attempts", "last_error",
+OUTBOX_ITEM = {"id", "kind", "status", "to", "subject", "message_id", "attempts", "last_error", "last_error_code",
                "created_at", "sent_at", "account_id", "body_purged", "attachments"}
 
 

@@ -72,7 +72,7 @@ def test_over_the_daily_limit_mail_waits_queued_with_a_note_until_the_window_ope
     assert report.sent == 2 and report.returned == 1
     waiting = shop.rows()[-1]
     assert waiting.status == "queued" and waiting.attempts == 0
-    assert "Límite diario de envíos de la cuenta alcanzado" in waiting.last_error
+    assert "Límite diario de envíos de la cuenta alcanzado" in shop.notes()[-1]
     assert waiting.next_attempt_at > waiting.created_at + dt.timedelta(hours=23)
     assert shop.deliver().handled == 0  # not before the window opens
     page = shop.app.test_cli_runner().invoke(args=["shopmail", "account", "show", str(shop.account_id), "--json"])

@@ -9,6 +9,7 @@ from shopmail.core.models import Account
 from shopmail.core.models import OutboxMessage
 from shopmail.core.state import session
 from shopmail.delivery import claim
+from shopmail.delivery import notes
 from shopmail.delivery import worker
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
@@ -98,7 +99,7 @@ def test_server_down_retries_every_message_then_delivers_when_it_is_back(shop):
     shop.notify(order("1"), order("2"))
     report = shop.deliver()
     assert report.retried == 4 and report.sent == 0
-    assert all("127.0.0.1" in row.last_error for row in shop.rows())
+    assert all("127.0.0.1" in note for note in shop.notes())
     shop.server.start()
     shop.make_due()
     assert shop.deliver().sent == 4
@@ -133,7 +134,7 @@ def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_owner(shop):
         (id_,) = claim.claim("first", 10, lease_seconds=300)
         session().execute(sa.update(OutboxMessage).values(lease_owner="second"))
         session().commit()
-        assert claim.failed([id_], "first", "too late") == 0
+        assert claim.failed([id_], "first", notes.Note(notes.SMTP, {}, "too late")) == 0
     assert shop.statuses() == ["sending"]
 
 
@@ -172,13 +173,10 @@ def test_messages_older_than_three_days_stop_retrying(shop):
     shop.save_settings(admin_emails=[])
     shop.server.replies["message"] = "451 4.3.0 Try again later"
     shop.notify(order())
-    with shop.app.app_context():
-        old = dt.datetime.now(dt.UTC) - dt.timedelta(days=4)
-        session().execute(sa.update(OutboxMessage).values(created_at=old, next_attempt_at=old))
-        session().commit()
+    shop.age(days=4)
     assert shop.deliver().failed == 1
     (row,) = shop.rows()
-    assert row.status == "failed" and "tres días" in row.last_error
+    assert row.status == "failed" and "tres días" in shop.notes()[0]
 
 
 def test_one_connection_serves_the_whole_batch(shop):

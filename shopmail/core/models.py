@@ -223,7 +223,11 @@ class OutboxMessage(Base):
     body: Mapped[bytes] = mapped_column(LongBinary)
     body_purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Why it waits, retries, failed or was kept, as data worded when shown (``delivery.notes``): a code, its
+    # parameters, and in ``last_error`` the server's own reply. A row from before has only text in last_error.
     last_error: Mapped[str | None] = mapped_column(LongText)
+    note_code: Mapped[str | None] = mapped_column(String(40))
+    note_params: Mapped[dict | None] = mapped_column(JSON)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(exact_string(100))
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

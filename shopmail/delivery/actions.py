@@ -16,6 +16,8 @@ from shopmail.core.models import OutboxMessage
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.core.text import clean
+from shopmail.core.text import clean_or_none
+from shopmail.delivery import notes
 from shopmail.delivery import wake
 from shopmail.delivery.statuses import CANCELLED
 from shopmail.delivery.statuses import FAILED
@@ -66,7 +68,7 @@ def release(message_id: int) -> None:
     if settings.simulating_now():
         raise ActionRefused(_("El modo simulación está activo: desactívelo en Comunicaciones antes de liberar "
                               "un correo."))
-    if not _change(row.id, (SIMULATED,), "outbox.released", status=QUEUED, next_attempt_at=utcnow(), last_error=None):
+    if not _change(row.id, (SIMULATED,), "outbox.released", status=QUEUED, next_attempt_at=utcnow(), **notes.CLEARED):
         raise ActionRefused(_("Solo se puede liberar un correo simulado."))
 
 
@@ -84,26 +86,25 @@ def cancel(message_id: int) -> None:
         raise ActionRefused(_("Solo se puede cancelar un correo pendiente, retenido o en reintento."))
 
 
-def hold_account(account_id: int, reason: str, detail: str) -> None:
-    """Flag an account that cannot send (login, TLS, sender refused): its mail waits as ``held``.
+def hold_account(account_id: int, reason: str, note: notes.Note) -> None:
+    """Flag an account that cannot send (login, TLS, sender refused): its mail waits as ``held``, with
+    ``note`` (the failure as data). The account keeps the reason code and the server's own reply.
 
     No version bump, so an admin editing the account meanwhile gets no false conflict.
     """
     t = Account.__table__
-    detail = clean(detail)
     session().execute(update(t).where(t.c.id == account_id).values(held_reason=clean(reason, 40),
-                                                                    held_detail=detail))
-    hold_waiting(account_id, detail)
+                                                                    held_detail=clean_or_none(note.reply)))
+    hold_waiting(account_id, note)
     session().commit()
 
 
-def hold_waiting(account_id: int | None, detail: str) -> int:
+def hold_waiting(account_id: int | None, note: notes.Note) -> int:
     """Every message waiting to go out now waits as ``held`` (``account_id``: the account at fault,
     None when no sending account is chosen). No commit."""
     o = OutboxMessage.__table__
     result = session().execute(update(o).where(o.c.status.in_((QUEUED, RETRY)))
-                               .values(status=HELD, account_id=account_id, last_error=clean(detail),
-                                       updated_at=utcnow()))
+                               .values(status=HELD, account_id=account_id, updated_at=utcnow(), **note.columns()))
     return result.rowcount
 
 
@@ -132,15 +133,15 @@ def release_held() -> int:
     if not some:
         return 0
     result = session().execute(update(o).where(o.c.status == HELD)
-                               .values(status=QUEUED, next_attempt_at=now, last_error=None, updated_at=now))
+                               .values(status=QUEUED, next_attempt_at=now, updated_at=now, **notes.CLEARED))
     wake.after_commit(some)
     return result.rowcount
 
 
-def simulate_held(note: str) -> int:
+def simulate_held(note: notes.Note) -> int:
     """Simulation is on: held mail will not wait to go out, it stays on the server (held → simulated).
     No commit."""
     o = OutboxMessage.__table__
     result = session().execute(update(o).where(o.c.status == HELD)
-                               .values(status=SIMULATED, last_error=note, updated_at=utcnow()))
+                               .values(status=SIMULATED, updated_at=utcnow(), **note.columns()))
     return result.rowcount

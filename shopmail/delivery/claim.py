@@ -28,6 +28,7 @@ from shopmail.core.models import OutboxMessage
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.core.text import clean_or_none
+from shopmail.delivery.notes import Note
 from shopmail.delivery.statuses import FAILED
 from shopmail.delivery.statuses import HELD
 from shopmail.delivery.statuses import QUEUED
@@ -139,8 +140,6 @@ def _finish(ids, owner: str, **values) -> int:
     """Record an outcome for rows ``owner`` still holds; committed."""
     if not ids:
         return 0
-    if "last_error" in values:  # a server's words: never a NUL or an escape sequence in the database
-        values["last_error"] = clean_or_none(values["last_error"])
     now = utcnow()
     result = session().execute(
         update(T).where(T.c.id.in_(ids), T.c.status == SENDING, T.c.lease_owner == owner)
@@ -155,12 +154,13 @@ _SENT_ONE = (update(T).where(T.c.id == bindparam("b_id"), T.c.status == SENDING,
                              T.c.lease_owner == bindparam("b_owner"))
              .values(status=SENT, lease_owner=None, lease_until=None, updated_at=bindparam("b_now"),
                      sent_at=bindparam("b_now"), account_id=bindparam("b_account"),
-                     sent_from=bindparam("b_from"), last_error=bindparam("b_note")))
+                     sent_from=bindparam("b_from"), last_error=bindparam("b_note"), note_code=bindparam("b_code"),
+                     note_params=None))
 _SENT_MANY = (update(T).where(T.c.id.in_(bindparam("b_ids", expanding=True)), T.c.status == SENDING,
                               T.c.lease_owner == bindparam("b_owner"))
               .values(status=SENT, lease_owner=None, lease_until=None, updated_at=bindparam("b_now"),
                       sent_at=bindparam("b_now"), account_id=bindparam("b_account"),
-                      sent_from=bindparam("b_from"), last_error=None))
+                      sent_from=bindparam("b_from"), last_error=None, note_code=None, note_params=None))
 
 
 class SentLedger:
@@ -178,21 +178,29 @@ class SentLedger:
         if self.postgresql:
             self.connection.execute(_ASYNC_COMMIT)
 
-    def record(self, accepted: list[tuple[int, str | None]], owner: str, account_id: int, sent_from: str) -> int:
-        """Record accepted messages ((id, note) pairs), committed: one statement for one message, else one
-        transaction with one statement for those without a note (nearly all) and one per noted message."""
+    def record(self, accepted: list[tuple[int, Note | None]], owner: str, account_id: int, sent_from: str) -> int:
+        """Record accepted messages ((id, note) pairs; the note of a partly refused one), committed: one
+        statement for one message, else one transaction with one statement for those without a note (nearly
+        all) and one per noted message."""
         now = utcnow()
         common = {"b_owner": owner, "b_now": now, "b_account": account_id, "b_from": sent_from}
+
+        def noted(id_, note):
+            return {"b_id": id_, "b_note": clean_or_none(note.reply) if note else None,
+                    "b_code": note.code if note else None, **common}
+
+        # One message is one plain execute: executemany goes through the driver's batch path, which costs
+        # several times more for a single row (psycopg: ~1 ms instead of ~0.2 ms).
         if len(accepted) == 1:
-            (id_, note), = accepted
-            return self.connection.execute(_SENT_ONE, {"b_id": id_, "b_note": clean_or_none(note), **common}).rowcount
+            return self.connection.execute(_SENT_ONE, noted(*accepted[0])).rowcount
         plain = [id_ for id_, note in accepted if note is None]
-        noted = [{"b_id": id_, "b_note": clean_or_none(note), **common} for id_, note in accepted if note is not None]
+        others = [noted(id_, note) for id_, note in accepted if note is not None]
+        # Several (they arrived while the previous commit was being written): one transaction, one commit.
         self.connection.exec_driver_sql("BEGIN")
         try:
             count = self.connection.execute(_SENT_MANY, {"b_ids": plain, **common}).rowcount if plain else 0
-            if noted:
-                count += self.connection.execute(_SENT_ONE, noted).rowcount
+            if others:
+                count += self.connection.execute(_SENT_ONE, others).rowcount
         except BaseException:
             self.connection.exec_driver_sql("ROLLBACK")
             raise
@@ -207,29 +215,29 @@ class SentLedger:
             self.connection.close()  # the pool restores its default isolation level
 
 
-def retry_later(ids, owner: str, error: str, next_at: dt.datetime) -> int:
+def retry_later(ids, owner: str, note: Note, next_at: dt.datetime) -> int:
     """A transient failure: try again at ``next_at``."""
-    return _finish(ids, owner, status=RETRY, last_error=error, next_attempt_at=next_at)
+    return _finish(ids, owner, status=RETRY, next_attempt_at=next_at, **note.columns())
 
 
-def failed(ids, owner: str, error: str) -> int:
+def failed(ids, owner: str, note: Note) -> int:
     """A permanent failure for the message: the server's reply is kept."""
-    return _finish(ids, owner, status=FAILED, last_error=error)
+    return _finish(ids, owner, status=FAILED, **note.columns())
 
 
-def hold(ids, owner: str, account_id: int | None, error: str) -> int:
+def hold(ids, owner: str, account_id: int | None, note: Note) -> int:
     """The account needs attention: these messages wait for it."""
-    return _finish(ids, owner, status=HELD, account_id=account_id, last_error=error)
+    return _finish(ids, owner, status=HELD, account_id=account_id, **note.columns())
 
 
-def simulate(ids, owner: str, note: str) -> int:
+def simulate(ids, owner: str, note: Note) -> int:
     """While simulation is on nothing leaves: claimed messages are kept on the server as simulated."""
-    return _finish(ids, owner, status=SIMULATED, last_error=note)
+    return _finish(ids, owner, status=SIMULATED, **note.columns())
 
 
-def postpone(ids, owner: str, note: str, next_at: dt.datetime) -> int:
+def postpone(ids, owner: str, note: Note, next_at: dt.datetime) -> int:
     """Not now (the account's daily limit): queued again for ``next_at``, without counting an attempt."""
-    return _finish(ids, owner, attempts=T.c.attempts - 1, status=QUEUED, last_error=note, next_attempt_at=next_at)
+    return _finish(ids, owner, attempts=T.c.attempts - 1, status=QUEUED, next_attempt_at=next_at, **note.columns())
 
 
 def give_back(ids, owner: str) -> int:

@@ -47,7 +47,7 @@ class Draft:
     body: bytes
     #: Why this message can never be sent (e.g. the customer's address is not an address): it is kept as
     #: failed, with this reason, instead of failing the order that produced it.
-    problem: str | None = None
+    problem: object = None  # why it can never be sent: a delivery note (``notes.Note``)
 
 
 def check_header_text(value, what: str) -> str:
@@ -117,7 +117,7 @@ def new_message_id(domain: str) -> str:
 
 
 def build(*, kind: str, to: list[Address], subject: str, text: str, html: str,
-          reply_to: Address | None, domain: str, dedupe_key: str | None = None, problem: str | None = None,
+          reply_to: Address | None, domain: str, dedupe_key: str | None = None, problem=None,
           recipients: tuple[str, ...] | None = None, attachments=()) -> Draft:
     """An ``EmailMessage`` (HTML with a plain-text alternative, then any ``attachments``) as a ``Draft``
     without From."""

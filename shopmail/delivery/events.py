@@ -25,7 +25,7 @@ account_held = _events.signal("account-held")
 backup_in_use = _events.signal("backup-in-use")
 
 #: A message failed for good. Keywords: ``outbox_id``, ``kind``, ``recipients`` (list), ``detail``
-#: (cleaned server text).
+#: (why, with the cleaned server text, in the default language), ``note`` (the same as data: ``notes.as_data``).
 message_failed = _events.signal("message-failed")
 
 #: A worker finished a pass: its sign of life. Keywords: ``owner``, ``processed``.

@@ -8,15 +8,14 @@ waiting mail is held.
 from __future__ import annotations
 
 from shopmail.core import settings
-from shopmail.core.i18n import gettext as _
 from shopmail.core.state import session
 from shopmail.delivery import actions
 from shopmail.delivery import claim
 from shopmail.delivery import failover
-from shopmail.delivery import outbox
+from shopmail.delivery import notes
 
 
-def simulation_note() -> str | None:
+def simulation_note() -> notes.Note | None:
     """Why mail may not leave at this instant (the lock, or the switch as saved now); None when it may.
 
     The one rule of simulation, applied by the worker right before it connects, on every path (new, held,
@@ -24,9 +23,9 @@ def simulation_note() -> str | None:
     """
     session().commit()
     if actions.simulation_locked():
-        return _("Retenido por SHOPMAIL_SIMULATION_LOCK: no se envía.")
+        return notes.Note(notes.SIMULATION_LOCK)
     if settings.simulating_now():
-        return _("Modo simulación activo: el correo se ha guardado en el servidor y no se ha enviado.")
+        return notes.Note(notes.SIMULATION)
     return None
 
 
@@ -43,13 +42,13 @@ def open_gate(report, owner: str, batch: int, lease: float, only, ignore_flag: b
     snap = settings.get()
     account = settings.sending_account(snap)
     if account is None:
-        report.held += actions.hold_waiting(None, outbox.no_account_text())
+        report.held += actions.hold_waiting(None, notes.Note(notes.NO_ACCOUNT))
         session().commit()
         return None
     # The test mail tries the sending account itself; other mail may go through the Cuenta de respaldo.
     choice = failover.Choice(account, False) if ignore_flag else failover.choose(account, settings.backup_account(snap))
     if choice.account.held_reason and not ignore_flag:
-        report.held += actions.hold_waiting(account.id, account.held_detail or account.held_reason)
+        report.held += actions.hold_waiting(account.id, notes.account_held(account.held_reason, account.held_detail))
         session().commit()
         return None
     if not choice.account.held_reason and actions.release_held():

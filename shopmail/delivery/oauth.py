@@ -38,7 +38,7 @@ class OAuthFailure(SMTPFailure):
         """The failure for ``reason`` with its Spanish message and hint."""
         detail = clean(detail, 300)
         message, hint = reasons.describe(reason, detail=detail)
-        return cls(reason, message, hint=hint, step="auth", detail=detail, kind=kind)
+        return cls(reason, message, hint=hint, step="auth", detail=detail, kind=kind, values={"detail": detail})
 
 
 def provider(method: str) -> OAuthProvider:

@@ -15,11 +15,11 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from shopmail.core import settings
-from shopmail.core.i18n import gettext as _
 from shopmail.core.models import OutboxMessage
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
 from shopmail.core.text import clean
+from shopmail.delivery import notes
 from shopmail.delivery import wake
 from shopmail.delivery.statuses import FAILED
 from shopmail.delivery.statuses import HELD
@@ -39,11 +39,6 @@ class Queued:
     created: bool
 
 
-def no_account_text() -> str:
-    """Why mail is held when no sending account is chosen."""
-    return _("No hay cuenta de envío elegida en Ajustes generales → Comunicaciones.")
-
-
 def enqueue(drafts, snapshot, kick: bool = True) -> list[Queued]:
     """Add ``drafts`` to the caller's transaction (no commit, no network) and return what happened.
 
@@ -55,20 +50,29 @@ def enqueue(drafts, snapshot, kick: bool = True) -> list[Queued]:
     if snapshot.simulation or settings.simulation_locked():
         status, note = SIMULATED, None
     elif snapshot.sending_account_id is None:
-        status, note = HELD, no_account_text()
+        status, note = HELD, notes.Note(notes.NO_ACCOUNT)
     else:
         status, note = QUEUED, None
     now = utcnow()
     rows = [dict(kind=d.kind, status=FAILED if d.problem else status, dedupe_key=d.dedupe_key,
                  recipients=[clean(r, 320) for r in d.recipients], subject=d.subject, message_id=d.message_id,
-                 body=d.body, attempts=0, last_error=clean(d.problem) if d.problem else note,
-                 next_attempt_at=now, created_at=now, updated_at=now) for d in drafts]
+                 body=d.body, attempts=0, next_attempt_at=now, created_at=now, updated_at=now,
+                 **_note_columns(d, note)) for d in drafts]
     created = _insert_new(rows)
     new = [created[row["message_id"]] for row in rows if row["status"] == QUEUED and row["message_id"] in created]
     if kick and new:
         wake.after_commit(new)
     return [Queued(created.get(row["message_id"]), row["kind"], row["status"], row["message_id"],
                    tuple(row["recipients"]), row["message_id"] in created) for row in rows]
+
+
+def _note_columns(draft, note: notes.Note | None) -> dict:
+    """Why a new message fails at once (its draft's ``problem``) or waits, as data; nothing when it goes."""
+    if isinstance(draft.problem, notes.Note):
+        note = draft.problem
+    elif draft.problem:  # a host's own text: kept as written
+        return {**notes.CLEARED, "last_error": clean(draft.problem)}
+    return note.columns() if note is not None else dict(notes.CLEARED)
 
 
 def _insert_new(rows: list[dict]) -> dict[str, int]:

@@ -22,6 +22,7 @@ from shopmail.core.state import session
 from shopmail.delivery import actions
 from shopmail.delivery import claim
 from shopmail.delivery import events
+from shopmail.delivery import notes
 from shopmail.delivery import outbox
 from shopmail.delivery import statuses
 from shopmail.delivery import worker
@@ -61,15 +62,16 @@ def deliver_now(queued: outbox.Queued) -> Outcome:
             actions.resume_account(account.id)
         return Outcome(True, row.status, _("Correo enviado a %(to)s desde %(sender)s.",
                                            to=", ".join(row.recipients), sender=row.sent_from),
-                       row.id, row.message_id, row.last_error)
+                       row.id, row.message_id, notes.of(row) or None)
     messages = {
         statuses.HELD: _("El correo está retenido: %(e)s"),
         statuses.RETRY: _("El servidor no aceptó el correo por ahora; se reintentará solo. %(e)s"),
         statuses.FAILED: _("El servidor rechazó el correo: %(e)s"),
         statuses.SIMULATED: _("El correo se ha guardado sin enviar: %(e)s"),
     }
-    text = messages.get(row.status, _("Estado del envío: %(e)s")) % {"e": row.last_error or row.status}
-    return Outcome(False, row.status, text, row.id, row.message_id, row.last_error)
+    note = notes.of(row)
+    text = messages.get(row.status, _("Estado del envío: %(e)s")) % {"e": note or row.status}
+    return Outcome(False, row.status, text, row.id, row.message_id, note or None)
 
 
 def _settled(message_id: int, patience: float | None = None) -> OutboxMessage:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.core.models import OutboxMessage
+from shopmail.delivery import notes
 from shopmail.delivery.attachments import described
 
 QUEUED = "queued"
@@ -55,7 +56,8 @@ def to_dict(row: OutboxMessage) -> dict:
         "subject": row.subject,
         "message_id": row.message_id,
         "attempts": row.attempts,
-        "last_error": row.last_error,
+        "last_error": notes.of(row) or None,  # worded in the reader's language; a row from before as stored
+        "last_error_code": row.note_code,
         "created_at": row.created_at.isoformat() if row.created_at else None,
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
         "account_id": row.account_id,

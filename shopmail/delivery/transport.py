@@ -18,9 +18,9 @@ from flask import current_app
 
 from shopmail.core import addresses
 from shopmail.core import crypto
-from shopmail.core.i18n import gettext as _
 from shopmail.core.models import utcnow
 from shopmail.delivery import compose
+from shopmail.delivery import notes
 from shopmail.delivery import tokens
 from shopmail.smtp import reasons
 from shopmail.smtp import sockets
@@ -84,12 +84,9 @@ def open_oauth(target: Target, account) -> tuple[smtplib.SMTP, dt.datetime]:
 
 
 def describe(failure: SMTPFailure) -> str:
-    """What the Registro de envíos shows: our explanation and the server's own reply."""
-    detail = (failure.detail or "").strip()
-    message = str(failure.message)
-    if detail and detail not in message:
-        return f"{message} — {detail}"
-    return message
+    """Our explanation and the server's own reply, in the current language (logs, signals); the Registro de
+    envíos stores the failure as data (``notes.from_failure``) and words it for each reader."""
+    return notes.from_failure(failure).text()
 
 
 class RecordFailed(Exception):
@@ -117,7 +114,8 @@ class Sender:
             self.envelope_from = addresses.wire(account.address)  # an international domain as A-labels
             self.target = account_target(account, None) if self.oauth_account else target_for(account)
         except compose.ComposeError as exc:
-            self.problem = SMTPFailure("sender_not_allowed", str(exc), kind=ACCOUNT, step="mail_from")
+            self.problem = SMTPFailure("sender_not_allowed", str(exc), kind=ACCOUNT, step="mail_from",
+                                       values={"sender": account.address})
         except SMTPFailure as failure:
             self.problem = failure
         if self.problem is not None and not defer_errors:
@@ -285,7 +283,7 @@ _DOT = re.compile(rb"(?m)^\.")
 
 def _timed_out() -> SMTPFailure:
     message, hint = reasons.describe("timeout", "send")
-    return SMTPFailure("timeout", message, hint=hint, step="data", kind=reasons.TRANSIENT)
+    return SMTPFailure("timeout", message, hint=hint, step="data", kind=reasons.TRANSIENT, variant="send")
 
 
 def _smtputf8_refused(recipients) -> SMTPFailure:
@@ -293,13 +291,5 @@ def _smtputf8_refused(recipients) -> SMTPFailure:
     message fails for good; the account and every other message are fine."""
     message, hint = reasons.describe("server_error", "smtputf8")
     who = ", ".join(r for r in recipients if not r.isascii())
-    return SMTPFailure("server_error", f"{message} ({who})", hint=hint, step="mail_from", kind=reasons.PERMANENT)
-
-
-def refused_note(refused: dict) -> str | None:
-    """A note for a message some (not all) recipients of which were refused."""
-    if not refused:
-        return None
-    parts = [f"{address}: {code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
-             for address, (code, reply) in refused.items()]
-    return _("Entregado, pero el servidor rechazó a: %(list)s", list="; ".join(parts))
+    return SMTPFailure("server_error", f"{message} ({who})", hint=hint, step="mail_from", kind=reasons.PERMANENT,
+                       variant="smtputf8", detail=who)

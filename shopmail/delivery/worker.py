@@ -22,7 +22,6 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from shopmail.core.config import setting
-from shopmail.core.i18n import gettext as _
 from shopmail.core.models import OutboxMessage as M
 from shopmail.core.models import utcnow
 from shopmail.core.state import session
@@ -33,6 +32,7 @@ from shopmail.delivery import events
 from shopmail.delivery import failover
 from shopmail.delivery import gate
 from shopmail.delivery import limits
+from shopmail.delivery import notes
 from shopmail.delivery import statuses
 from shopmail.delivery import transport
 from shopmail.delivery.recorder import LeaseKeeper
@@ -187,14 +187,14 @@ def _send_batch(rows, keeper: LeaseKeeper, sender: transport.Sender, recorder: R
                 verdict = "stopped"
                 break
             else:
-                recorder.sent(row.id, sender.account_id, sender.from_value, transport.refused_note(refused), row)
+                recorder.sent(row.id, sender.account_id, sender.from_value, notes.partly_refused(refused), row)
                 report.sent += 1
             pending.remove(row.id)
     except SMTPFailure as batch_failure:
         verdict = "down" if batch_failure.kind == "transient" else "account"
         failure = batch_failure
         if verdict == "account":
-            recorder.call(actions.hold_account, sender.account_id, failure.reason, transport.describe(failure))
+            recorder.call(actions.hold_account, sender.account_id, failure.reason, notes.from_failure(failure))
             recorder.call(_tell_admins, events.account_held, {
                 "account_id": sender.account_id, "address": sender.address, "reason": failure.reason,
                 "detail": transport.describe(failure)})
@@ -217,9 +217,7 @@ def _set_aside(rows, verdict: str, failure, sender, recorder: Recorder, report: 
         recorder.call(claim.give_back, ids, recorder.owner)
         report.returned += len(ids)
     elif verdict == "limited":
-        note = _("Límite diario de envíos de la cuenta alcanzado: sale a partir del %(t)s UTC.",
-                 t=failure.strftime("%d/%m/%Y %H:%M"))
-        recorder.call(claim.postpone, ids, recorder.owner, note, failure)
+        recorder.call(claim.postpone, ids, recorder.owner, notes.daily_limit(failure), failure)
         report.returned += len(ids)
     elif verdict == "simulated":
         recorder.call(claim.simulate, ids, recorder.owner, failure)
@@ -228,25 +226,26 @@ def _set_aside(rows, verdict: str, failure, sender, recorder: Recorder, report: 
         for row in rows:
             _message_failed(row, failure, recorder, report)
     elif verdict == "account":
-        recorder.call(claim.hold, ids, recorder.owner, sender.account_id, transport.describe(failure))
+        recorder.call(claim.hold, ids, recorder.owner, sender.account_id, notes.from_failure(failure))
         report.held += len(ids)
 
 
 def _message_failed(row, failure: SMTPFailure, recorder: Recorder, report: Report) -> None:
-    text = clean(transport.describe(failure))
-    log.warning("Envío %s (%s, intento %d): %s", row.id, failure.kind, row.attempts, text)
+    note = notes.from_failure(failure)
+    log.warning("Envío %s (%s, intento %d): %s", row.id, failure.kind, row.attempts, clean(note.text()))
     if failure.kind == "permanent" or utcnow() - row.created_at > GIVE_UP_AFTER:
         if failure.kind != "permanent":
-            text = _("Sin entregar tras tres días de reintentos: %(e)s", e=text)
-        recorder.call(claim.failed, [row.id], recorder.owner, text)
+            note = notes.from_failure(failure, gave_up=True)
+        recorder.call(claim.failed, [row.id], recorder.owner, note)
         if row.kind != "test":  # a failed test mail is shown to the admin who sent it
+            # ``detail`` in the worker's language for the signal's receivers; ``note`` as data for the alert.
             recorder.call(_tell_admins, events.message_failed,
                           {"outbox_id": row.id, "kind": row.kind, "recipients": list(row.recipients),
-                           "detail": text})
+                           "detail": clean(note.text()), "note": notes.as_data(note)})
         report.failed += 1
     else:
         next_at = utcnow() + dt.timedelta(seconds=backoff(row.attempts))
-        recorder.call(claim.retry_later, [row.id], recorder.owner, text, next_at)
+        recorder.call(claim.retry_later, [row.id], recorder.owner, note, next_at)
         report.retried += 1
 
 

@@ -25,6 +25,7 @@ from shopmail.core.text import stored_data
 from shopmail.delivery import compose
 from shopmail.delivery import events
 from shopmail.delivery import failover
+from shopmail.delivery import notes
 from shopmail.delivery import outbox
 from shopmail.delivery import statuses
 from shopmail.smtp.reason_titles import title
@@ -68,7 +69,8 @@ def words(message: str) -> str:
     if data.get("what") == "message_failed":
         kind = data.get("kind")
         return _("Un correo (%(k)s) a %(to)s no se ha podido entregar: %(d)s",
-                 k=str(statuses.KIND_LABELS.get(kind, kind)).lower(), to=data.get("to"), d=data.get("detail"))
+                 k=str(statuses.KIND_LABELS.get(kind, kind)).lower(), to=data.get("to"),
+                 d=notes.from_data(data["note"]) if "note" in data else data.get("detail"))
     return message
 
 
@@ -143,7 +145,8 @@ def account_held(account_id: int, address: str, reason: str, detail: str) -> Non
     """The delivery worker flagged an account: its mail waits, or goes through the backup account."""
     snap = settings.get()
     main, backup = settings.sending_account(snap), settings.backup_account(snap)
-    data = {"what": "account_held", "address": address, "reason": reason, "detail": clean(detail, 1000)}
+    # Data only (``words`` says it); ``detail``, worded in the worker's language, goes to the log, not here.
+    data = {"what": "account_held", "address": address, "reason": reason}
     if main is not None and main.id == account_id and failover.standing_in(main, backup):
         data["backup"] = backup.address
     raise_alert(f"account-held:{account_id}", json.dumps(data))
@@ -158,13 +161,15 @@ def backup_in_use(account_id: int, address: str, backup_address: str, reason: st
                                                     "backup": backup_address}), level="warning")
 
 
-def message_failed(kind: str, recipients, detail: str) -> None:
-    """A customer or admin notification failed for good (never for alert notices themselves)."""
+def message_failed(kind: str, recipients, detail: str, note: dict | None = None) -> None:
+    """A customer or admin notification failed for good (never for alert notices themselves). ``note``:
+    why, as data (``notes.as_data``), worded for each reader; without it, ``detail`` is kept as written."""
     if is_alert_mail(kind):
         log.error("shopmail alert notice could not be delivered: %s", detail)
         return
-    raise_alert(f"failed:{kind}", json.dumps({"what": "message_failed", "kind": kind, "to": ", ".join(recipients),
-                                              "detail": clean(detail, 1000)}))
+    data = {"what": "message_failed", "kind": kind, "to": ", ".join(recipients)}
+    data.update({"note": note} if note is not None else {"detail": clean(detail, 1000)})
+    raise_alert(f"failed:{kind}", json.dumps(data))
 
 
 @events.account_held.connect
@@ -178,5 +183,5 @@ def _on_backup_in_use(sender, account_id, address, backup_address, reason, **ext
 
 
 @events.message_failed.connect
-def _on_message_failed(sender, kind, recipients, detail, **extra) -> None:
-    message_failed(kind, recipients, detail)
+def _on_message_failed(sender, kind, recipients, detail, note=None, **extra) -> None:
+    message_failed(kind, recipients, detail, note)

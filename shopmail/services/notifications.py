@@ -21,8 +21,10 @@ from shopmail.core.config import setting
 from shopmail.core.i18n import default_locale
 from shopmail.core.i18n import gettext as _
 from shopmail.core.state import session
+from shopmail.core.text import clean
 from shopmail.delivery import attachments as files
 from shopmail.delivery import compose
+from shopmail.delivery import notes
 from shopmail.delivery import outbox
 from shopmail.delivery import runner
 from shopmail.services import wording
@@ -40,13 +42,13 @@ TEST = "test"
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-def _customer(view: OrderView) -> tuple[compose.Address | None, str | None]:
-    """The customer's mailbox, or (None, why) when the address cannot receive mail."""
+def _customer(view: OrderView) -> tuple[compose.Address | None, notes.Note | None]:
+    """The customer's mailbox, or (None, why as a note) when the address cannot receive mail."""
     try:
         return compose.mailbox(view.customer_email, view.customer_name, _("El correo del cliente"),
                                international=True), None
-    except compose.ComposeError as exc:
-        return None, str(exc)
+    except compose.ComposeError:
+        return None, notes.Note(notes.UNDELIVERABLE, {"address": clean(view.customer_email, 320)})
 
 
 def _reply_to_customer(customer):

@@ -181,7 +181,8 @@ def connect_device(account: Account, tell, sleep=time.sleep) -> str:
 def _keep(account: Account, token: dict, action: str) -> str:
     mailbox = oauth.identity(account.auth, token) or account.username or account.address
     tokens.store(account.id, token, mailbox)
-    audit.record(action, f"cuenta {account.id}", f"{account.address}: {oauth.label(account.auth)}")
+    audit.record(action, account.address, f"{account.address}: {oauth.label(account.auth)}",
+                 address=account.address, auth=account.auth)
     session().commit()
     return mailbox
 
@@ -191,7 +192,7 @@ def disconnect(account: Account) -> bool:
     connected. Its mail then waits."""
     found = tokens.forget(account.id, account.auth)
     if found:
-        audit.record("account.disconnected", f"cuenta {account.id}", account.address)
+        audit.record("account.disconnected", account.address, account.address, address=account.address)
     session().commit()
     return found
 

@@ -203,7 +203,8 @@ def save(kind: str, locale: str, subject: str, intro: str, closing: str) -> Text
         row.subject, row.intro, row.closing = checked.subject, checked.intro, checked.closing
         row.updated_by = audit.actor()
         session().add(row)
-        audit.record("wording.saved", f"plantilla {kind}", f"{locale}: {checked.subject}")
+        audit.record("wording.saved", kind, f"{locale}: {checked.subject}", kind=kind, locale=locale,
+                     subject=checked.subject)
         try:
             session().commit()
             break
@@ -221,7 +222,7 @@ def restore(kind: str, locale: str) -> Texts:
     row = _row(kind, locale)
     if row is not None:
         session().delete(row)
-        audit.record("wording.restored", f"plantilla {kind}", locale)
+        audit.record("wording.restored", kind, locale, kind=kind, locale=locale)
         session().commit()
         _invalidate()
     return default(kind, locale)

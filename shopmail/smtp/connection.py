@@ -82,13 +82,13 @@ class Conversation:
     def fail(self, step, reason, since, *, variant=None, code=None, reply="", detail=""):
         """Record ``step`` as failed; return the SMTPFailure to raise."""
         reply, detail = self.scrub(reply), self.scrub(detail)
-        message, hint = reasons.describe(
-            reason, variant, host=self.host, port=self.target.port, seconds=f"{self.target.timeout:g}",
-            detail=detail, sender=self.target.from_address, reply=reply)
+        values = {"host": self.host, "port": self.target.port, "seconds": f"{self.target.timeout:g}",
+                  "detail": detail, "sender": self.target.from_address}
+        message, hint = reasons.describe(reason, variant, **values, reply=reply)
         self.record(step, False, since, reply or detail or message)
         enhanced = reasons.enhanced_code(reply.partition(" ")[2]) if code else None
         return SMTPFailure(reason, message, hint=hint, smtp_code=code, enhanced_code=enhanced, step=step,
-                           detail=reply or detail)
+                           detail=reply or detail, variant=variant, values=values)
 
     def fail_reply(self, step, since, code, message):
         """The failure for a negative reply to the command of ``step``."""

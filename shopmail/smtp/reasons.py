@@ -264,8 +264,10 @@ class SMTPFailure(Exception):
     """A connection or a send failed. ``kind`` is "transient", "permanent" or "account"."""
 
     def __init__(self, reason, message, *, hint="", smtp_code=None, enhanced_code=None, step="",
-                 detail="", kind=None):
+                 detail="", kind=None, variant=None, values=None):
         super().__init__(message)
+        # What ``describe`` was given, so the message can be said again in another language (delivery notes).
+        self.variant, self.values = variant, dict(values or {})
         self.reason, self.message, self.hint = reason, message, hint
         self.smtp_code, self.enhanced_code = smtp_code, enhanced_code
         self.step, self.detail = step, detail
@@ -304,4 +306,5 @@ def send_failure(exc: Exception) -> SMTPFailure:
         variant = "tls"
     detail = clean(str(exc), 300)
     text, hint = describe(reason, variant, detail=detail)
-    return SMTPFailure(reason, text, hint=hint, step=step, detail=detail, kind=kind)
+    return SMTPFailure(reason, text, hint=hint, step=step, detail=detail, kind=kind, variant=variant,
+                       values={"detail": detail})

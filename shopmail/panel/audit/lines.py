@@ -13,6 +13,9 @@ from shopmail.core.i18n import gettext as _
 from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.core.models import Account
 from shopmail.core.state import session
+from shopmail.delivery import oauth
+from shopmail.delivery import statuses
+from shopmail.panel.audit import legacy
 
 #: The fields an event may name, as the screens label them.
 LABELS = {
@@ -21,6 +24,7 @@ LABELS = {
     "verify_cert": _l("Verificar certificado"), "sending_account_id": _l("Cuenta de envío"),
     "contact_email": _l("Correo público de contacto"), "admin_emails": _l("Correos de administrador"),
     "simulation": _l("Modo simulación"), "backup_account_id": _l("Cuenta de respaldo"),
+    "send_limit_per_minute": _l("Mensajes por minuto"), "send_limit_per_day": _l("Destinatarios por día"),
 }
 _SECURITY = {"starttls": "STARTTLS", "ssl": "SSL/TLS", "none": _l("Ninguna")}
 
@@ -87,7 +91,7 @@ def _changes(details: dict) -> list[Change]:
 
 def line(event) -> Line:
     """``event`` (an AuditEvent) in words."""
-    details = event.details if isinstance(event.details, dict) else {}
+    details = legacy.details(event)
     actor, address = who(event.actor), details.get("address") or event.target
     changes = _changes(details)
     sentences = {
@@ -103,6 +107,14 @@ def line(event) -> Line:
                                          details.get("subject")),
         "outbox.retried": lambda: _mail(lambda **v: _("%(who)s volvió a intentar el correo «%(s)s».", **v),
                                         actor, details.get("subject")),
+        "account.connected": lambda: _("%(who)s conectó la cuenta %(a)s con %(p)s.", who=actor, a=address,
+                                       p=oauth.label(details["auth"]) if details.get("auth") else
+                                       details.get("provider") or "OAuth2"),
+        "account.disconnected": lambda: _("%(who)s desconectó la cuenta %(a)s.", who=actor, a=address),
+        "wording.saved": lambda: _("%(who)s cambió el texto de «%(k)s» (%(l)s).", who=actor, k=_kind(details),
+                                   l=details.get("locale")),
+        "wording.restored": lambda: _("%(who)s restauró el texto original de «%(k)s» (%(l)s).", who=actor,
+                                      k=_kind(details), l=details.get("locale")),
         "outbox.cancelled": lambda: _mail(lambda **v: _("%(who)s canceló el correo «%(s)s».", **v), actor,
                                           details.get("subject")),
     }
@@ -111,12 +123,22 @@ def line(event) -> Line:
                    Change(str(LABELS["security"]), "", value("security", details.get("security")))]
     if event.action.startswith("outbox.") and details.get("recipients"):
         changes = [Change(str(_l("Destinatarios")), "", value("recipients", details["recipients"]))]
+    if event.action == "wording.saved" and details.get("subject"):
+        changes = [Change(str(_l("Asunto")), "", details["subject"])]
     make = sentences.get(event.action)
-    if make is None or (event.action.startswith("outbox.") and not details.get("subject")):
+    if make is None or (event.action.startswith("outbox.") and not details.get("subject")) \
+            or (event.action.startswith("account.") and not details.get("address")) \
+            or (event.action.startswith("wording.") and not details.get("kind")):
         sentence = _("%(who)s hizo un cambio.", who=actor)
     else:
         sentence = make()
     return Line(sentence, changes, event.action, event.summary or "")
+
+
+def _kind(details: dict) -> str:
+    """A notification kind as the Plantillas de correo screen names it."""
+    kind = details.get("kind")
+    return str(statuses.KIND_LABELS.get(kind, kind))
 
 
 def _settings_sentence(actor: str, details: dict) -> str:

@@ -44,7 +44,7 @@ def card() -> Card:
         if failover.standing_in(account, backup):
             level = "error" if account.held_reason else "warning"
             lines.append(_("El correo sale ahora por la cuenta de respaldo %(b)s: la cuenta de envío no puede "
-                           "enviar (%(r)s).", b=backup.address, r=account.held_reason or _("servidor sin respuesta")))
+                           "enviar (%(r)s).", b=backup.address, r=title(account.held_reason) or _("servidor sin respuesta")))
         elif account.held_reason:
             level = "error"
             lines.append(_("La cuenta necesita atención (%(r)s): su correo está retenido.", r=title(account.held_reason)))

@@ -21,6 +21,7 @@ from shopmail.delivery import actions
 from shopmail.delivery import attachments as files
 from shopmail.delivery import compose
 from shopmail.delivery import history
+from shopmail.delivery import notes
 from shopmail.delivery import statuses
 from shopmail.panel.outbox import chart
 from shopmail.panel.outbox.forms import ActionForm
@@ -82,7 +83,7 @@ def show(message_id):
     mail = compose.parse(row.body)
     # A purged message keeps only its headers: there is no text or HTML version left to show.
     text = mail.get_body(("plain",)) if row.body_purged_at is None else None
-    return render_template("shopmail/outbox/show.html", row=row, headers=list(mail.items()),
+    return render_template("shopmail/outbox/show.html", row=row, note=notes.of(row), headers=list(mail.items()),
                            text=text.get_content() if text is not None else None,
                            has_html=row.body_purged_at is None and mail.get_body(("html",)) is not None,
                            attachments=files.listed(mail), source=row.body[:SOURCE_SHOWN].decode("utf-8", "replace"),
