@@ -12,7 +12,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-CATALOG = Path(__file__).resolve().parent.parent / "shopmail" / "translations" / "en" / "LC_MESSAGES" / "shopmail.po"
+CATALOG = Path(__file__).resolve().parent.parent / "src" / "shopmail" / "translations" / "en" / "LC_MESSAGES" / "shopmail.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
 SPANISH = re.compile(r"[áéíóúñ¿¡]|\b(el|la|los|las|del|una|para|cuenta|correo|sin|con|que|envío|prueba|"
                      r"servidor|contraseña|dirección)\b", re.IGNORECASE)

@@ -26,7 +26,7 @@ import pytest
 pytestmark = pytest.mark.wheel
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["shopmail", "pyproject.toml", "setup.py", "README.md", "LICENSE"]
+SOURCES = ["src", "pyproject.toml", "setup.py", "README.md", "LICENSE"]
 # Compiled catalogs are left behind too: the build must compile them itself (they are not in git).
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", "build", "*.egg-info", "*.mo")
 
@@ -48,12 +48,12 @@ def clean_env(**extra):
 def expected_files() -> set[str]:
     """What the wheel must hold: every module, template, static file, translation, migration (with its
     ``alembic.ini`` and ``script.py.mako``) and the provider data."""
-    package = ROOT / "shopmail"
+    package = ROOT / "src" / "shopmail"
     files = set()
     for path in package.rglob("*"):
         if not path.is_file() or "__pycache__" in path.parts:
             continue
-        relative = path.relative_to(ROOT).as_posix()
+        relative = path.relative_to(package.parent).as_posix()
         if path.suffix == ".py" or relative.split("/")[1] in {"templates", "static", "translations", "migrations"}:
             files.add(relative)
         if path.suffix == ".po":
