@@ -23,7 +23,7 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 
 # Message catalogs, domain `shopmail` (Spanish is the source language, English a translation). The *.mo files are built
 # here, not kept in git, so `make run` and `make test` compile them on a fresh clone.
-CATALOG_DIR := shopmail/translations
+CATALOG_DIR := src/shopmail/translations
 MO := $(patsubst %.po,%.mo,$(wildcard $(CATALOG_DIR)/*/LC_MESSAGES/shopmail.po))
 
 $(CATALOG_DIR)/%.mo: $(CATALOG_DIR)/%.po $(VENV)/.installed
@@ -33,17 +33,21 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# The database, keys and cache in instance/ at the repository root (Flask's own default would be src/instance/,
+# beside the package); an SHOPMAIL_INSTANCE_PATH of your own wins.
+RUN_ENV = SHOPMAIL_INSTANCE_PATH="$${SHOPMAIL_INSTANCE_PATH:-$(CURDIR)/instance}"
+
 run: install $(MO)
-	$(BIN)/flask shopmail db-upgrade
-	$(BIN)/flask shopmail ensure-admin
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(RUN_ENV) $(BIN)/flask shopmail db-upgrade
+	$(RUN_ENV) $(BIN)/flask shopmail ensure-admin
+	$(RUN_ENV) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # pytest exits 5 when it collects no tests: that is a failure here, not a pass.
 test: install-test $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
-	$(BIN)/ruff check shopmail tests
+	$(BIN)/ruff check src tests
 
 # After changing UI or e-mail text: refresh the template and the English catalog, translate the entries
 # left empty, and commit both .po/.pot files (tests/browser/test_languages.py fails while any is missing).

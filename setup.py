@@ -1,10 +1,5 @@
 """Package list and catalog compilation for setuptools (everything else is in pyproject.toml).
 
-shopmail's Alembic migrations live in ``migrations/`` at the repository root and ship inside the
-wheel as ``shopmail.migrations`` (see ``[tool.setuptools.package-dir]``). Package discovery in
-pyproject.toml only finds directories under their own names, so the two mapped packages are
-added here by name.
-
 The message catalogs are kept in git as ``.po`` only; Flask-Babel reads ``.mo``. The build compiles
 them into the wheel, so a wheel built from a fresh clone is translated too.
 """
@@ -28,8 +23,8 @@ class BuildWithCatalogs(build_py):
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
 
-        for po in sorted((HERE / "shopmail" / "translations").glob("*/LC_MESSAGES/*.po")):
-            target = Path(self.build_lib) / po.relative_to(HERE).with_suffix(".mo")
+        for po in sorted((HERE / "src" / "shopmail" / "translations").glob("*/LC_MESSAGES/*.po")):
+            target = Path(self.build_lib) / po.relative_to(HERE / "src").with_suffix(".mo")
             target.parent.mkdir(parents=True, exist_ok=True)
             with po.open("rb") as source:
                 catalog = read_po(source, locale=po.parent.parent.name)
@@ -40,7 +35,6 @@ class BuildWithCatalogs(build_py):
 setup(
     # Namespace discovery also lists the data-only folders (templates, static, translations) as packages,
     # so their package-data is configured rather than guessed (setuptools warned once per folder).
-    packages=find_namespace_packages(include=["shopmail", "shopmail.*"])
-    + ["shopmail.migrations", "shopmail.migrations.versions"],
+    packages=find_namespace_packages(where="src", include=["shopmail", "shopmail.*"]),
     cmdclass={"build_py": BuildWithCatalogs},
 )

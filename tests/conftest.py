@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from shopmail import create_app
+from shopmail.core.i18n import LOCALE_VARIABLES
 from shopmail.core.models import Base
 
 pytest_plugins = [
@@ -176,6 +177,16 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(autouse=True)
+def operator_names_no_language(monkeypatch):
+    """The CLI speaks the language the operator's environment names (LC_ALL, LC_MESSAGES, LANG). Every test
+    runs as CI does, with LANG=C.UTF-8 and nothing else: no language named, so the CLI speaks
+    SHOPMAIL_DEFAULT_LOCALE (Spanish) on any machine. A test that wants one passes ``env=`` to ``invoke``."""
+    for name in LOCALE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 @pytest.fixture

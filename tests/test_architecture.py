@@ -10,7 +10,7 @@ import grimp
 import shopmail
 
 PACKAGE = Path(shopmail.__file__).parent
-ROOT = PACKAGE.parent
+ROOT = PACKAGE.parent.parent  # the repository (src layout), where pyproject.toml is
 
 
 def test_the_layers_contract_holds():

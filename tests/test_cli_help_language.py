@@ -2,19 +2,15 @@
 group, so a command added on another branch is checked too. The panel's screens are named as the admin sees
 them (e.g. "Registro de envíos"); nothing else in the help is Spanish."""
 
-import re
-
 import click
-from babel.messages.pofile import read_po
 
 from shopmail.cli import shopmail_cli
-from tests.browser.test_languages import CATALOG
+from tests.language import catalog_messages
+from tests.language import SPANISH
 
 #: Names of the panel's screens and fields, quoted in help so an admin can find them.
 SCREEN_NAMES = ("Registro de envíos", "Cuentas de correo", "Comunicaciones", "Modo simulación", "Probar SMTP",
                 "Plantillas de correo", "Cuenta de respaldo")
-SPANISH = re.compile(r"[áéíóúñ¿¡]|\b(el|la|los|las|del|una|para|cuenta|correo|sin|con|que|envío|prueba|"
-                     r"servidor|contraseña|dirección)\b", re.IGNORECASE)
 
 
 def _everything(group=shopmail_cli, words=("shopmail",)):
@@ -28,13 +24,8 @@ def _everything(group=shopmail_cli, words=("shopmail",)):
             yield from _everything(command, (*words, name))
 
 
-def _spanish_messages() -> set[str]:
-    with open(CATALOG, "rb") as fh:
-        return {entry.id for entry in read_po(fh, locale="en") if isinstance(entry.id, str) and entry.id}
-
-
 def test_cli_help_is_english_everywhere():
-    catalog = _spanish_messages()
+    catalog = catalog_messages()
     found = list(_everything())
     assert len(found) > 40  # every command and option was walked
     mixed = []

@@ -26,7 +26,7 @@ import pytest
 pytestmark = pytest.mark.wheel
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["shopmail", "migrations", "pyproject.toml", "setup.py", "README.md", "LICENSE"]
+SOURCES = ["src", "pyproject.toml", "setup.py", "README.md", "LICENSE"]
 # Compiled catalogs are left behind too: the build must compile them itself (they are not in git).
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", "build", "*.egg-info", "*.mo")
 
@@ -46,22 +46,19 @@ def clean_env(**extra):
 
 
 def expected_files() -> set[str]:
-    """What the wheel must hold: every module, template, static file, translation and the provider data,
-    and the migrations as ``shopmail/migrations``."""
-    package = ROOT / "shopmail"
+    """What the wheel must hold: every module, template, static file, translation, migration (with its
+    ``alembic.ini`` and ``script.py.mako``) and the provider data."""
+    package = ROOT / "src" / "shopmail"
     files = set()
     for path in package.rglob("*"):
         if not path.is_file() or "__pycache__" in path.parts:
             continue
-        relative = path.relative_to(ROOT).as_posix()
-        if path.suffix == ".py" or relative.split("/")[1] in {"templates", "static", "translations"}:
+        relative = path.relative_to(package.parent).as_posix()
+        if path.suffix == ".py" or relative.split("/")[1] in {"templates", "static", "translations", "migrations"}:
             files.add(relative)
         if path.suffix == ".po":
             files.add(relative[:-3] + ".mo")  # compiled catalogs: Flask-Babel reads only .mo files
     files.add("shopmail/smtp/providers.json")
-    for path in (ROOT / "migrations").rglob("*"):
-        if path.is_file() and "__pycache__" not in path.parts:
-            files.add("shopmail/migrations/" + path.relative_to(ROOT / "migrations").as_posix())
     return files
 
 
@@ -112,7 +109,8 @@ def test_the_wheel_holds_templates_static_migrations_translations_and_provider_d
     names = set(zipfile.ZipFile(wheel).namelist())
     missing = expected_files() - names
     assert not missing, sorted(missing)
-    assert "shopmail/migrations/env.py" in names and "shopmail/templates/shopmail/page.html" in names
+    assert {"shopmail/migrations/env.py", "shopmail/migrations/alembic.ini"} <= names
+    assert "shopmail/templates/shopmail/page.html" in names
     assert not any(name.startswith(("tests/", "examples/", "migrations/")) for name in names)
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), "the MIT LICENSE file"
 

@@ -118,7 +118,7 @@ def compiled_catalogs():
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    for po in (ARTIFACTS.parent / "shopmail" / "translations").glob("*/LC_MESSAGES/shopmail.po"):
+    for po in (ARTIFACTS.parent / "src" / "shopmail" / "translations").glob("*/LC_MESSAGES/shopmail.po"):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with open(po, "rb") as fh:

@@ -14,11 +14,9 @@ and is not the panel's words.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from babel.messages.pofile import read_po
 from jinja2 import FileSystemLoader
 from playwright.sync_api import expect
 
@@ -30,13 +28,13 @@ from tests.browser.support import sideways
 from tests.conftest import ADMIN_EMAIL
 from tests.conftest import ADMIN_PASSWORD
 from tests.helpers import make_account
+from tests.language import english_leftovers
+from tests.language import untranslated
 
-CATALOG = Path(__file__).resolve().parents[2] / "shopmail" / "translations" / "en" / "LC_MESSAGES" / "shopmail.po"
 ORDER = {"number": "A-1001", "customer_email": "lucia@cliente.example", "customer_name": "Lucía Pérez",
          "items": [{"name": "Taza", "quantity": 1, "unit_price": "9.50"}], "total": "9.50", "currency": "EUR"}
 #: A reason code or JSON field (``auth_failed``) or a configuration key (``SHOPMAIL_SMTP_CA_FILE``).
 CODE = re.compile(r"\b[a-z]+_[a-z]+\b|\b[A-Z]+_[A-Z_]+\b")
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
 MAX_PAGES = 40
 #: Buttons that show a result without changing anything: the full check and the SMTP test.
 RESULT_BUTTONS = re.compile("^(Comprobar todo|Check everything|Probar SMTP|Test SMTP)$")
@@ -77,24 +75,6 @@ def busy_shop(live_server, smtp_server):
         alerts.account_held(held_id, "almacen@tienda.example", "auth_failed", "535 5.7.8 Authentication failed")
         alerts.message_failed("order_completed", ["lucia@cliente.example"], "550 5.1.1 User unknown")
     return server
-
-
-def english_leftovers() -> tuple[set[str], list[str]]:
-    """Spanish messages whose English differs: whole short ones (a label is a line of its own) and the
-    literal pieces of 16 characters or more of every one (found inside longer text)."""
-    with open(CATALOG, "rb") as fh:
-        catalog = read_po(fh, locale="en")
-    whole, pieces = set(), set()
-    for entry in catalog:
-        ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
-        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
-        for spanish in ids:
-            if not spanish or spanish in strings:
-                continue
-            if not PLACEHOLDER.search(spanish) and len(spanish) >= 4:
-                whole.add(spanish)
-            pieces.update(p.strip() for p in PLACEHOLDER.split(spanish) if len(p.strip()) >= 16)
-    return whole, sorted(pieces)
 
 
 def crawl(page, server) -> list[str]:
@@ -144,11 +124,6 @@ def sign_in(page, server):
     page.get_by_label(re.compile("^(Contraseña|Password)$")).fill(ADMIN_PASSWORD)
     page.get_by_role("button", name=re.compile("^(Iniciar sesión|Sign in)$")).click()
     page.wait_for_url(lambda url: "/login" not in url)
-
-
-def untranslated(text: str, whole: set[str], pieces: list[str]) -> list[str]:
-    lines = {line.strip() for line in text.splitlines()}
-    return sorted(lines & whole) + [piece for piece in pieces if piece in text]
 
 
 @pytest.mark.parametrize("locale", ["es-ES", "en-US"])

@@ -16,9 +16,9 @@ from tests.browser.conftest import screenshot
 from tests.browser.support import check_accessibility
 from tests.browser.support import Keyboard
 from tests.browser.support import login
+from tests.language import CATALOG
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG = ROOT / "shopmail" / "translations" / "en" / "LC_MESSAGES" / "shopmail.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
 
 

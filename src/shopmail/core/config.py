@@ -74,8 +74,10 @@ DEFAULTS = {
     "SHOPMAIL_RETENTION_DAYS": 90,
     # Days an audit line is kept; 0 keeps it for ever.
     "SHOPMAIL_AUDIT_RETENTION_DAYS": 365,
-    # Language of shopmail's e-mails, CLI and worker, and of its screens when neither the admin (the
-    # language switch) nor the browser chose one: "es" or "en". The host's Flask-Babel settings are not read.
+    # Language of shopmail's e-mails (unless the order names one) and of the worker's delivery notes, of the
+    # CLI when LC_ALL, LC_MESSAGES and LANG name no language shopmail speaks, and of its screens when neither
+    # the admin (the language switch) nor the browser chose one: "es" or "en". The host's Flask-Babel settings
+    # are not read.
     "SHOPMAIL_DEFAULT_LOCALE": "es",
     # The shop's name for the {shop_name} placeholder of Plantillas de correo; None: the sending account's
     # display name.

@@ -8,8 +8,11 @@ from flask.cli import AppGroup
 from shopmail.cli.output import emit
 from shopmail.cli.output import fail
 from shopmail.cli.output import json_option
+from shopmail.cli.output import labelled
+from shopmail.cli.output import simulation
 from shopmail.core import addresses
 from shopmail.core import settings
+from shopmail.core.i18n import gettext as _
 
 
 @click.group("settings", cls=AppGroup)
@@ -31,12 +34,12 @@ def _account_id(value: str | None) -> int | None:
 
 def _text(snap) -> str:
     account, backup = settings.sending_account(snap), settings.backup_account(snap)
-    return "\n".join([
-        f"Cuenta de envío: {account.address if account else '—'}",
-        f"Cuenta de respaldo: {backup.address if backup else '—'}",
-        f"Correo público de contacto: {snap.contact_email or '—'}",
-        f"Correos de administrador: {', '.join(snap.admin_emails) or '—'}",
-        f"Modo simulación: {'sí' if snap.simulation else 'no'}{' (bloqueado)' if snap.simulation_locked else ''}",
+    return labelled([
+        (_("Cuenta de envío"), account.address if account else "—"),
+        (_("Cuenta de respaldo"), backup.address if backup else "—"),
+        (_("Correo público de contacto"), snap.contact_email or "—"),
+        (_("Correos de administrador"), ", ".join(snap.admin_emails) or "—"),
+        (_("Modo simulación"), simulation(snap.simulation, snap.simulation_locked)),
     ])
 
 
@@ -75,13 +78,13 @@ def set_(account_id, backup_id, contact_email, admin_emails, simulation, as_json
     if simulation is not None:
         changes["simulation"] = simulation == "on"
     if not changes:
-        raise click.UsageError("Nada que cambiar: indique al menos una opción.")
+        raise click.UsageError(_("Nada que cambiar: indique al menos una opción."))
     try:
         snap = settings.save(**changes)
     except settings.SettingsError as exc:
         fail(str(exc), 1, as_json)
     if simulation == "off" and snap.simulation_locked:
-        click.echo("Aviso: SHOPMAIL_SIMULATION_LOCK mantiene el modo simulación activo.", err=True)
+        click.echo(_("Aviso: SHOPMAIL_SIMULATION_LOCK mantiene el modo simulación activo."), err=True)
     emit({"ok": True, "settings": _data(snap)}, as_json, _text(snap))
 
 

@@ -10,6 +10,7 @@ from shopmail.cli.output import emit
 from shopmail.cli.output import fail
 from shopmail.cli.output import json_option
 from shopmail.core.extras import require
+from shopmail.core.i18n import gettext as _
 from shopmail.delivery.dispatch import rq_jobs
 
 
@@ -25,7 +26,7 @@ def rq_worker(burst, as_json):
         rq_jobs.work(app, burst=burst)
     except RuntimeError as exc:  # no Redis configured
         fail(str(exc), 1, as_json)
-    emit({"ok": True}, as_json, "Worker RQ detenido.")
+    emit({"ok": True}, as_json, _("Worker RQ detenido."))
 
 
 COMMANDS = [rq_worker]

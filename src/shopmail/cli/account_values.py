@@ -10,6 +10,7 @@ from shopmail.cli.output import read_password
 from shopmail.cli.output import say
 from shopmail.core import addresses
 from shopmail.core.config import AUTH_METHODS
+from shopmail.core.i18n import gettext as _
 from shopmail.services import accounts as service
 from shopmail.services.account_checks import check_display_name
 from shopmail.services.account_checks import check_host
@@ -68,7 +69,8 @@ def values(opts, account=None) -> service.Values:
         auth=opts["auth"] or (account.auth if account else "password"),
     )
     if found["auth"] != "password" and found["password"]:
-        raise click.UsageError("--password no se usa con --auth " + found["auth"] + ": la cuenta inicia sesión con OAuth2.")
+        raise click.UsageError(_("--password no se usa con --auth %(auth)s: la cuenta inicia sesión con OAuth2.",
+                                 auth=found["auth"]))
     try:  # the form's own checks, before anything goes on the network
         found["display_name"] = check_display_name(found["display_name"])
         found["username"] = check_username(found["username"])
@@ -77,7 +79,7 @@ def values(opts, account=None) -> service.Values:
     if opts["autoconfig"]:
         found.update(_discover(found, opts["as_json"]))
     if not found["host"] or not found["port"]:
-        raise click.UsageError("Indique --host, --port y --security, o use --autoconfig.")
+        raise click.UsageError(_("Indique --host, --port y --security, o use --autoconfig."))
     try:
         found["host"] = check_host(found["host"])
     except ValueError as exc:
@@ -85,7 +87,7 @@ def values(opts, account=None) -> service.Values:
     found.update(_limits(opts, account, found["host"]))
     has_password = bool(found["password"]) or bool(account and account.password_sealed)
     if found["security"] == "none" and has_password and not is_loopback(found["host"]):
-        raise click.UsageError("Sin cifrado la contraseña viajaría en claro: use --security starttls o ssl.")
+        raise click.UsageError(_("Sin cifrado la contraseña viajaría en claro: use --security starttls o ssl."))
     return service.Values(**found)
 
 
@@ -107,6 +109,7 @@ def _discover(found, as_json) -> dict:
     result = discover(found["address"], found["username"] or None, found["password"])
     if not result.found:
         fail(result.message, 1, as_json)
-    say(f"Configuración automática ({result.source}): {result.host}:{result.port} {result.security}", err=True)
+    say(_("Configuración automática (%(source)s): %(host)s:%(port)s %(security)s", source=result.source,
+          host=result.host, port=result.port, security=result.security), err=True)
     return {"host": result.host, "port": result.port, "security": result.security,
             "username": found["username"] or result.username or ""}

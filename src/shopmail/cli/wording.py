@@ -26,10 +26,10 @@ def _item(kind: str, locale: str, texts: wording.Texts) -> dict:
 
 def _text(item: dict) -> str:
     state = _("personalizado") if item["custom"] else _("original")
-    lines = [f"{item['kind']} ({item['locale']}, {state})", f"  {_('Asunto')}: {item['subject']}",
-             f"  {_('Introducción')}: {item['intro']}"]
+    lines = [f"{item['kind']} ({item['locale']}, {state})", "  " + _("Asunto") + f": {item['subject']}",
+             "  " + _("Introducción") + f": {item['intro']}"]
     if item["closing"]:
-        lines.append(f"  {_('Despedida')}: {item['closing']}")
+        lines.append("  " + _("Despedida") + f": {item['closing']}")
     return "\n".join(lines)
 
 

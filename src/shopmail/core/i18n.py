@@ -7,7 +7,9 @@ asked, least of all outside a request (the worker, inline delivery, the CLI):
 
 - on a request: the admin's choice from the language switch, else the browser's Accept-Language,
   else ``SHOPMAIL_DEFAULT_LOCALE``;
-- outside a request (worker, CLI, background threads): ``SHOPMAIL_DEFAULT_LOCALE``;
+- while a ``flask shopmail`` command runs (``operator_locale``): the operator's language from the
+  environment, as gettext reads it (``LC_ALL``, then ``LC_MESSAGES``, then ``LANG``), else the default;
+- elsewhere outside a request (the delivery it starts, background threads): ``SHOPMAIL_DEFAULT_LOCALE``;
 - inside ``use_locale(...)`` (e-mails): exactly that language.
 
 Python code imports ``gettext``/``ngettext``/``lazy_gettext`` from here; shopmail's templates call
@@ -17,7 +19,9 @@ Python code imports ``gettext``/``ngettext``/``lazy_gettext`` from here; shopmai
 from __future__ import annotations
 
 import json
+import os
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from babel import support
@@ -34,10 +38,16 @@ from jinja2.ext import _make_new_ngettext
 LANGUAGES = ("es", "en")
 DOMAIN = "shopmail"
 _TRANSLATIONS = str(Path(__file__).parent.parent / "translations")
+#: The environment variables that name the operator's language, in the order GNU gettext reads them.
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+#: The operator's language while a `flask shopmail` command runs (None: the default). A context variable,
+#: not ``g``: threads the command starts (inline delivery) do not inherit it and speak the shop's default.
+_operator: ContextVar[str | None] = ContextVar("shopmail_operator_locale", default=None)
 
 
 def default_locale() -> str:
-    """The language of shopmail's e-mails, CLI and worker, and of its screens when nobody chose one."""
+    """The language of shopmail's e-mails and delivery notes, of the CLI when the environment names no
+    language shopmail speaks, and of its screens when nobody chose one."""
     configured = current_app.config.get("SHOPMAIL_DEFAULT_LOCALE") if current_app else None
     return configured if configured in LANGUAGES else "es"
 
@@ -50,12 +60,46 @@ def panel_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or default_locale()
 
 
+def environment_locale(environ=None) -> str | None:
+    """The language the environment names (``es_ES.UTF-8`` → ``es``), read as gettext does: ``LC_ALL``, then
+    ``LC_MESSAGES``, then ``LANG``; a variable that is unset, ``C``/``POSIX`` or a language shopmail does not
+    speak passes to the next one. None when none names one."""
+    environ = os.environ if environ is None else environ
+    for name in LOCALE_VARIABLES:
+        language = environ.get(name, "").split(".")[0].split("@")[0].split("_")[0].lower()
+        if language in LANGUAGES:
+            return language
+    return None
+
+
+@contextmanager
+def operator_locale(environ=None):
+    """Inside the block (a ``flask shopmail`` command) speak the operator's language outside requests and
+    ``use_locale``: the environment's (``environment_locale``), else ``SHOPMAIL_DEFAULT_LOCALE``."""
+    token = _operator.set(environment_locale(environ))
+    try:
+        yield
+    finally:
+        _operator.reset(token)
+
+
+@contextmanager
+def shop_locale():
+    """Inside the block speak ``SHOPMAIL_DEFAULT_LOCALE`` again, even in a command: the delivery a command
+    runs (the worker) writes its notes and alerts for the shop's admins, not for the operator."""
+    token = _operator.set(None)
+    try:
+        yield
+    finally:
+        _operator.reset(token)
+
+
 def current_locale() -> str:
     """The language shopmail speaks right now (never asks the host's locale selector)."""
     forced = g.get("shopmail_locale") if g else None
     if forced:
         return forced
-    return panel_locale() if has_request_context() else default_locale()
+    return panel_locale() if has_request_context() else _operator.get() or default_locale()
 
 
 @contextmanager

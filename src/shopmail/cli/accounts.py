@@ -15,10 +15,14 @@ from shopmail.cli.output import confirm
 from shopmail.cli.output import emit
 from shopmail.cli.output import fail
 from shopmail.cli.output import json_option
+from shopmail.cli.output import labelled
 from shopmail.cli.output import read_password
 from shopmail.cli.output import say
 from shopmail.cli.output import when
+from shopmail.cli.output import yes_no
 from shopmail.core import addresses
+from shopmail.core.i18n import gettext as _
+from shopmail.core.i18n import lazy_gettext as _l
 from shopmail.delivery.oauth import OAuthFailure
 from shopmail.services import account_describe as describe
 from shopmail.services import accounts as service
@@ -27,7 +31,8 @@ from shopmail.services.autoconfig import discover
 from shopmail.smtp import probe
 from shopmail.smtp import reasons
 
-SECURITY_WORDS = {"starttls": "STARTTLS", "ssl": "SSL/TLS", "none": "Ninguna"}
+SECURITY_WORDS = {"starttls": "STARTTLS", "ssl": "SSL/TLS", "none": _l("Ninguna")}
+
 
 
 @click.group("account", cls=AppGroup)
@@ -38,18 +43,19 @@ def account_group():
 def _last_test(data: dict, held_reason: str | None = None) -> str:
     """The account's state in words: held, untested, or its last test and when."""
     if held_reason:
-        return f"retenida ({held_reason})"
+        return _("retenida (%(reason)s)", reason=held_reason)
     last = data["last_test"]
     if last is None:
-        return "sin probar"
-    return f"{'correcta' if last['ok'] else 'fallida (' + str(last['reason']) + ')'}, {when(last['at'])}"
+        return _("sin probar")
+    outcome = _("correcta") if last["ok"] else _("fallida (%(reason)s)", reason=last["reason"])
+    return f"{outcome}, {when(last['at'])}"
 
 
 def _line(account) -> str:
     data = describe.to_dict(account)
-    in_use = " [en uso]" if data["in_use"] else ""
+    in_use = " [" + _("en uso") + "]" if data["in_use"] else ""
     return (f"{data['id']:>4}  {data['address']}  {data['host']}:{data['port']} "
-            f"{SECURITY_WORDS.get(data['security'], data['security'])}  "
+            f"{_security(data['security'])}  "
             f"{_last_test(data, account.held_reason)}{in_use}")
 
 
@@ -58,9 +64,9 @@ def _line(account) -> str:
 def list_accounts(as_json):
     """List the accounts."""
     accounts = service.all_accounts()
-    header = f"{'Id':>4}  Dirección  Servidor Seguridad  Última prueba"
+    header = "  ".join([f"{'Id':>4}", _("Dirección"), _("Servidor") + " " + _("Seguridad"), _("Última prueba")])
     emit([describe.to_dict(a) for a in accounts], as_json,
-         "\n".join([header, *map(_line, accounts)]) if accounts else "No hay cuentas.")
+         "\n".join([header, *map(_line, accounts)]) if accounts else _("No hay cuentas."))
 
 
 @account_group.command("show")
@@ -71,28 +77,32 @@ def show(account_id, as_json):
     account = _get(account_id, as_json)
     data = describe.to_dict(account)
     lines = [
-        f"Cuenta: {data['id']}",
-        f"Dirección: {data['address']}",
-        f"Nombre visible: {data['display_name'] or '—'}",
-        f"Usuario: {data['username'] or '—'}",
-        f"Servidor: {data['host']}:{data['port']}",
-        f"Seguridad: {SECURITY_WORDS.get(data['security'], data['security'])}",
+        (_("Cuenta"), data["id"]),
+        (_("Dirección"), data["address"]),
+        (_("Nombre visible"), data["display_name"] or "—"),
+        (_("Usuario"), data["username"] or "—"),
+        (_("Servidor"), f"{data['host']}:{data['port']}"),
+        (_("Seguridad"), _security(data["security"])),
     ]
     if data["security"] != "none":
-        lines.append(f"Verificar certificado: {'sí' if data['verify_cert'] else 'no'}")
+        lines.append((_("Verificar certificado"), yes_no(data["verify_cert"])))
     if data["auth"] != "password":
-        lines += [f"Inicio de sesión: OAuth2 ({data['auth']})",
-                  f"Conectado como: {oauth_accounts.connected_as(account) or 'sin conectar'}"]
-    lines += [f"Cuenta de envío: {'sí' if data['in_use'] else 'no'}",
-              f"Última prueba: {_last_test(data, account.held_reason)}",
-              f"Límite por minuto: {_use(data['sent_last_minute'], data['send_limit_per_minute'], 'mensajes')}",
-              f"Límite diario: {_use(data['sent_last_day'], data['send_limit_per_day'], 'destinatarios')}"]
-    emit(data, as_json, "\n".join(lines))
+        lines += [(_("Inicio de sesión"), f"OAuth2 ({data['auth']})"),
+                  (_("Conectado como"), oauth_accounts.connected_as(account) or _("sin conectar"))]
+    per_minute = data["send_limit_per_minute"]
+    per_day = data["send_limit_per_day"]
+    lines += [(_("Cuenta de envío"), yes_no(data["in_use"])),
+              (_("Última prueba"), _last_test(data, account.held_reason)),
+              (_("Límite por minuto"), _("%(used)s de %(limit)s mensajes", used=data["sent_last_minute"] or 0,
+                                         limit=per_minute) if per_minute else _("sin límite")),
+              (_("Límite diario"), _("%(used)s de %(limit)s destinatarios", used=data["sent_last_day"] or 0,
+                                     limit=per_day) if per_day else _("sin límite"))]
+    emit(data, as_json, labelled(lines))
 
 
-def _use(used: int | None, limit: int | None, unit: str) -> str:
-    """"12 de 30 mensajes" (use against the limit), or "sin límite"."""
-    return f"{used or 0} de {limit} {unit}" if limit else "sin límite"
+def _security(code: str) -> str:
+    """STARTTLS, SSL/TLS or "Ninguna" (as the account form says it)."""
+    return str(SECURITY_WORDS.get(code, code))
 
 
 def _get(account_id, as_json=False):
@@ -116,16 +126,17 @@ def _save(found, account_id, skip_test, as_json):
             fail(str(exc), 1, as_json)
         if not result.ok:
             emit({"saved": False, "test": _probe_dict(result)}, as_json,
-                 f"Prueba SMTP fallida ({result.reason}): {result.message}\n{_hint(result) or ''}".rstrip())
+                 (_("Prueba SMTP fallida (%(reason)s): %(message)s", reason=result.reason, message=result.message)
+                  + f"\n{_hint(result) or ''}").rstrip())
             raise SystemExit(1)
     try:
         account = service.save(found, account_id=account_id, ticket=ticket, skip_test=skip_test, result=result)
     except service.AccountError as exc:
         fail(str(exc), 1, as_json)
-    text = f"Cuenta guardada: {account.id} {account.address}"
+    text = _("Cuenta guardada: %(id)s %(address)s", id=account.id, address=account.address)
     if unconnected:
-        text += (f"\nSin conectar: conéctela en el panel (Cuentas de correo → {account.address} → Conectar) "
-                 "y pruébela con «flask shopmail account test " + str(account.id) + "».")
+        text += "\n" + _("Sin conectar: conéctela en el panel (Cuentas de correo → %(address)s → Conectar) y "
+                         "pruébela con «flask shopmail account test %(id)s».", address=account.address, id=account.id)
     emit({"saved": True, "account": describe.to_dict(account), "test": _probe_dict(result) if result else None},
          as_json, text)
 
@@ -135,7 +146,7 @@ def _save(found, account_id, skip_test, as_json):
 def add(**opts):
     """Add an account; saved only if the SMTP test passes (unless --skip-test)."""
     if not opts["address"]:
-        raise click.UsageError("Falta --address.")
+        raise click.UsageError(_("Falta --address."))
     _save(values(opts), None, opts["skip_test"], opts["as_json"])
 
 
@@ -156,8 +167,8 @@ def connect(account_id, as_json):
     microsoft-app needs no browser (client credentials). Google accounts connect in the panel."""
     account = _get(account_id, as_json)
     if account.auth not in ("microsoft", "microsoft-app"):
-        fail("account connect es para cuentas --auth microsoft o microsoft-app; conecte las de Google en el "
-             "panel: Cuentas de correo → la cuenta → Conectar con Google.", 1, as_json)
+        fail(_("account connect es para cuentas --auth microsoft o microsoft-app; conecte las de Google en el "
+               "panel: Cuentas de correo → la cuenta → Conectar con Google."), 1, as_json)
     try:
         if account.auth == "microsoft":
             mailbox = oauth_accounts.connect_device(account, lambda text: say(text, err=True))
@@ -165,9 +176,10 @@ def connect(account_id, as_json):
             mailbox = oauth_accounts.connect_app(account)
     except OAuthFailure as failure:
         emit({"ok": False, "reason": failure.reason, "message": failure.message, "hint": failure.hint}, as_json,
-             f"No se pudo conectar ({failure.reason}): {failure.message}\n{failure.hint}")
+             _("No se pudo conectar (%(reason)s): %(message)s", reason=failure.reason, message=failure.message)
+             + f"\n{failure.hint}")
         raise SystemExit(1) from None
-    say(f"Conectado como {mailbox}.", err=True)
+    say(_("Conectado como %(mailbox)s.", mailbox=mailbox), err=True)
     mismatch = oauth_accounts.identity_problem(account.username or account.address, mailbox)
     if mismatch:
         say(mismatch, err=True)
@@ -181,12 +193,12 @@ def connect(account_id, as_json):
 def delete(account_id, yes, as_json):
     """Delete an account (refused for the sending account)."""
     account = _get(account_id, as_json)
-    confirm(f"¿Eliminar la cuenta {account_id} ({account.address})?", yes, as_json)
+    confirm(_("¿Eliminar la cuenta %(id)s (%(address)s)?", id=account_id, address=account.address), yes, as_json)
     try:
         service.delete(account_id)
     except service.AccountError as exc:
         fail(str(exc), 1, as_json)
-    emit({"ok": True, "id": account_id, "deleted": True}, as_json, f"Cuenta {account_id} eliminada.")
+    emit({"ok": True, "id": account_id, "deleted": True}, as_json, _("Cuenta %(id)s eliminada.", id=account_id))
 
 
 def _hint(result) -> str | None:
@@ -201,11 +213,12 @@ def _probe_dict(result) -> dict:
 def print_probe(result, as_json):
     """The probe's outcome as JSON or as readable lines; exit 1 when it failed."""
     lines = [f"{'✔' if s.ok else '✘'} {s.step:<10} {s.ms:>6} ms  {s.detail or ''}".rstrip() for s in result.steps]
-    lines += [f"- {step:<10}      no se ha probado" for step in result.skipped]
+    lines += [f"- {step:<10}      " + _("no se ha probado") for step in result.skipped]
     if result.ok:
-        lines.append(("Prueba parcial: " if result.skipped else "Prueba correcta: ") + result.message)
+        lines.append((_("Prueba parcial: %(message)s") if result.skipped else _("Prueba correcta: %(message)s"))
+                     % {"message": result.message})
     else:
-        lines.append(f"Prueba fallida ({result.reason}): " + result.message)
+        lines.append(_("Prueba fallida (%(reason)s): %(message)s", reason=result.reason, message=result.message))
     if result.hint and (not result.ok or result.skipped):
         lines.append(_hint(result))
     emit(_probe_dict(result), as_json, "\n".join(lines))
@@ -257,9 +270,9 @@ def autoconfig(address, username, password, as_json):
     except addresses.AddressError as exc:
         raise click.BadParameter(str(exc), param_hint="ADDRESS") from None
     found = discover(address, username, read_password(password))
-    text = (f"{found.host}:{found.port} {SECURITY_WORDS.get(found.security, found.security)} "
-            f"usuario={found.username} origen={found.source} "
-            f"verificada={'sí' if found.verified else 'no'}" if found.found else found.message)
+    text = (f"{found.host}:{found.port} {_security(found.security)} "
+            + _("usuario=%(username)s origen=%(source)s verificada=%(verified)s", username=found.username,
+                source=found.source, verified=yes_no(found.verified)) if found.found else found.message)
     emit(found.to_dict(), as_json, text)
     if not found.found:
         raise SystemExit(1)

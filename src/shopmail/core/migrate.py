@@ -14,12 +14,8 @@ from shopmail.core.state import state
 
 
 def migrations_dir() -> Path:
-    """``shopmail/migrations`` in an installed wheel, ``migrations/`` at the root of a source tree."""
-    here = Path(__file__).parent.parent  # the shopmail package
-    for candidate in (here / "migrations", here.parent / "migrations"):
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise RuntimeError("shopmail's migrations are missing from this installation.")
+    """shopmail's Alembic scripts: the ``shopmail.migrations`` package, the same in a source tree and a wheel."""
+    return Path(__file__).parent.parent / "migrations"
 
 
 def _config() -> Config:

@@ -12,6 +12,7 @@ from shopmail.cli.output import emit
 from shopmail.cli.output import fail
 from shopmail.cli.output import json_option
 from shopmail.cli.output import read_password
+from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Admin
 from shopmail.core.state import session
 from shopmail.services.admins import AdminError
@@ -32,7 +33,7 @@ def create_admin(email, password, as_json):
         fail(str(exc), 1, as_json)
     shown = generated if password is None else None
     emit({"ok": True, "email": admin.email, "password": shown}, as_json,
-         f"Administrador creado: {admin.email}" + (f"\nContraseña: {shown}" if shown else ""))
+         _("Administrador creado: %(email)s", email=admin.email) + ("\n" + _("Contraseña") + f": {shown}" if shown else ""))
 
 
 @click.command("ensure-admin")
@@ -49,7 +50,7 @@ def ensure_admin(as_json):
             except AdminError as exc:
                 fail(str(exc), 1, as_json)
         emit({"ok": True, "created": created, "email": email, "password": None}, as_json,
-             f"Administrador creado: {email}" if created else None)
+             _("Administrador creado: %(email)s", email=email) if created else None)
         return
     if session().scalars(select(Admin).limit(1)).first() is not None:
         emit({"ok": True, "created": False, "email": None, "password": None}, as_json)
@@ -57,8 +58,8 @@ def ensure_admin(as_json):
     admin, password = create("admin@example.com")
     banner = "=" * 60
     emit({"ok": True, "created": True, "email": admin.email, "password": password}, as_json, "\n".join([
-        banner, f"  Administrador: {admin.email}", f"  Contraseña:    {password}",
-        "  (se muestra solo esta vez; guárdela ahora)", banner]))
+        banner, "  " + _("Administrador") + f": {admin.email}", "  " + _("Contraseña") + f":    {password}",
+        "  " + _("(se muestra solo esta vez; guárdela ahora)"), banner]))
 
 
 COMMANDS = [create_admin, ensure_admin]

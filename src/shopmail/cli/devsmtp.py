@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from shopmail.core import text as safe
+from shopmail.core.i18n import gettext as _
 
 
 class CaptureHandler:
@@ -109,7 +110,7 @@ def make_controller(host: str, port: int, handler: CaptureHandler) -> Controller
 def serve(host: str, port: int, as_json: bool = False) -> None:
     """Run until Ctrl+C."""
     if not ipaddress.ip_address(host if host != "localhost" else "127.0.0.1").is_loopback:
-        raise click.UsageError("dev-smtp solo escucha en loopback (127.0.0.1).")
+        raise click.UsageError(_("dev-smtp solo escucha en loopback (127.0.0.1)."))
     controller = make_controller(host, port, CaptureHandler(as_json=as_json))
     controller.start()
     if as_json:
@@ -126,6 +127,7 @@ def serve(host: str, port: int, as_json: bool = False) -> None:
 
 
 def _banner(host: str, port: int) -> None:
-    click.echo(f"Servidor SMTP de pruebas en {host}:{port} (STARTTLS, cualquier usuario y contraseña).")
-    click.echo("En la cuenta: Servidor SMTP 127.0.0.1, Puerto "
-               f"{port}, Seguridad Ninguna o STARTTLS sin verificar certificado. Ctrl+C para salir.")
+    click.echo(_("Servidor SMTP de pruebas en %(host)s:%(port)s (STARTTLS, cualquier usuario y contraseña).",
+                 host=host, port=port))
+    click.echo(_("En la cuenta: Servidor SMTP 127.0.0.1, Puerto %(port)s, Seguridad Ninguna o STARTTLS sin "
+                 "verificar certificado. Ctrl+C para salir.", port=port))

@@ -7,7 +7,10 @@ from flask.cli import with_appcontext
 
 from shopmail.cli.output import emit
 from shopmail.cli.output import json_option
+from shopmail.cli.output import labelled
+from shopmail.cli.output import simulation
 from shopmail.cli.output import when
+from shopmail.core.i18n import gettext as _
 from shopmail.services.doctor import run
 from shopmail.services.status import status as read
 from shopmail.smtp.reason_titles import title
@@ -18,12 +21,14 @@ MARKS = {"ok": "✔", "warning": "!", "error": "✘"}
 def _limits(account: dict | None) -> str:
     """Use against the sending account's limits, or "sin límites"."""
     if not account or not (account["send_limit_per_minute"] or account["send_limit_per_day"]):
-        return "sin límites"
+        return _("sin límites")
     parts = []
     if account["send_limit_per_minute"]:
-        parts.append(f"{account['sent_last_minute']} de {account['send_limit_per_minute']} mensajes en el último minuto")
+        parts.append(_("%(used)s de %(limit)s mensajes en el último minuto", used=account["sent_last_minute"],
+                       limit=account["send_limit_per_minute"]))
     if account["send_limit_per_day"]:
-        parts.append(f"{account['sent_last_day']} de {account['send_limit_per_day']} destinatarios en 24 horas")
+        parts.append(_("%(used)s de %(limit)s destinatarios en 24 horas", used=account["sent_last_day"],
+                       limit=account["send_limit_per_day"]))
     return "; ".join(parts)
 
 
@@ -36,23 +41,27 @@ def status(as_json):
     data = found.to_dict()
     account = data["sending_account"]
     last = account["last_test"] if account else None
-    lines = [
-        f"Cuenta de envío: {account['address'] if account else '—'}"
-        + (f" (retenida: {title(account['held_reason'])} [{account['held_reason']}])"
-           if account and account["held_reason"] else ""),
-        "Última prueba: " + ("—" if not last else
-                             f"{'correcta' if last['ok'] else 'fallida: ' + title(last['reason'])}"
-                             f"{'' if last['ok'] else ' [' + str(last['reason']) + ']'}, {when(last['at'])}"),
-        "Límites de envío: " + _limits(account),
-        f"Modo simulación: {'sí' if data['simulation'] else 'no'}{' (bloqueado)' if data['simulation_locked'] else ''}",
-        f"En cola: {data['queue_depth']} (retenidos: {data['held']}); más antiguo: {when(data['oldest_waiting_at'])}",
-        f"Últimas 24 h: {data['sent_24h']} enviados, {data['failures_24h']} fallidos",
-        f"Procesos de envío (worker) activos: {data['workers_alive']}; última señal: "
-        f"{when(data['last_worker_heartbeat'])}",
+    held = account and account["held_reason"]
+    tested = "—"
+    if last:
+        tested = (_("correcta") if last["ok"] else
+                  _("fallida: %(title)s", title=title(last["reason"])) + f" [{last['reason']}]") + f", {when(last['at'])}"
+    lines = [labelled([
+        (_("Cuenta de envío"), (account["address"] if account else "—")
+         + (" (" + _("retenida: %(title)s", title=title(held)) + f" [{held}])" if held else "")),
+        (_("Última prueba"), tested),
+        (_("Límites de envío"), _limits(account)),
+        (_("Modo simulación"), simulation(data["simulation"], data["simulation_locked"])),
+    ]),
+        _("En cola: %(queued)s (retenidos: %(held)s); más antiguo: %(oldest)s", queued=data["queue_depth"],
+          held=data["held"], oldest=when(data["oldest_waiting_at"])),
+        _("Últimas 24 h: %(sent)s enviados, %(failed)s fallidos", sent=data["sent_24h"], failed=data["failures_24h"]),
+        _("Procesos de envío (worker) activos: %(alive)s; última señal: %(beat)s", alive=data["workers_alive"],
+          beat=when(data["last_worker_heartbeat"])),
     ]
-    lines += [f"AVISO: {alert['message']}" for alert in data["alerts"]]
+    lines += [_("AVISO") + f": {alert['message']}" for alert in data["alerts"]]
     lines += [f"{MARKS[problem['level']]} {problem['message']}" for problem in data["problems"]] or [
-        f"{MARKS['ok']} El correo fluye: cuenta probada, nada retenido, fallido ni atascado."]
+        f"{MARKS['ok']} " + _("El correo fluye: cuenta probada, nada retenido, fallido ni atascado.")]
     emit(data, as_json, "\n".join(lines))
 
 

@@ -13,10 +13,13 @@ from shopmail.cli.output import confirm
 from shopmail.cli.output import emit
 from shopmail.cli.output import fail
 from shopmail.cli.output import json_option
+from shopmail.cli.output import labelled
 from shopmail.cli.output import LOG_LEVELS
 from shopmail.cli.output import log_to_stderr
 from shopmail.cli.output import when
 from shopmail.core.i18n import gettext as _
+from shopmail.core.i18n import operator_locale
+from shopmail.core.i18n import shop_locale
 from shopmail.core.models import MAX_ID
 from shopmail.core.models import OutboxMessage
 from shopmail.core.state import session
@@ -78,8 +81,8 @@ def _line(item: dict) -> str:
 def list_(status, limit, as_json):
     """List messages, newest first."""
     items = [statuses.to_dict(row) for row in history.search(status=status, per_page=limit).items]
-    header = f"{'Id':>6}  {'Fecha':<20}  {'Estado':<12}  Destinatarios  Asunto"
-    emit(items, as_json, "\n".join([header, *map(_line, items)]) if items else "No hay envíos.")
+    header = "  ".join([f"{'Id':>6}", _("Fecha").ljust(20), _("Estado").ljust(12), _("Destinatarios"), _("Asunto")])
+    emit(items, as_json, "\n".join([header, *map(_line, items)]) if items else _("No hay envíos."))
 
 
 @outbox_group.command("show")
@@ -89,24 +92,23 @@ def show(message_id, as_json):
     """Show one message: status, kind, recipients, subject, attempts, last error, dates, attachments."""
     row = session().get(OutboxMessage, message_id)
     if row is None:
-        fail(f"No existe el envío {message_id}.", 1, as_json)
+        fail(_("No existe el envío %(id)s.", id=message_id), 1, as_json)
     item = statuses.to_dict(row)
-    emit(item, as_json, "\n".join([
-        f"Envío: {item['id']}",
-        f"Estado: {_status(item['status'])}",
-        f"Tipo: {_kind(item['kind'])}",
-        f"Destinatarios: {', '.join(item['to']) or '—'}",
-        f"Asunto: {item['subject'] or '—'}",
-        f"Message-ID: {item['message_id'] or '—'}",
-        f"Intentos: {item['attempts']}",
-        f"Último error: {item['last_error'] or '—'}",
-        f"Creado: {when(item['created_at'])}",
-        f"Enviado: {when(item['sent_at'])}",
-        f"Cuenta: {item['account_id'] or '—'}",
-        f"Contenido: {'borrado (conservación)' if item['body_purged'] else 'guardado'}",
-        f"Adjuntos: {'—' if not item['attachments'] else ''}",
-        *(f"  {a['filename']} ({a['content_type']}, {a['size']} bytes)" for a in item["attachments"]),
-    ]))
+    emit(item, as_json, "\n".join([labelled([
+        (_("Envío"), item["id"]),
+        (_("Estado"), _status(item["status"])),
+        (_("Tipo"), _kind(item["kind"])),
+        (_("Destinatarios"), ", ".join(item["to"]) or "—"),
+        (_("Asunto"), item["subject"] or "—"),
+        ("Message-ID", item["message_id"] or "—"),
+        (_("Intentos"), item["attempts"]),
+        (_("Último error"), item["last_error"] or "—"),
+        (_("Creado"), when(item["created_at"])),
+        (_("Enviado"), when(item["sent_at"])),
+        (_("Cuenta"), item["account_id"] or "—"),
+        (_("Contenido"), _("borrado (conservación)") if item["body_purged"] else _("guardado")),
+        (_("Adjuntos"), "—" if not item["attachments"] else ""),
+    ]), *(f"  {a['filename']} ({a['content_type']}, {a['size']} bytes)" for a in item["attachments"])]))
 
 
 def _action(function, message_id: int, as_json: bool, done: str) -> None:
@@ -123,7 +125,7 @@ def _action(function, message_id: int, as_json: bool, done: str) -> None:
 @json_option
 def release(message_id, as_json):
     """Release a simulated message: send it for real."""
-    _action(actions.release, message_id, as_json, f"Envío {message_id} liberado: pendiente de envío.")
+    _action(actions.release, message_id, as_json, _("Envío %(id)s liberado: pendiente de envío.", id=message_id))
 
 
 @outbox_group.command("retry")
@@ -131,7 +133,7 @@ def release(message_id, as_json):
 @json_option
 def retry(message_id, as_json):
     """Queue a failed message again."""
-    _action(actions.retry, message_id, as_json, f"Envío {message_id} pendiente de un nuevo intento.")
+    _action(actions.retry, message_id, as_json, _("Envío %(id)s pendiente de un nuevo intento.", id=message_id))
 
 
 @outbox_group.command("cancel")
@@ -140,8 +142,8 @@ def retry(message_id, as_json):
 @json_option
 def cancel(message_id, yes, as_json):
     """Cancel a pending message: it will not be sent."""
-    confirm(f"¿Cancelar el envío {message_id}?", yes, as_json)
-    _action(actions.cancel, message_id, as_json, f"Envío {message_id} cancelado.")
+    confirm(_("¿Cancelar el envío %(id)s?", id=message_id), yes, as_json)
+    _action(actions.cancel, message_id, as_json, _("Envío %(id)s cancelado.", id=message_id))
 
 
 @click.command("worker")
@@ -160,12 +162,15 @@ def worker(once, batch, poll, log_level, as_json):
 
     def report(result):
         if (result.handled or result.returned) and not as_json:
-            click.echo(f"enviados {result.sent}, reintentos {result.retried}, fallidos {result.failed}, "
-                       f"retenidos {result.held}, simulados {result.simulated}")
+            with operator_locale():
+                click.echo(_("enviados %(sent)s, reintentos %(retried)s, fallidos %(failed)s, retenidos "
+                             "%(held)s, simulados %(simulated)s", sent=result.sent, retried=result.retried,
+                             failed=result.failed, held=result.held, simulated=result.simulated))
 
-    with log_to_stderr(log_level):
+    # The notes delivery stores and the alerts it sends are for the shop's admins: the shop's language.
+    with log_to_stderr(log_level), shop_locale():
         total = runner.run(app, once=once, batch=batch, poll=poll, on_pass=report)
-    emit({"ok": True, **asdict(total)}, as_json, None if total.handled or not once else "Nada pendiente de envío.")
+    emit({"ok": True, **asdict(total)}, as_json, None if total.handled or not once else _("Nada pendiente de envío."))
 
 
 COMMANDS = [send_test, outbox_group, worker]

@@ -10,6 +10,7 @@ from shopmail.cli.output import fail
 from shopmail.cli.output import json_option
 from shopmail.core.crypto import rotate_all
 from shopmail.core.crypto import SecretKeyError
+from shopmail.core.i18n import gettext as _
 
 
 @click.command("rotate-key")
@@ -21,7 +22,7 @@ def rotate_key(as_json):
         count = rotate_all()
     except SecretKeyError as exc:
         fail(str(exc), 1, as_json)
-    emit({"ok": True, "reencrypted": count}, as_json, f"Secretos recifrados con la primera clave: {count}")
+    emit({"ok": True, "reencrypted": count}, as_json, _("Secretos recifrados con la primera clave: %(count)s", count=count))
 
 
 COMMANDS = [rotate_key]

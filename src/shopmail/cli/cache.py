@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from shopmail.cli.output import emit
 from shopmail.cli.output import json_option
+from shopmail.core.i18n import gettext as _
 from shopmail.core.state import clear_cache
 
 
@@ -20,7 +21,7 @@ def cache_group():
 def cache_clear(as_json):
     """Empty shopmail's cache namespace."""
     clear_cache()
-    emit({"ok": True}, as_json, "Caché de shopmail vaciada.")
+    emit({"ok": True}, as_json, _("Caché de shopmail vaciada."))
 
 
 COMMANDS = [cache_group]

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from shopmail.cli.output import emit
 from shopmail.cli.output import json_option
 from shopmail.core import migrate
+from shopmail.core.i18n import gettext as _
 
 
 @click.command("db-upgrade")
@@ -16,7 +17,7 @@ from shopmail.core import migrate
 def db_upgrade(as_json):
     """Create or upgrade shopmail's tables."""
     migrate.upgrade()
-    emit({"ok": True}, as_json, "Base de datos de shopmail al día.")
+    emit({"ok": True}, as_json, _("Base de datos de shopmail al día."))
 
 
 COMMANDS = [db_upgrade]

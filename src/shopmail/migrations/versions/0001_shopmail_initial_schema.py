@@ -1,7 +1,7 @@
 """shopmail initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 03:40:45.963556
 """
 

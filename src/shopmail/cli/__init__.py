@@ -2,6 +2,10 @@
 
 Exit 0 on success, 1 when the operation failed, 2 on usage errors (click's own). With ``--json`` every
 command prints one JSON document on stdout, errors included (``{"ok": false, "error": …}``).
+
+Every command speaks the operator's language (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, else
+``SHOPMAIL_DEFAULT_LOCALE``): the group sets it once around the command it runs. E-mails keep their own
+(``use_locale``), and the worker's delivery the shop's.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from shopmail.cli import wording
 from shopmail.cli.output import emit
 from shopmail.cli.output import say
 from shopmail.core.crypto import SecretKeyError
+from shopmail.core.i18n import operator_locale
 
 #: The command groups, each a module with ``COMMANDS``.
 GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, wording, outbox, retention,
@@ -31,14 +36,19 @@ GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, 
 
 
 class _ShopMailGroup(AppGroup):
-    """Turns a missing or wrong encryption key into its clear message and exit code 1, anywhere below; with
-    ``--json``, a usage error (exit 2) is also one JSON document, so a script always has JSON to read."""
+    """Speaks the operator's language in every command below; turns a missing or wrong encryption key into
+    its clear message and exit code 1, anywhere below; with ``--json``, a usage error (exit 2) is also one
+    JSON document, so a script always has JSON to read."""
 
     def parse_args(self, ctx, args):
         ctx.meta["shopmail.json"] = "--json" in args
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
+        with operator_locale():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except SecretKeyError as exc:

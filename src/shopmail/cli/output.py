@@ -11,6 +11,7 @@ import sys
 import click
 
 from shopmail.core import text as safe
+from shopmail.core.i18n import gettext as _
 
 #: ``--json`` as every command spells it.
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
@@ -44,9 +45,9 @@ def confirm(question: str, yes: bool, as_json: bool = False) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        fail("Sin terminal no se puede confirmar: repita la orden con --yes.", 2, as_json)
+        fail(_("Sin terminal no se puede confirmar: repita la orden con --yes."), 2, as_json)
     if not click.confirm(question, default=False):
-        fail("Cancelado: no se ha cambiado nada.", 1, as_json)
+        fail(_("Cancelado: no se ha cambiado nada."), 1, as_json)
 
 
 def when(iso: str | None) -> str:
@@ -56,6 +57,21 @@ def when(iso: str | None) -> str:
     moment = dt.datetime.fromisoformat(iso)
     moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
     return moment.strftime("%d/%m/%Y %H:%M UTC")
+
+
+def labelled(pairs) -> str:
+    """"Label: value" lines, one a pair (the labels already in the operator's language)."""
+    return "\n".join(f"{label}: {value}" for label, value in pairs)
+
+
+def yes_no(value) -> str:
+    """"sí" or "no", in the operator's language."""
+    return _("sí") if value else _("no")
+
+
+def simulation(on: bool, locked: bool) -> str:
+    """Modo simulación in words: "sí", "no", "sí (bloqueado)"."""
+    return yes_no(on) + (" (" + _("bloqueado") + ")" if locked else "")
 
 
 def read_password(value: str | None) -> str | None:
