@@ -32,8 +32,6 @@ from shopmail.delivery import events
 log = logging.getLogger("shopmail.delivery")
 _STOP = object()
 GROUP_MAX = 200
-#: How long the recorder waits for more "sent" records to commit them together (when the window allows).
-LINGER = 0.002
 
 
 class Recorder:
@@ -45,15 +43,23 @@ class Recorder:
         self.items: queue.SimpleQueue = queue.SimpleQueue()  # put() is one C call: the sending thread pays it
         self.unrecorded_max = max(1, unrecorded_max)
         self.unrecorded: deque[Future] = deque()  # "sent" records not yet seen committed, oldest first
+        # "sent" records are handed over in groups of half the window (1: each at once), so the recorder's
+        # thread wakes, takes the interpreter and commits once per group rather than once per message.
+        self.hand_over = max(1, self.unrecorded_max // 2)
+        self.held: list[tuple] = []
+        self.lock = threading.Lock()  # ``held`` is also flushed by the lease keeper's thread
         self.thread = threading.Thread(target=self._run, name="shopmail-recorder", daemon=True)
         self.thread.start()
 
-    def sent(self, id_: int, account_id: int, sent_from: str, note: str | None, row=None) -> Future:
+    def sent(self, id_: int, account_id: int, sent_from: str, note, row=None) -> Future:
         """A message the server accepted; the future is done once that is committed. ``row`` (the claimed
         message) is what ``events.message_sent`` tells the host about it once the record is committed."""
         future: Future = Future()
-        self.items.put(("sent", id_, account_id, sent_from, note, future, row))
         self.unrecorded.append(future)
+        with self.lock:
+            self.held.append(("sent", id_, account_id, sent_from, note, future, row))
+            if len(self.held) >= self.hand_over:
+                self._flush()
         return future
 
     def room(self) -> Future | None:
@@ -66,23 +72,36 @@ class Recorder:
                 return done
         if len(self.unrecorded) < self.unrecorded_max:
             return None
+        self._put(None)  # about to wait for it: make sure it was handed over
         return self.unrecorded[-self.unrecorded_max]
 
     def call(self, function, *args) -> None:
         """Any other record (``claim.retry_later``, ``claim.failed``, ``claim.hold`` …), in order."""
-        self.items.put(("call", function, args))
+        self._put(("call", function, args))
 
     def submit(self, function, *args) -> Future:
         """Run ``function`` in the recorder's thread, after what was handed over before; its result
         comes back through the future (e.g. the next batch, claimed while this one is sent)."""
         future: Future = Future()
-        self.items.put(("submit", function, args, future))
+        self._put(("submit", function, args, future))
         return future
 
     def close(self) -> None:
         """Write what is left and end the thread."""
-        self.items.put(_STOP)
+        self._put(_STOP)
         self.thread.join()
+
+    def _put(self, item) -> None:
+        """Hand over the held "sent" records, then ``item`` (None: nothing else), keeping the order."""
+        with self.lock:
+            self._flush()
+            if item is not None:
+                self.items.put(item)
+
+    def _flush(self) -> None:
+        if self.held:
+            self.items.put(self.held)
+            self.held = []
 
     def _run(self) -> None:
         with self.app.app_context():
@@ -94,14 +113,11 @@ class Recorder:
                     self.ledger.close()
 
     def _loop(self) -> None:
-        # With room for several unrecorded messages, wait a moment for half of them: one commit for the group.
-        gather = self.unrecorded_max // 2
         while True:
-            batch = [self.items.get()]
+            batch = _expand(self.items.get())
             while batch[-1] is not _STOP and len(batch) < GROUP_MAX:
                 try:
-                    batch.append(self.items.get(timeout=LINGER) if len(batch) < gather and batch[-1][0] == "sent"
-                                 else self.items.get_nowait())
+                    batch.extend(_expand(self.items.get_nowait()))
                 except queue.Empty:
                     break
             self._write([item for item in batch if item is not _STOP])
@@ -158,6 +174,11 @@ def _announce_sent(unit: list) -> None:
         except Exception:
             log.exception("Un receptor de message_sent ha fallado.")
             session().rollback()
+
+
+def _expand(item) -> list:
+    """A handed-over group of "sent" records (a list) as its records; anything else as itself."""
+    return item if isinstance(item, list) else [item]
 
 
 def _units(batch: list) -> list[list]:
