@@ -13,7 +13,6 @@ import sqlalchemy as sa
 
 from shopmail.core.models import OutboxMessage
 from shopmail.core.state import session
-
 from tests import test_delivery_support as support
 from tests.test_delivery_support import order
 from tests.test_delivery_support import ROOT

@@ -85,24 +85,7 @@ def _dialect() -> str:
 def claim(owner: str, limit: int, lease_seconds: float, now: dt.datetime | None = None,
           ids: list[int] | None = None) -> list[int]:
     """Take up to ``limit`` due messages (or just ``ids``, if due) for ``owner``; committed."""
-    now = now or utcnow()
-    dialect = _dialect()
-    pick = _pick(now, limit, ids, dialect)
-    values = dict(status=SENDING, lease_owner=owner, attempts=T.c.attempts + 1,
-                  lease_until=now + dt.timedelta(seconds=lease_seconds), updated_at=now)
-    sess = session()
-    sess.commit()  # start from a fresh transaction: on SQLite the UPDATE below then takes the write lock first
-    if dialect in {"postgresql", "sqlite"}:
-        stmt = update(T).where(T.c.id.in_(pick)).values(**values).returning(T.c.id)
-        claimed = list(sess.execute(stmt).scalars())
-    else:
-        claimed = []
-        for id_ in sess.execute(pick.element).scalars().all():
-            result = sess.execute(update(T).where(T.c.id == id_, _due(now)).values(**values))
-            if result.rowcount == 1:
-                claimed.append(id_)
-    sess.commit()
-    return sorted(claimed)
+    return sorted(row.id for row in _take(owner, limit, lease_seconds, now, ids, (T.c.id,)))
 
 
 @dataclass(frozen=True)
@@ -118,12 +101,48 @@ class Claimed:
     message_id: str = ""
 
 
+_SENDING_NEEDS = (T.c.id, T.c.kind, T.c.recipients, T.c.body, T.c.attempts, T.c.created_at, T.c.message_id,
+                  T.c.next_attempt_at)
+
+
+def take(owner: str, limit: int, lease_seconds: float, ids: list[int] | None = None) -> list[Claimed]:
+    """``claim`` and ``load`` at once: on SQLite and PostgreSQL the claiming UPDATE returns what sending
+    needs (one statement and one commit per batch instead of two); elsewhere claim, then load."""
+    if _dialect() not in {"postgresql", "sqlite"}:
+        return load(claim(owner, limit, lease_seconds, ids=ids))
+    rows = sorted(_take(owner, limit, lease_seconds, None, ids, _SENDING_NEEDS), key=lambda r: (r.next_attempt_at, r.id))
+    return [_claimed(r) for r in rows]
+
+
+def _take(owner: str, limit: int, lease_seconds: float, now, ids, columns) -> list:
+    """Claim due messages for ``owner`` (committed) and return ``columns`` of each (MariaDB/MySQL: the id only)."""
+    now = now or utcnow()
+    dialect = _dialect()
+    pick = _pick(now, limit, ids, dialect)
+    values = dict(status=SENDING, lease_owner=owner, attempts=T.c.attempts + 1,
+                  lease_until=now + dt.timedelta(seconds=lease_seconds), updated_at=now)
+    sess = session()
+    sess.commit()  # start from a fresh transaction: on SQLite the UPDATE below then takes the write lock first
+    if dialect in {"postgresql", "sqlite"}:
+        claimed = sess.execute(update(T).where(T.c.id.in_(pick)).values(**values).returning(*columns)).all()
+    else:
+        claimed = []
+        for row in sess.execute(pick.element).all():
+            result = sess.execute(update(T).where(T.c.id == row.id, _due(now)).values(**values))
+            if result.rowcount == 1:
+                claimed.append(row)
+    sess.commit()
+    return claimed
+
+
+def _claimed(r) -> Claimed:
+    return Claimed(r.id, r.kind, tuple(r.recipients or ()), bytes(r.body), r.attempts, r.created_at, r.message_id)
+
+
 def load(ids: list[int]) -> list[Claimed]:
     """The claimed messages, oldest first."""
-    query = (select(T.c.id, T.c.kind, T.c.recipients, T.c.body, T.c.attempts, T.c.created_at, T.c.message_id)
-             .where(T.c.id.in_(ids)).order_by(T.c.next_attempt_at, T.c.id))
-    rows = [Claimed(r.id, r.kind, tuple(r.recipients or ()), bytes(r.body), r.attempts, r.created_at,
-                    r.message_id) for r in session().execute(query)]
+    query = select(*_SENDING_NEEDS).where(T.c.id.in_(ids)).order_by(T.c.next_attempt_at, T.c.id)
+    rows = [_claimed(r) for r in session().execute(query)]
     session().commit()
     return rows
 

@@ -88,7 +88,7 @@ def message_seconds() -> float:
 
 def _claim_next(owner: str, batch: int, lease: float) -> list:
     """The next batch, claimed while the current one is being sent."""
-    return claim.load(claim.claim(owner, batch, lease))
+    return claim.take(owner, batch, lease)
 
 
 def deliver_due(*, batch: int = 100, owner: str | None = None, stop: threading.Event | None = None,
@@ -112,7 +112,7 @@ def _pass(report: Report, owner: str, batch: int, stop, only, ignore_flag: bool)
     account = gate.open_gate(report, owner, batch, lease_seconds(), only, ignore_flag)
     if account is None or (stop is not None and stop.is_set()):
         return None
-    rows = claim.load(claim.claim(owner, batch, lease_seconds(), ids=only))
+    rows = claim.take(owner, batch, lease_seconds(), ids=only)
     if not rows:
         return None
     was_failing, sent_before, verdict = account.failing_since is not None, report.sent, None
