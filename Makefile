@@ -33,14 +33,12 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-# The database, keys and cache in instance/ at the repository root (Flask's own default would be src/instance/,
-# beside the package); an SHOPMAIL_INSTANCE_PATH of your own wins.
-RUN_ENV = SHOPMAIL_INSTANCE_PATH="$${SHOPMAIL_INSTANCE_PATH:-$(CURDIR)/instance}"
-
+# The database, keys and cache live in instance/ at the repository root (shopmail.app.source_checkout_instance),
+# for these commands and for any `flask --app shopmail shopmail …` run from the checkout alike.
 run: install $(MO)
-	$(RUN_ENV) $(BIN)/flask shopmail db-upgrade
-	$(RUN_ENV) $(BIN)/flask shopmail ensure-admin
-	$(RUN_ENV) $(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(BIN)/flask shopmail db-upgrade
+	$(BIN)/flask shopmail ensure-admin
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # pytest exits 5 when it collects no tests: that is a failure here, not a pass.
 test: install-test $(MO)

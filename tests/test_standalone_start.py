@@ -35,3 +35,15 @@ def test_second_start_keeps_data(tmp_path, monkeypatch):
     monkeypatch.delenv("SQLALCHEMY_DATABASE_URI", raising=False)
     app = create_app({"TESTING": True})
     assert login(app.test_client(), "admin@example.com", password).status_code == 302
+
+
+def test_a_source_checkout_keeps_its_instance_folder_at_the_root_whatever_runs_the_cli():
+    """`make run` and a plain `flask --app shopmail shopmail status` from the checkout share one database:
+    instance/ beside pyproject.toml, not Flask's src/instance/ for a package that is not installed."""
+    from shopmail.app import source_checkout_instance
+
+    root = Path(__file__).resolve().parent.parent
+    assert source_checkout_instance(root / "src" / "shopmail") == str(root / "instance")
+    assert source_checkout_instance() == str(root / "instance")  # this checkout, as the CLI sees it
+    site = Path("/usr/lib/python3/dist-packages/shopmail")  # an installed package: Flask's own choice
+    assert source_checkout_instance(site) is None

@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     Settings come from ``config`` (tests), then the environment under exactly the documented names.
     """
     app = Flask("shopmail", instance_relative_config=True,
-                instance_path=os.environ.get("SHOPMAIL_INSTANCE_PATH") or None)
+                instance_path=os.environ.get("SHOPMAIL_INSTANCE_PATH") or source_checkout_instance())
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(_config.from_environ())
     app.config.from_mapping(config or {})
@@ -79,6 +79,18 @@ def _instance_secret(instance_path: str) -> str:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def source_checkout_instance(package_dir: Path | None = None) -> str | None:
+    """``instance/`` at the root of a source checkout (``src/shopmail`` beside ``pyproject.toml``), so that
+    `make run` and a plain `flask --app shopmail shopmail …` share one database; None elsewhere (an installed
+    package: Flask's own choice, ``<prefix>/var/shopmail-instance``). Flask's default for a package that is not
+    installed would be ``src/instance``."""
+    package_dir = package_dir or Path(__file__).resolve().parent
+    root = package_dir.parent.parent
+    if package_dir.parent.name == "src" and (root / "pyproject.toml").is_file():
+        return str(root / "instance")
+    return None
 
 
 def _private_sqlite_file(uri: str) -> None:
