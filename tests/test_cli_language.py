@@ -108,3 +108,15 @@ def test_an_english_operator_leaves_the_mails_in_the_shops_language(shop):
     assert [row.status for row in shop.rows()] == ["sent", "sent"]
     for message in shop.server.wait_for_messages(2):
         assert SPANISH.search(message.message["Subject"]), message.message["Subject"]
+
+
+def test_a_sample_mail_asked_for_in_english_is_written_wholly_in_the_shops_language(shop):
+    """The "[Prueba]" mark and the sample order's names follow the mail, not the operator who asked for it."""
+    sent = shop.app.test_cli_runner().invoke(
+        args=["shopmail", "send-test", "cliente@example.org", "--kind", "order_cancelled"], env=ENGLISH)
+    assert sent.exit_code == 0, sent.output
+    (message,) = shop.server.wait_for_messages(1)
+    assert message.message["Subject"].startswith("[Prueba] "), message.message["Subject"]
+    text = message.message.get_body(("plain",)).get_content()
+    assert "Cliente de prueba" in text and "Sin existencias" in text and "Camiseta de algodón" in text, text
+    assert not re.search(r"Test customer|Out of stock|Cotton T-shirt|Ceramic mug", text), text

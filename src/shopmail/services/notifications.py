@@ -20,6 +20,7 @@ from shopmail.core.addresses import needs_smtputf8
 from shopmail.core.config import setting
 from shopmail.core.i18n import default_locale
 from shopmail.core.i18n import gettext as _
+from shopmail.core.i18n import use_locale
 from shopmail.core.state import session
 from shopmail.core.text import clean
 from shopmail.delivery import attachments as files
@@ -178,10 +179,11 @@ def queue_test(to: str | None, kind: str = TEST, to_admins: bool = False) -> out
     snap = settings.get()
     recipients = _test_recipients(to, to_admins, snap)
     locale = default_locale()
-    view = order_view(sample_order(recipients[0].addr_spec, locale), locale)
-    subject, text, html = render_mail(kind, view, snap, **sample_extra(kind))
-    if kind != TEST:
-        subject = _("[Prueba] %(subject)s", subject=subject)
+    with use_locale(locale):  # the mail's language, not the one of whoever asked for it (panel or CLI)
+        view = order_view(sample_order(recipients[0].addr_spec, locale), locale)
+        subject, text, html = render_mail(kind, view, snap, **sample_extra(kind))
+        if kind != TEST:
+            subject = _("[Prueba] %(subject)s", subject=subject)
     draft = compose.build(kind=TEST, to=recipients, subject=subject, text=text, html=html,
                           reply_to=_contact(snap), domain=compose.message_id_domain(snap.contact_email))
     (queued,) = outbox.enqueue([draft], snap, kick=False)
