@@ -28,10 +28,20 @@ def test_create_admin_refuses_duplicates_and_bad_input(runner):
     assert runner.invoke(args=["shopmail", "create-admin", "d@tienda.example", "--password", "12345678"]).exit_code == 0
     dup = runner.invoke(args=["shopmail", "create-admin", "D@tienda.example", "--password", "12345678"])
     assert dup.exit_code == 1 and "Ya existe" in dup.output
+    # What was typed cannot make an admin: a usage error (2), as the README documents for every command.
     bad = runner.invoke(args=["shopmail", "create-admin", "no-es-correo", "--password", "12345678"])
-    assert bad.exit_code == 1 and "no es válida" in bad.output
+    assert bad.exit_code == 2 and "no es válida" in bad.output
     short = runner.invoke(args=["shopmail", "create-admin", "e@tienda.example", "--password", "corta"])
-    assert short.exit_code == 1 and "8 caracteres" in short.output
+    assert short.exit_code == 2 and "8 caracteres" in short.output
+
+
+def test_create_admin_speaks_the_operators_language(runner):
+    english = {"LANG": "en_US.UTF-8"}
+    assert runner.invoke(args=["shopmail", "create-admin", "f@tienda.example", "--password", "12345678"]).exit_code == 0
+    dup = runner.invoke(args=["shopmail", "create-admin", "f@tienda.example", "--password", "12345678"], env=english)
+    assert dup.exit_code == 1 and "An admin with that address already exists." in dup.output
+    bad = runner.invoke(args=["shopmail", "create-admin", "nope", "--password", "12345678"], env=english)
+    assert bad.exit_code == 2 and "The e-mail address is not valid." in bad.output
 
 
 def test_usage_error_exits_2(runner):

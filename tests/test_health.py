@@ -95,3 +95,16 @@ def test_doctor_prints_no_control_characters_a_dns_answer_carried(runner, app, d
     result = runner.invoke(args=["shopmail", "doctor", "--no-test"])
     assert "v=spf1" in result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
+
+
+def test_doctor_tells_a_key_that_is_not_a_fernet_key_from_a_missing_one(runner, app):
+    stamp(app)
+    app.config["SHOPMAIL_ENCRYPTION_KEYS"] = "bogus"
+    result = runner.invoke(args=["shopmail", "doctor", "--json"], env={"LANG": "en_US.UTF-8"})
+    (check,) = [c for c in json.loads(result.stdout)["checks"] if c["name"] == "encryption_keys"]
+    assert check["level"] == "error" and "is not valid" in check["message"], check
+    assert "contains a key that is not a valid Fernet key" in json.dumps(check), check
+    app.config["SHOPMAIL_ENCRYPTION_KEYS"] = ""
+    result = runner.invoke(args=["shopmail", "doctor", "--json"], env={"LANG": "en_US.UTF-8"})
+    (check,) = [c for c in json.loads(result.stdout)["checks"] if c["name"] == "encryption_keys"]
+    assert check["level"] == "error" and "is missing" in json.dumps(check), check

@@ -16,6 +16,7 @@ from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Admin
 from shopmail.core.state import session
 from shopmail.services.admins import AdminError
+from shopmail.services.admins import AdminInputError
 from shopmail.services.admins import create_admin as create
 from shopmail.services.admins import find
 
@@ -30,7 +31,7 @@ def create_admin(email, password, as_json):
     try:
         admin, generated = create(email, read_password(password))
     except AdminError as exc:
-        fail(str(exc), 1, as_json)
+        fail(str(exc), 2 if isinstance(exc, AdminInputError) else 1, as_json)
     shown = generated if password is None else None
     emit({"ok": True, "email": admin.email, "password": shown}, as_json,
          _("Administrador creado: %(email)s", email=admin.email) + ("\n" + _("Contraseña") + f": {shown}" if shown else ""))

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from shopmail.core.config import parse_list
+from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Account
 from shopmail.core.models import OAuthToken
 from shopmail.core.state import session
@@ -20,18 +21,24 @@ SETTING = "SHOPMAIL_ENCRYPTION_KEYS"
 
 
 class SecretKeyError(Exception):
-    """The encryption keys are missing or cannot open a stored secret; the message names the setting."""
+    """The encryption keys are missing or cannot open a stored secret; the message names the setting.
+    ``missing``: no key is configured at all (rather than a key that is not a Fernet key)."""
+
+    def __init__(self, message: str, missing: bool = False):
+        super().__init__(message)
+        self.missing = missing
 
 
 def _fernet() -> MultiFernet:
     raw = current_app.config.get(SETTING)
     keys = [k.strip() for k in parse_list(raw or []) if k.strip()]
     if not keys:
-        raise SecretKeyError(f"Falta {SETTING}: configure al menos una clave Fernet para cifrar las contraseñas.")
+        raise SecretKeyError(_("Falta %(s)s: configure al menos una clave Fernet para cifrar las contraseñas.",
+                               s=SETTING), missing=True)
     try:
         return MultiFernet([Fernet(key) for key in keys])
     except ValueError:
-        raise SecretKeyError(f"{SETTING} contiene una clave que no es una clave Fernet válida.") from None
+        raise SecretKeyError(_("%(s)s contiene una clave que no es una clave Fernet válida.", s=SETTING)) from None
 
 
 def seal(secret: str) -> bytes:
@@ -45,7 +52,7 @@ def unseal(token: bytes) -> str:
         return _fernet().decrypt(bytes(token)).decode("utf-8")
     except InvalidToken:
         raise SecretKeyError(
-            f"Ninguna clave de {SETTING} abre la contraseña guardada: ¿se cambió la clave sin rotar?"
+            _("Ninguna clave de %(s)s abre la contraseña guardada: ¿se cambió la clave sin rotar?", s=SETTING)
         ) from None
 
 
@@ -54,7 +61,7 @@ def rotate(token: bytes) -> bytes:
     try:
         return _fernet().rotate(bytes(token))
     except InvalidToken:
-        raise SecretKeyError(f"Ninguna clave de {SETTING} abre un secreto guardado.") from None
+        raise SecretKeyError(_("Ninguna clave de %(s)s abre un secreto guardado.", s=SETTING)) from None
 
 
 def instance_key(instance_path: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
+from shopmail.core.i18n import gettext as _
 from shopmail.core.models import Admin
 from shopmail.core.models import MAX_ID
 from shopmail.core.models import utcnow
@@ -27,7 +28,11 @@ _DUMMY_HASH = generate_password_hash("shopmail-not-a-password")
 
 
 class AdminError(Exception):
-    """The admin could not be created; the message says why, in Spanish."""
+    """The admin could not be created; the message says why, in the current language."""
+
+
+class AdminInputError(AdminError):
+    """What was typed cannot make an admin (a malformed address, a short password): a usage error."""
 
 
 @dataclass(frozen=True)
@@ -51,13 +56,13 @@ def create_admin(email: str, password: str | None = None) -> tuple[Admin, str]:
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise AdminError("La dirección de correo no es válida.") from None
+        raise AdminInputError(_("La dirección de correo no es válida.")) from None
     if find(email) is not None:
-        raise AdminError("Ya existe un administrador con esa dirección.")
+        raise AdminError(_("Ya existe un administrador con esa dirección."))
     if password is None:
         password = secrets.token_urlsafe(12)
     if len(password) < 8:
-        raise AdminError("La contraseña debe tener al menos 8 caracteres.")
+        raise AdminInputError(_("La contraseña debe tener al menos 8 caracteres."))
     admin = Admin(email=email, password_hash=generate_password_hash(password))
     session().add(admin)
     session().commit()

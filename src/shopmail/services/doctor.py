@@ -60,8 +60,11 @@ def _keys() -> Check:
     try:
         crypto.seal("doctor")
     except crypto.SecretKeyError as exc:
-        return Check("encryption_keys", "error", _("Falta la clave que cifra las contraseñas guardadas: pida a "
-                                                   "quien administra el servidor que la configure."), str(exc))
+        if exc.missing:
+            return Check("encryption_keys", "error", _("Falta la clave que cifra las contraseñas guardadas: pida a "
+                                                       "quien administra el servidor que la configure."), str(exc))
+        return Check("encryption_keys", "error", _("La clave que cifra las contraseñas guardadas no es válida: pida a "
+                                                   "quien administra el servidor que la corrija."), str(exc))
     broken = 0
     for sealed in session().scalars(select(Account.password_sealed)):
         if sealed:
