@@ -2,7 +2,10 @@
 
 import json
 
+import pytest
+
 from shopmail.core import settings
+from shopmail.core.models import Base
 from shopmail.services.status import beat
 from tests.helpers import make_account
 
@@ -108,3 +111,14 @@ def test_doctor_tells_a_key_that_is_not_a_fernet_key_from_a_missing_one(runner, 
     result = runner.invoke(args=["shopmail", "doctor", "--json"], env={"LANG": "en_US.UTF-8"})
     (check,) = [c for c in json.loads(result.stdout)["checks"] if c["name"] == "encryption_keys"]
     assert check["level"] == "error" and "is missing" in json.dumps(check), check
+
+
+@pytest.mark.parametrize("command", [["status"], ["account", "list"], ["settings", "show"], ["outbox", "list"]])
+def test_a_command_run_before_db_upgrade_says_so_instead_of_a_traceback(runner, app, command):
+    with app.app_context():
+        Base.metadata.drop_all(app.extensions["shopmail"].db.engine)
+    result = runner.invoke(args=["shopmail", *command])
+    assert result.exit_code == 1 and "flask shopmail db-upgrade" in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    as_json = runner.invoke(args=["shopmail", *command, "--json"])
+    assert as_json.exit_code == 1 and "db-upgrade" in json.loads(as_json.stdout)["error"]

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask.cli import ScriptInfo
+from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
 
 from shopmail.cli import accounts
 from shopmail.cli import admins
@@ -28,7 +31,10 @@ from shopmail.cli import wording
 from shopmail.cli.output import emit
 from shopmail.cli.output import say
 from shopmail.core.crypto import SecretKeyError
+from shopmail.core.i18n import gettext as _
 from shopmail.core.i18n import operator_locale
+from shopmail.core.models import OutboxMessage
+from shopmail.core.state import session
 
 #: The command groups, each a module with ``COMMANDS``.
 GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, wording, outbox, retention,
@@ -36,8 +42,8 @@ GROUPS = (database, admins, keys, cache, dev, status, accounts, communications, 
 
 
 class _ShopMailGroup(AppGroup):
-    """Speaks the operator's language in every command below; turns a missing or wrong encryption key into
-    its clear message and exit code 1, anywhere below; with ``--json``, a usage error (exit 2) is also one
+    """Speaks the operator's language in every command below; turns a missing or wrong encryption key, and a
+    database without shopmail's tables, into a clear message and exit code 1, anywhere below; with ``--json``, a usage error (exit 2) is also one
     JSON document, so a script always has JSON to read."""
 
     def parse_args(self, ctx, args):
@@ -53,6 +59,11 @@ class _ShopMailGroup(AppGroup):
             return super().invoke(ctx)
         except SecretKeyError as exc:
             self._refuse(ctx, str(exc), 1)
+        except DBAPIError:
+            if not _tables_missing(ctx):
+                raise
+            self._refuse(ctx, _("La base de datos no tiene aún las tablas de shopmail: ejecute "
+                                "«flask shopmail db-upgrade» y vuelva a intentarlo."), 1)
         except click.UsageError as exc:
             if not ctx.meta.get("shopmail.json"):
                 raise
@@ -65,6 +76,17 @@ class _ShopMailGroup(AppGroup):
         else:
             say(message, err=True)
         ctx.exit(code)
+
+
+def _tables_missing(ctx) -> bool:
+    """Whether the database lacks shopmail's tables (a command run before `flask shopmail db-upgrade`)."""
+    try:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        with app.app_context():
+            return not inspect(session().get_bind(mapper=OutboxMessage.__mapper__)).has_table(
+                OutboxMessage.__tablename__)
+    except Exception:
+        return False
 
 
 shopmail_cli = _ShopMailGroup("shopmail", help="The shop's e-mail: accounts, settings, outbox.")
