@@ -42,9 +42,14 @@ _ASYNC_COMMIT = text("SET synchronous_commit = off")
 _SYNC_COMMIT = text("RESET synchronous_commit")
 
 
-def new_owner() -> str:
+#: The end of the name of a worker that makes one pass and exits (`worker --once`, e.g. from cron): its heartbeat
+#: says when mail last went out, but it is not a worker still running.
+ONE_PASS = ":once"
+
+
+def new_owner(one_pass: bool = False) -> str:
     """A lease owner name that says which process holds a row (shown when debugging)."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}{ONE_PASS if one_pass else ''}"
 
 
 def _due(now: dt.datetime):

@@ -96,7 +96,7 @@ def run(app, *, once: bool = False, batch: int = 100, poll: float = 5.0,
     stop = stop or threading.Event()
     previous = _handle_signals(stop)
     total = worker.Report()
-    owner = claim.new_owner()  # the lease owner, and the worker's name in `flask shopmail status`
+    owner = claim.new_owner(one_pass=once)  # the lease owner, and the worker's name in `flask shopmail status`
     waker = None
     if not once:  # LISTEN before the first pass: mail committed during it wakes the next one
         with app.app_context():

@@ -19,6 +19,7 @@ from shopmail.core.models import OutboxMessage
 from shopmail.core.models import utcnow
 from shopmail.core.models import WorkerHeartbeat
 from shopmail.core.state import session
+from shopmail.delivery import claim
 from shopmail.delivery import events
 from shopmail.delivery import failover
 from shopmail.delivery import statuses
@@ -116,8 +117,9 @@ def _read(now: dt.datetime) -> Status:
         .where(OutboxMessage.status.in_((statuses.FAILED, statuses.SENT)), OutboxMessage.updated_at >= day_ago)
         .group_by(OutboxMessage.status)).all())
     last_beat = session().scalar(select(func.max(WorkerHeartbeat.last_seen_at)))
-    alive = session().scalar(select(func.count()).select_from(WorkerHeartbeat)
-                             .where(WorkerHeartbeat.last_seen_at >= now - dt.timedelta(minutes=2)))
+    alive = session().scalar(select(func.count()).select_from(WorkerHeartbeat)  # a `--once` run has ended
+                             .where(WorkerHeartbeat.last_seen_at >= now - dt.timedelta(minutes=2),
+                                    WorkerHeartbeat.name.not_like(f"%{claim.ONE_PASS}")))
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=dt.UTC)
     if last_beat is not None and last_beat.tzinfo is None:
