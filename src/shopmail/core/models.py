@@ -14,6 +14,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy import text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase
@@ -241,7 +242,12 @@ class OutboxMessage(Base):
     # The From header the message went out with (the sending account at the time it was sent).
     sent_from: Mapped[str | None] = mapped_column(String(400))
 
-    __table_args__ = (Index("ix_shopmail_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_shopmail_outbox_due", "status", "next_attempt_at"),
+        # The mail still to send in claiming order; partial on PostgreSQL (migration 0010, delivery.claim).
+        Index("ix_shopmail_outbox_pending", "next_attempt_at", "id",
+              postgresql_where=text("status IN ('queued', 'retry', 'sending')")),
+    )
 
 
 class MailWording(Base):
