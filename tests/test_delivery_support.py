@@ -6,6 +6,7 @@ certificate, a real login), contact and admin addresses saved in Comunicaciones.
 
 from __future__ import annotations
 
+import collections
 import os
 import subprocess
 import sys
@@ -176,6 +177,17 @@ def start_worker(app, *args, **env) -> subprocess.Popen:
     command = [sys.executable, "-m", "flask", "--app", "shopmail.app:create_app", "shopmail", "worker", *args]
     return subprocess.Popen(command, env=worker_env(app, **env), cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def after_the_lease(shop, processes, lease: float, timeout: float = 60) -> collections.Counter:
+    """After a killed worker: wait for its lease to run out, let the server answer at full speed again, run
+    `worker --once` to send what it left; how many times the server received each Message-ID."""
+    time.sleep(lease * 1.1)
+    shop.server.replies.pop("message", None)
+    again = start_worker(shop.app, "--once")
+    processes.append(again)
+    assert again.wait(timeout) == 0, again.stderr.read()
+    return collections.Counter(shop.server.message_ids)
 
 
 def wait_until(condition, timeout=10.0, interval=0.02):

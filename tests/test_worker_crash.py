@@ -19,6 +19,7 @@ from shopmail.core.models import OutboxMessage
 from shopmail.core.state import session
 from tests import test_delivery_support as support
 from tests.helpers import make_account
+from tests.test_delivery_support import after_the_lease
 from tests.test_delivery_support import start_worker
 from tests.test_delivery_support import wait_until
 
@@ -41,13 +42,7 @@ def test_a_worker_killed_mid_run_sends_at_most_one_message_twice(shop, processes
     worker.wait(10)
     assert len(shop.server.messages) < 300, "the worker finished before it could be killed"
 
-    time.sleep(2.2)  # the dead worker's lease runs out
-    shop.server.replies.pop("message")
-    again = start_worker(shop.app, "--once")
-    processes.append(again)
-    assert again.wait(60) == 0, again.stderr.read()
-
-    counts = collections.Counter(shop.server.message_ids)
+    counts = after_the_lease(shop, processes, lease=2)
     assert set(counts) == every  # nothing lost
     duplicates = [message_id for message_id, n in counts.items() if n > 1]
     assert len(duplicates) <= 1, duplicates  # one connection was open: at most one duplicate
@@ -103,12 +98,7 @@ def test_a_worker_whose_records_stall_stops_at_the_window_and_a_crash_duplicates
     assert accepted - recorded == window  # the window filled, and not one message more went out
     assert accepted < 60, "the worker finished before its records were stalled"
 
-    time.sleep(2.2)  # the dead worker's lease runs out
-    shop.server.replies.pop("message")
-    again = start_worker(shop.app, "--once")
-    processes.append(again)
-    assert again.wait(60) == 0, again.stderr.read()
-    counts = collections.Counter(shop.server.message_ids)
+    counts = after_the_lease(shop, processes, lease=2)
     assert set(counts) == every  # nothing lost
     # At most the unrecorded ones, once more (on PostgreSQL the dead worker's last UPDATE may still commit
     # once the lock goes: its server process finishes the statement it had received).

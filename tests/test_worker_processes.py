@@ -8,6 +8,7 @@ import signal
 import time
 
 from tests import test_delivery_support as support
+from tests.test_delivery_support import after_the_lease
 from tests.test_delivery_support import start_worker
 from tests.test_delivery_support import wait_until
 
@@ -35,13 +36,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_its_batch(s
     killed_batch = {row.message_id for row in shop.rows(status="sending")}
     assert 0 < len(killed_batch) <= 20
 
-    time.sleep(1.1)  # the dead worker's lease runs out
-    shop.server.replies.pop("message")
-    again = start_worker(shop.app, "--once")
-    processes.append(again)
-    assert again.wait(30) == 0, again.stderr.read()
-
-    counts = collections.Counter(shop.server.message_ids)
+    counts = after_the_lease(shop, processes, lease=1, timeout=30)
     assert set(counts) == every  # nothing lost
     duplicates = {message_id for message_id, n in counts.items() if n > 1}
     # One connection: at most SHOPMAIL_UNRECORDED_MAX (10) accepted-but-unrecorded messages come again.

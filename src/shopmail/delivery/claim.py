@@ -190,10 +190,9 @@ _SENT_MANY = (update(T).where(T.c.id.in_(bindparam("b_ids", expanding=True)), T.
 
 
 class SentLedger:
-    """Where a worker pass records accepted messages, one per message: a connection of its own (not the
-    ORM session) in autocommit, so a record is one statement and one round trip — the sending thread shares
-    the interpreter, and every record comes between two messages. Each record is one UPDATE, atomic on its
-    own. On PostgreSQL the commits do not wait for the disk (``synchronous_commit`` off on this connection,
+    """Where a worker pass records accepted messages, as the recorder hands them over (one, or a group):
+    a connection of its own (not the ORM session) in autocommit, so a group is one statement and one round
+    trip — the sending thread shares the interpreter. Each statement is atomic on its own. On PostgreSQL the commits do not wait for the disk (``synchronous_commit`` off on this connection,
     reset before it goes back to the pool): a record survives the worker's death, not the database server's
     own crash."""
 
